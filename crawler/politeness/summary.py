@@ -99,5 +99,11 @@ class PolitenessSummary:
                     name=self.crawler.settings.get("CRAWL_NAME"),
                     finish_reason=reason,
                 )
-        except Exception:
-            logger.exception("Crawl run not recorded in %s", self.config.database_url)
+        except Exception as error:
+            from crawler.store.db import describe_store_error
+
+            logger.error(
+                "Crawl run not recorded: %s",
+                describe_store_error(self.config.database_url or "", error),
+                exc_info=logger.isEnabledFor(logging.DEBUG),
+            )

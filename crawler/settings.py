@@ -18,6 +18,19 @@ LOG_LEVEL = "INFO"
 # pointed at pages written by strangers has no business running one.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# `scrapy crawl` checks that the store answers before anything is sent (crawler/commands/).
+COMMANDS_MODULE = "crawler.commands"
+
+# --- Bounds (documented in README "What happens when things break") ----------------------
+# Tracklist pages are tens to hundreds of kB: a few MB is generous, and a compressed bomb
+# is refused once it expands past it (Scrapy's own default is 1 GiB).
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30  # seconds for one whole download (Scrapy's default: 180)
+RETRY_TIMES = 1  # one retry of a failed or timed-out request (Scrapy's default: 2)
+SHUTDOWN_DOWNLOAD_GRACE = 2.0  # on SIGTERM/Ctrl-C, downloads still running after this stop
+MAX_TRACKS_PER_SET = 5000  # a longer tracklist is cut there, with a warning
+MAX_LINKS_PER_PAGE = 1000  # links followed from one page; the rest are counted and logged
 
 # --- Identity (crawler/politeness/useragent.py) ------------------------------------------
 # USER_AGENT: when the user sets it, it is used as is; otherwise the User-Agent is built as
@@ -34,6 +47,9 @@ DEPTH_PRIORITY = 0
 # --- Store and feeds (crawler/pipelines/, crawler/store/, crawler/feeds.py) -----------------
 DATABASE_URL = "sqlite:///data/crawler.db"  # or postgresql+psycopg://user@host/db
 STORE_BATCH_SIZE = 1  # sets per transaction (the exports spider uses 200)
+STORE_FLUSH_SECONDS = 0.5  # ...or the sets that came within this, whichever is first
+SPOOL_DIR = "data/spool"  # sets the store could not take wait here (crawler/store/spool.py)
+STORE_RETRY_MAX_DELAY = 60.0  # longest wait (s) between retries while the database is away
 ITEM_PIPELINES = {
     "crawler.pipelines.normalize.NormalizePipeline": 100,
     "crawler.pipelines.store.StorePipeline": 800,
@@ -45,6 +61,7 @@ FEED_EXPORTERS = {
 # --- Imports (crawler/exports/, crawler/spiders/exports.py) --------------------------------
 IMPORT_MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused unread
 IMPORT_PROCESSES = None  # reader processes; None: one per core (at most 4), 0: none
+IMPORT_MAX_DEPTH = 64  # folders deeper than this below a given folder are skipped, reported
 
 # --- Politeness (crawler/politeness/, documented in docs/politeness.md) --------------------
 ROBOTSTXT_OBEY = True  # robots.txt per RFC 9309 (crawler.politeness.robots)

@@ -39,7 +39,8 @@ USER_AGENT = None
 CONTACT = ""  # a URL or e-mail address; public hosts are refused until there is one
 
 # --- Safety (crawler/politeness/private_hosts.py) -----------------------------------------
-ALLOW_PRIVATE_HOSTS = False  # refuse hosts resolving to loopback, private, link-local addresses
+ALLOW_PRIVATE_HOSTS = False  # refuse hosts resolving to any address that is not global
+ALLOWED_PRIVATE_NETWORKS: list[str] = []  # with the guard on, these pass (a lab, an intranet)
 
 # --- Crawl shape (crawler/spiders/sets.py) -------------------------------------------------
 DEPTH_PRIORITY = 0

@@ -75,6 +75,8 @@ class PageBook:
         """origin prefix -> its pages; None when it has too many to hold (query per URL)."""
         self._pending: list[PageRecord] = []
         self._last_flush = time.monotonic()
+        self._failing = False
+        """The store failed last time: further failures are logged at DEBUG."""
 
     @property
     def factory(self) -> sessionmaker[Session]:
@@ -106,12 +108,11 @@ class PageBook:
     def _store_failed(self, what: str, error: Exception) -> None:
         from crawler.store.db import describe_store_error
 
-        logger.error(
-            "Could not %s: %s",
-            what,
-            describe_store_error(self.config.database_url, error),
-            exc_info=logger.isEnabledFor(logging.DEBUG),
-        )
+        # Once per outage at ERROR (the store pipeline says the rest); then at DEBUG.
+        log = logger.debug if self._failing else logger.error
+        self._failing = True
+        log("Could not %s: %s", what, describe_store_error(self.config.database_url, error))
+        logger.debug("The error in full:", exc_info=error)
 
     def _load(self, prefix: str) -> dict[str, Known] | None:
         limit = self.config.cache_max
@@ -168,6 +169,7 @@ class PageBook:
                         r.last_modified,
                     )  # fmt: skip
                     record_page_links(session, r.url, r.links)
+            self._failing = False
         except Exception as error:
             # Losing records costs full fetches next time, never data: log and go on.
             self._store_failed(f"record {len(records)} fetched pages", error)

@@ -18,39 +18,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import DJSet
 from crawler.logsafe import mask_url, printable
 from crawler.signals import set_unstored
 from crawler.store import session_factory
-from crawler.store.repository import KeyCache, store_sets
+from crawler.store.repository import KeyCache
 from crawler.store.spool import Spool
+from crawler.store.writer import StoreAway, store_batch
 
 logger = logging.getLogger(__name__)
 
 _KEY_CACHE_MAX = 200_000
 _RETRY_FIRST = 1.0
-
-
-class StoreAway(Exception):
-    """The database did not answer (as opposed to refusing one set)."""
-
-
-def is_outage(error: BaseException) -> bool:
-    """Whether ``error`` says the database is away, not that it refused the data.
-
-    Connection errors, lost connections and a locked SQLite file are worth retrying
-    later; a constraint or data error would fail the same way again.
-    """
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
 
 
 class StorePipeline:
@@ -162,28 +146,19 @@ class StorePipeline:
         """Store ``items``; returns those the store refused (already logged). Raises
         :class:`StoreAway` when the database is away, with nothing stored."""
         assert self.factory is not None
-        now = datetime.now(UTC).replace(tzinfo=None)
-        try:
-            with self.factory.begin() as session:
-                outcomes = store_sets(session, items, now, self.ids)
-        except Exception as error:
-            self.ids.clear()  # ids learnt in a rolled-back transaction may not exist
-            if is_outage(error):
-                raise StoreAway(str(error).splitlines()[0]) from error
-            if len(items) == 1:
-                logger.error(
-                    "Could not store the set from %s: %s",
-                    printable(items[0].url),
-                    printable(str(error).splitlines()[0] if str(error) else repr(error)),
-                    exc_info=logger.isEnabledFor(logging.DEBUG),
-                )
-                self.stats.inc_value("store/errors")
-                return items
-            # One bad set must not cost the others their place: store them one by one.
-            return [bad for item in items for bad in self._store_batch([item])]
+        outcomes, refused = store_batch(self.factory, items, self.ids, self._refused)
         for outcome in outcomes:
             self.stats.inc_value(f"store/{outcome}")
-        return []
+        return refused
+
+    def _refused(self, item: DJSet, error: Exception) -> None:
+        logger.error(
+            "Could not store the set from %s: %s",
+            printable(item.url),
+            printable(str(error).splitlines()[0] if str(error) else repr(error)),
+        )
+        logger.debug("The error in full:", exc_info=error)
+        self.stats.inc_value("store/errors")
 
     def _spool(self, items: list[DJSet]) -> None:
         self.spool.add(items)

@@ -71,6 +71,10 @@ class PrivateHostsMiddleware:
             raise NotConfigured("ALLOW_PRIVATE_HOSTS is on")
         self.crawler = crawler
         self._verdicts: dict[str, str | None] = {}
+        self.allowed = [
+            ipaddress.ip_network(n, strict=False)
+            for n in crawler.settings.getlist("ALLOWED_PRIVATE_NETWORKS")
+        ]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateHostsMiddleware:
@@ -93,7 +97,7 @@ class PrivateHostsMiddleware:
             addresses = await run_in_thread(resolve, host)
         except OSError:
             return None  # unresolvable: the download fails on its own, with its own error
-        private = [a for a in addresses if is_private_address(a)]
+        private = [a for a in addresses if is_private_address(a) and not self._allowed(a)]
         if not private:
             return None
         reason = (
@@ -102,3 +106,7 @@ class PrivateHostsMiddleware:
         )
         logger.warning("Refusing %s", reason)
         return reason
+
+    def _allowed(self, address: str) -> bool:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        return any(ip in network for network in self.allowed if ip.version == network.version)

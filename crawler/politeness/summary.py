@@ -105,5 +105,5 @@ class PolitenessSummary:
             logger.error(
                 "Crawl run not recorded: %s",
                 describe_store_error(self.config.database_url or "", error),
-                exc_info=logger.isEnabledFor(logging.DEBUG),
             )
+            logger.debug("The error in full:", exc_info=error)

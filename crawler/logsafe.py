@@ -3,8 +3,8 @@
 Two rules, each one small function used wherever text is printed:
 
 - :func:`mask_url` hides the password of any URL (``postgresql://me:s3cret@db/x`` becomes
-  ``postgresql://me:***@db/x``), and :class:`SecretsFilter` applies it to every log record,
-  so that Scrapy's own "Overridden settings" block, a driver's exception or a traceback
+  ``postgresql://me:***@db/x``), and :func:`install_secrets_filter` applies it to every
+  log record, so that Scrapy's own "Overridden settings" block, a driver's exception or a traceback
   never shows a ``DATABASE_URL`` password either.
 - :func:`printable` escapes control characters (newlines included) in text that came from
   outside (file names, page titles, URLs), so that a file called ``"x\\n[scrapy] ERROR: ..."``
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 __all__ = ["SecretsFilter", "install_secrets_filter", "mask_secrets", "mask_url", "printable"]
 
@@ -44,33 +45,44 @@ def printable(text: object) -> str:
 
 
 class SecretsFilter(logging.Filter):
-    """Masks URL passwords in a record's message and in its traceback text.
-
-    Attached to the handlers (a logger's filters do not apply to its children), so every
-    line any library logs goes through it.
-    """
+    """Masks URL passwords in a record's message and in its traceback text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_secrets(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = mask_secrets(record.exc_text)
+        _mask_record(record)
         return True
 
 
-_FILTER = SecretsFilter()
+def _mask_record(record: logging.LogRecord) -> None:
+    message = record.getMessage()
+    masked = mask_secrets(message)
+    if masked != message:
+        record.msg, record.args = masked, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_secrets(record.exc_text)
+
+
+_installed = False
 
 
 def install_secrets_filter() -> None:
-    """Put the filter on every handler of the root logger (idempotent).
+    """Mask every log record made from now on, whichever logger or handler it goes to
+    (idempotent).
 
-    Called from the add-on's ``update_settings``, which Scrapy runs before it logs the
-    overridden settings, and again when the crawl starts for handlers added later.
+    A record factory rather than a handler filter: Scrapy replaces its root handler when
+    a crawl's settings are final, just before it logs them, so a filter put on the
+    handler earlier would be gone by then.
     """
-    for handler in logging.getLogger().handlers:
-        if _FILTER not in handler.filters:
-            handler.addFilter(_FILTER)
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    make = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        _mask_record(record)
+        return record
+
+    logging.setLogRecordFactory(factory)

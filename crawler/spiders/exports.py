@@ -131,6 +131,7 @@ class ExportsSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.paths = [Path(p.strip()).expanduser() for p in (path or "").split(",") if p.strip()]
         self.unreadable: list[tuple[str, str]] = []
+        self.skipped_folders = 0
         self.results: Iterator[FileResult] | None = None
         self.gc_threshold = gc.get_threshold()
 
@@ -177,6 +178,9 @@ class ExportsSpider(scrapy.Spider):
                 for djset in result.sets:
                     yield djset
         finally:
+            if self.skipped_folders:
+                stats.inc_value("import/folders_skipped", self.skipped_folders)
+                stats.inc_value("import/errors", self.skipped_folders)
             gc.set_threshold(*self.gc_threshold)
             progress.close()
             progress.log()
@@ -187,9 +191,11 @@ class ExportsSpider(scrapy.Spider):
         self.logger.warning("Cannot import %s: %s", printable(path), printable(reason))
 
     def _skipped(self, folder: Path, reason: str) -> None:
-        """A folder the walk could not, or would not, go into."""
-        self.crawler.stats.inc_value("import/folders_skipped")
-        self._unreadable(folder, reason)
+        """A folder the walk could not, or would not, go into (counted when the import
+        ends: the walk starts before Scrapy has its stats)."""
+        self.skipped_folders += 1
+        self.unreadable.append((str(folder), reason))
+        self.logger.warning("Cannot import %s: %s", printable(folder), printable(reason))
 
     def closed(self, reason: str) -> None:
         if not self.unreadable:

@@ -3,6 +3,7 @@ folder, started with ``pg_ctl`` from Debian's packages (as root, as user ``postg
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -60,8 +61,6 @@ class PrivatePostgres:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop("fast")
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,4 +1,5 @@
-"""``scrapy crawl``, which first makes sure the store can keep what the crawl fetches.
+"""``scrapy crawl``, which first makes sure the store can keep what the crawl fetches,
+and ends with a non-zero exit code when sets were left unstored.
 
 A crawl whose store is unreachable ends before anything is sent to any site, with one
 error line (what failed, the URL with its password masked, and for a missing PostgreSQL
@@ -41,5 +42,6 @@ class Command(ScrapyCrawl):
             return
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
+        assert crawler.stats is not None
+        if self.crawler_process.bootstrap_failed or crawler.stats.get_value("store/unstored"):
+            self.exitcode = 1  # sets left in the spool: a failure, whatever else went well

@@ -103,7 +103,7 @@ def test_sets_left_unstored_at_the_end_are_stored_by_the_next_run_and_their_page
     proc = _start(site, database, spool, log)
     _wait_for(60, database, proc)
     private_postgres.stop()
-    proc.wait(timeout=120)  # the crawl ends with the database still away
+    assert proc.wait(timeout=120) != 0, "sets left unstored make the crawl fail"
     text = log.read_text()
     unstored = stat(text, "store/unstored")
     stored = _count_when_up(private_postgres, database)

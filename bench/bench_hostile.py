@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +65,7 @@ def _queue_routes(indexes: int, per_index: int) -> dict[str, Reply]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queue-seconds", type=int, default=20)
+    parser.add_argument("--only", choices=["queue"], default=None)
     args = parser.parse_args()
     rows: list[tuple[str, float, float, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,26 +78,37 @@ def main() -> None:
                 seconds, rss, log = crawl(site.url("/"), folder, *settings)
             if "Traceback" in log:
                 print(log[-3000:], file=sys.stderr)
-            rows.append((name, seconds, rss, note))
+            queued = re.search(r"'scheduler/enqueued': (\d+)", log)
+            note = f"{note}; {int(queued.group(1)):,} requests queued" if queued else note
+            rows.append((name, seconds, rss, note.lstrip("; ")))
 
         run("baseline (one page)", {"/": Reply(200, LEAF)})
-        bomb_10g = Reply(200, gzip_bomb(10 * 1024 * MiB), headers={"Content-Encoding": "gzip"})
-        run("gzip bomb 10 MB -> 10 GiB", {"/": bomb_10g}, note="refused by Content-Length")
-        bomb_1g = Reply(200, gzip_bomb(1024 * MiB), headers={"Content-Encoding": "gzip"})
-        run("gzip bomb 1 MiB -> 1 GiB", {"/": bomb_1g}, note="refused while expanding")
-        million = links_page(1_000_000)
-        run("1,000,000 links", {"/": Reply(200, million)}, note="refused by its size")
-        run("1,000,000 links, 64 MiB limit", {"/": Reply(200, million)},
-            "-s", f"DOWNLOAD_MAXSIZE={64 * MiB}", "-s", "DEPTH_LIMIT=1",
-            note="parsed; MAX_LINKS_PER_PAGE follows 1,000")  # fmt: skip
+        if args.only != "queue":
+            hostile(run)
         queue = _queue_routes(200, 1000)
-        stop = ("-s", f"CLOSESPIDER_TIMEOUT={args.queue_seconds}", "-a", "max_depth=2")
+        # Breadth first, so that all 200 index pages (and their 200,000 links) come first.
+        fifo = "scrapy.squeues.FifoMemoryQueue"
+        stop = ("-s", f"CLOSESPIDER_TIMEOUT={args.queue_seconds}", "-a", "max_depth=2",
+                "-s", "DEPTH_PRIORITY=1", "-s", f"SCHEDULER_MEMORY_QUEUE={fifo}",
+                "-s", "SCHEDULER_DISK_QUEUE=scrapy.squeues.PickleFifoDiskQueue")  # fmt: skip
         run("200,000 queued, memory queue", queue, *stop)
         run("200,000 queued, JOBDIR disk queue", queue, *stop, "-s", f"JOBDIR={out}/job")
     base = rows[0][2]
     print(f"{'scenario':36} {'seconds':>8} {'peak RSS MiB':>13} {'x baseline':>11}  note")
     for name, seconds, rss, note in rows:
         print(f"{name:36} {seconds:8.1f} {rss:13.0f} {rss / base:11.2f}  {note}")
+
+
+def hostile(run: Callable[..., None]) -> None:
+    bomb_10g = Reply(200, gzip_bomb(10 * 1024 * MiB), headers={"Content-Encoding": "gzip"})
+    run("gzip bomb 10 MB -> 10 GiB", {"/": bomb_10g}, note="refused by Content-Length")
+    bomb_1g = Reply(200, gzip_bomb(1024 * MiB), headers={"Content-Encoding": "gzip"})
+    run("gzip bomb 1 MiB -> 1 GiB", {"/": bomb_1g}, note="refused while expanding")
+    million = links_page(1_000_000)
+    run("1,000,000 links", {"/": Reply(200, million)}, note="refused by its size")
+    run("1,000,000 links, 64 MiB limit", {"/": Reply(200, million)},
+        "-s", f"DOWNLOAD_MAXSIZE={64 * MiB}", "-s", "DEPTH_LIMIT=1",
+        note="parsed; MAX_LINKS_PER_PAGE follows 1,000")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
 """Every default of the project, in one place; docs/settings.md documents each one.
 
 Nothing here needs changing for the crawler to be polite: the defaults are the polite ones.
-Settings are grouped by the package that implements them; the components (middlewares,
-extensions, handlers) of every package are registered together at the end.
+Settings are grouped by the package that implements them. This module is the project's
+settings module (scrapy.cfg, the ``scrapy`` entry point, ``crawler crawl``) and the source
+of the add-ons' defaults: ``crawler.addons.Politeness`` and ``Tracklists`` apply the names
+they own (listed there) in any Scrapy project, and switch the components on; the project
+itself is wired by those add-ons, listed at the end.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 BOT_NAME = "crawler"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl`: one-line start-up errors, exit codes
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
@@ -32,15 +36,9 @@ ALLOW_PRIVATE_HOSTS = False  # refuse hosts resolving to loopback, private, link
 DEPTH_PRIORITY = 0
 
 # --- Store and feeds (crawler/pipelines/, crawler/store/, crawler/feeds.py) -----------------
+# The pipelines (normalize 100, store 800) and the CSV exporter are Tracklists' components.
 DATABASE_URL = "sqlite:///data/crawler.db"  # or postgresql+psycopg://user@host/db
 STORE_BATCH_SIZE = 1  # sets per transaction (the exports spider uses 200)
-ITEM_PIPELINES = {
-    "crawler.pipelines.normalize.NormalizePipeline": 100,
-    "crawler.pipelines.store.StorePipeline": 800,
-}
-FEED_EXPORTERS = {
-    "csv": "crawler.feeds.TrackCsvItemExporter",  # one row per track entry
-}
 
 # --- Imports (crawler/exports/, crawler/spiders/exports.py) --------------------------------
 IMPORT_MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused unread
@@ -108,32 +106,15 @@ CLUSTER_CLOCK_MARGIN = 0.001  # added to every gap against clock-offset estimate
 CLUSTER_CLOCK_TTL = 24 * 3600.0  # a host's shared clock record outlives its last request
 CLUSTER_CRAWL = None  # crawl name when -a crawl=NAME is not given (default: spider name)
 
-# --- Components ----------------------------------------------------------------------------
-DOWNLOAD_HANDLERS = {
-    "http": "crawler.politeness.handler.PoliteDownloadHandler",  # paced by the host clock
-    "https": "crawler.politeness.handler.PoliteDownloadHandler",
-}
-DOWNLOADER_MIDDLEWARES = {
-    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,  # replaced (RFC 9309)
-    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,  # replaced (identity)
-    "crawler.politeness.useragent.IdentityMiddleware": 20,  # UA on all; contact required
-    "crawler.politeness.private_hosts.PrivateHostsMiddleware": 30,  # no private addresses
-    "crawler.politeness.terms.SiteTermsMiddleware": 40,  # site terms refuse before sending
-    "crawler.politeness.robots.RobotsPolicy": 100,  # robots.txt, RFC 9309
-    "crawler.politeness.retry_after.RetryAfterMiddleware": 560,  # 429/503 pause the host
-    "crawler.incremental.middleware.ConditionalRequestMiddleware": 950,  # next to downloader
-}
-SPIDER_MIDDLEWARES = {
-    "crawler.incremental.recorder.PageRecorder": 10,  # outermost: sees the final output
-    "crawler.politeness.meta_robots.MetaRobotsMiddleware": 800,  # nofollow / noindex pages
-    "crawler.politeness.tdm.TdmRepMiddleware": 810,  # TDMRep reservations
+# --- Wiring: the add-ons (crawler/addons.py) ---------------------------------------------
+# The components of the politeness stack and of the store are switched on by the add-ons,
+# as in any Scrapy project that lists them; the defaults above are theirs (each add-on
+# names the ones it applies), the rest of this file is what is specific to this project.
+ADDONS = {
+    "crawler.addons.Politeness": 100,  # identity, robots.txt, pace, terms, meta robots, TDM
+    "crawler.addons.Tracklists": 200,  # normalize, store, CSV feed, incremental crawls
+    "crawler.cluster.ClusterAddon": 500,  # REDIS_URL set: shared frontier, clock, filter
 }
 EXTENSIONS = {
-    "crawler.politeness.summary.PolitenessSummary": 0,  # end-of-crawl block and run row
-    "crawler.incremental.jobdir.JobDirGuard": 0,  # resume a stopped JOBDIR, not a dead one
-    "crawler.schedule.heartbeat.LockHeartbeat": 0,  # scheduled crawls keep their lock alive
     "scrapy.extensions.remote_control.RemoteControl": None,  # off, and not even loaded
-}
-ADDONS = {
-    "crawler.cluster.ClusterAddon": 500,  # REDIS_URL set: shared frontier, clock, filter
 }

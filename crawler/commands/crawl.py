@@ -1,0 +1,65 @@
+"""``scrapy crawl`` (and ``crawler crawl``): Scrapy's command, with one-line start-up errors.
+
+A crawl that cannot start says why in one line, without a traceback, and exits non-zero:
+an unknown or missing spider argument is a usage error (exit 2), settings the politeness
+add-on refuses exit 4 (refused). Anything else that stops a crawl from starting is
+Scrapy's exit 1, with Scrapy's traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
+from twisted.internet.defer import Deferred
+
+from crawler.addons import PolitenessRefused
+
+if TYPE_CHECKING:
+    import argparse
+
+EXIT_REFUSED = 4
+
+
+class _StartError:
+    """Takes the start-up exception of one crawl, so that neither asyncio nor Twisted
+    prints it again as an unhandled error."""
+
+    def __init__(self, started: Any) -> None:
+        self.error: BaseException | None = None
+        if isinstance(started, Deferred):
+            started.addErrback(self._failure)
+        elif isinstance(started, asyncio.Future):
+            started.add_done_callback(self._done)
+
+    def _failure(self, failure: Any) -> None:
+        if failure.check(UsageError, PolitenessRefused):
+            self.error = failure.value
+            return None
+        return failure
+
+    def _done(self, task: asyncio.Future[Any]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if isinstance(error, UsageError | PolitenessRefused):
+            self.error = error
+
+
+class Command(ScrapyCrawl):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            super().run(args, opts)  # Scrapy's own usage errors
+            return
+        assert self.crawler_process
+        started = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
+        start = _StartError(started)
+        self.crawler_process.start()
+        if isinstance(start.error, UsageError):
+            raise start.error
+        if isinstance(start.error, PolitenessRefused):  # the add-on logged its one line
+            self.exitcode = EXIT_REFUSED
+        elif self.crawler_process.bootstrap_failed:
+            self.exitcode = 1

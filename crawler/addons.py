@@ -234,14 +234,15 @@ SPIDER_ADDONS = {
 
 def bring_addons(settings: BaseSettings, addons: dict[str, int] = SPIDER_ADDONS) -> None:
     """Enable ``addons`` in ``settings`` unless already there (by path or by class)."""
-    current = settings["ADDONS"]
-    if not isinstance(current, BaseSettings):
-        current = BaseSettings(current or {}, priority=settings.getpriority("ADDONS") or 0)
-        settings.set("ADDONS", current, priority=settings.getpriority("ADDONS") or 0)
+    priority = max(settings.getpriority("ADDONS") or 0, SETTINGS_PRIORITIES["spider"])
+    current = BaseSettings()
+    current.update(settings["ADDONS"] or {}, priority=settings.getpriority("ADDONS") or 0)
     for path, order in addons.items():
         present = _key_in(current, path)
         if present is None:
             current.set(path, order, priority="spider")
         elif current[present] is None:  # switched off: these spiders never run without it
-            priority = max(current.getpriority(present) or 0, SETTINGS_PRIORITIES["spider"])
-            current.set(present, order, priority=priority)
+            current.set(present, order, priority=max(current.getpriority(present) or 0, priority))
+    # The whole setting at spider priority at least: Scrapy merges the runner's settings
+    # into a crawler's where the crawler's priority is not higher (CrawlerRunner.crawl).
+    settings.set("ADDONS", current, priority=priority)

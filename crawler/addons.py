@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.utils.misc import load_object
+from sqlalchemy.engine import make_url
 
 from crawler import settings as defaults
+from crawler.extras import require
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -222,6 +224,8 @@ class Tracklists:
 
     def update_settings(self, settings: BaseSettings) -> None:
         _apply(settings, TRACKLISTS_SETTINGS, TRACKLISTS_COMPONENTS)
+        if make_url(settings["DATABASE_URL"]).get_driver_name() == "psycopg":
+            require("postgres", "a PostgreSQL DATABASE_URL")  # at start-up, not mid-crawl
 
 
 SPIDER_ADDONS = {

@@ -1,14 +1,15 @@
 """``scrapy crawl`` (and ``crawler crawl``): Scrapy's command, with one-line start-up errors.
 
 A crawl that cannot start says why in one line, without a traceback, and exits non-zero:
-an unknown or missing spider argument is a usage error (exit 2), settings the politeness
-add-on refuses exit 4 (refused). Anything else that stops a crawl from starting is
-Scrapy's exit 1, with Scrapy's traceback.
+an unknown or missing spider argument is a usage error (exit 2), so is a feature whose
+optional extra is not installed; settings the politeness add-on refuses exit 4 (refused).
+Anything else that stops a crawl from starting is Scrapy's exit 1, with its traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
@@ -16,11 +17,14 @@ from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
 
 from crawler.addons import PolitenessRefused
+from crawler.extras import MissingExtra
 
 if TYPE_CHECKING:
     import argparse
 
+EXIT_USAGE = 2
 EXIT_REFUSED = 4
+_ONE_LINE = (UsageError, PolitenessRefused, MissingExtra)
 
 
 class _StartError:
@@ -35,7 +39,7 @@ class _StartError:
             started.add_done_callback(self._done)
 
     def _failure(self, failure: Any) -> None:
-        if failure.check(UsageError, PolitenessRefused):
+        if failure.check(*_ONE_LINE):
             self.error = failure.value
             return None
         return failure
@@ -44,7 +48,7 @@ class _StartError:
         if task.cancelled():
             return
         error = task.exception()
-        if isinstance(error, UsageError | PolitenessRefused):
+        if isinstance(error, _ONE_LINE):
             self.error = error
 
 
@@ -61,5 +65,8 @@ class Command(ScrapyCrawl):
             raise start.error
         if isinstance(start.error, PolitenessRefused):  # the add-on logged its one line
             self.exitcode = EXIT_REFUSED
+        elif isinstance(start.error, MissingExtra):
+            print(f"scrapy crawl: {start.error}", file=sys.stderr)
+            self.exitcode = EXIT_USAGE
         elif self.crawler_process.bootstrap_failed:
             self.exitcode = 1

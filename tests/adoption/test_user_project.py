@@ -8,6 +8,7 @@ nothing of this repository on the path. The loopback site's own log is the groun
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import sqlite3
@@ -25,6 +26,7 @@ from crawler.devserver import LoggedRequest, LoopbackSite, Reply
 from crawler.spiders.sets import SetsSpider
 
 ROOT = Path(__file__).resolve().parents[2]
+STOCK_ROBOTS = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
 EXAMPLE = ROOT / "docs" / "examples" / "radioshows"
 SCRAPY = [sys.executable, "-m", "scrapy"]
 CRAWL_DELAY = 0.5
@@ -89,7 +91,7 @@ def assert_polite(log: list[LoggedRequest], pages: set[str]) -> None:
     for request in log:
         assert request.user_agent.startswith(f"{PRODUCT}/"), request.user_agent
         assert CONTACT in request.user_agent, request.user_agent
-    gaps = [b.time - a.time for a, b in zip(log, log[1:], strict=False)]
+    gaps = [b.time - a.time for a, b in itertools.pairwise(log)]
     assert min(gaps) >= CRAWL_DELAY * 0.95, gaps
     assert pages <= {r.path for r in log}
 
@@ -208,7 +210,7 @@ def test_the_addon_alone_gives_the_projects_politeness_settings() -> None:
         ({"AUTOTHROTTLE_ENABLED": True}, "AUTOTHROTTLE_ENABLED"),
         ({"CONCURRENT_REQUESTS_PER_DOMAIN": 2}, "CONCURRENT_REQUESTS_PER_DOMAIN = 2"),
         (
-            {"DOWNLOADER_MIDDLEWARES": {"scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100}},
+            {"DOWNLOADER_MIDDLEWARES": {STOCK_ROBOTS: 100}},
             "RobotsTxtMiddleware enabled",
         ),
         (

@@ -9,6 +9,7 @@ Anything else that stops a crawl from starting is Scrapy's exit 1, with its trac
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,8 @@ from crawler.extras import MissingExtra
 
 if TYPE_CHECKING:
     import argparse
+
+logger = logging.getLogger(__name__)
 
 EXIT_USAGE = 2
 EXIT_REFUSED = 4
@@ -61,6 +64,8 @@ class Command(ScrapyCrawl):
         started = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
         start = _StartError(started)
         self.crawler_process.start()
+        if isinstance(start.error, UsageError | MissingExtra) and self.settings.get("LOG_FILE"):
+            logger.error("%s", start.error)  # a log file (scrapyd's job log) says why, too
         if isinstance(start.error, UsageError):
             raise start.error
         if isinstance(start.error, PolitenessRefused):  # the add-on logged its one line

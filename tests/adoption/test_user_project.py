@@ -2,19 +2,20 @@
 
 Everything runs as a user runs it: ``scrapy startproject`` in a temporary folder, the
 example spider and page class of docs/examples/radioshows/ copied in, the add-on lines
-added to its settings.py, then ``scrapy crawl`` there, with the installed package and
-nothing of this repository on the path. The loopback site's own log is the ground truth.
+added to its settings.py, then ``scrapy crawl`` there, with the wheel installed in a fresh
+virtualenv (tests/adoption/conftest.py) and nothing of this repository on the path. The
+loopback site's own log is the ground truth.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 import sqlite3
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy.crawler import Crawler
@@ -24,11 +25,11 @@ from crawler import PRODUCT
 from crawler.addons import POLITENESS_COMPONENTS, POLITENESS_SETTINGS, impolite_settings
 from crawler.devserver import LoggedRequest, LoopbackSite, Reply
 from crawler.spiders.sets import SetsSpider
+from tests.adoption.conftest import Installed
 
 ROOT = Path(__file__).resolve().parents[2]
 STOCK_ROBOTS = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
 EXAMPLE = ROOT / "docs" / "examples" / "radioshows"
-SCRAPY = [sys.executable, "-m", "scrapy"]
 CRAWL_DELAY = 0.5
 CONTACT = "mailto:me@example.org"
 
@@ -54,24 +55,21 @@ def _site() -> LoopbackSite:
     )
 
 
-def _user_env() -> dict[str, str]:
-    """The user's environment: the package installed, this repository nowhere on the path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
-    env.pop("PYTHONPATH", None)
-    return env
+@pytest.fixture(scope="module")
+def scrapy(installed: Installed) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``scrapy ARGS`` of the fresh virtualenv, in a folder: as the user runs it."""
 
+    def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return installed.run("scrapy", *args, cwd=cwd, timeout=90)
 
-def _run(args: list[str], cwd: Path, timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args, cwd=cwd, env=_user_env(), capture_output=True, text=True, timeout=timeout
-    )
+    return run
 
 
 @pytest.fixture(scope="module")
-def user_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def user_project(tmp_path_factory: pytest.TempPathFactory, scrapy: Any) -> Path:
     """``scrapy startproject radioshows`` plus the docs' example files and add-on lines."""
     where = tmp_path_factory.mktemp("user")
-    _run([*SCRAPY, "startproject", "radioshows"], where).check_returncode()
+    scrapy("startproject", "radioshows", cwd=where).check_returncode()
     project = where / "radioshows"
     package = project / "radioshows"
     shutil.copy(EXAMPLE / "pages.py", package / "pages.py")
@@ -102,13 +100,14 @@ def _stored_titles(database: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_a_user_spider_with_only_the_addons_is_polite_and_stores(user_project: Path) -> None:
+def test_a_user_spider_with_only_the_addons_is_polite_and_stores(
+    user_project: Path, scrapy: Any
+) -> None:
     database = user_project / "shows.db"
     with _site() as site:
-        result = _run(
-            [*SCRAPY, "crawl", "shows", "-a", f"start_urls={site.url('/')}",
-             "-s", f"DATABASE_URL=sqlite:///{database}", "-O", "shows.csv"],
-            user_project,
+        result = scrapy(
+            "crawl", "shows", "-a", f"start_urls={site.url('/')}",
+            "-s", f"DATABASE_URL=sqlite:///{database}", "-O", "shows.csv", cwd=user_project,
         )  # fmt: skip
         log = site.requests()
     assert result.returncode == 0, result.stderr[-3000:]
@@ -119,13 +118,12 @@ def test_a_user_spider_with_only_the_addons_is_polite_and_stores(user_project: P
 
 
 @pytest.mark.slow
-def test_the_shipped_spider_runs_in_the_user_project(user_project: Path) -> None:
+def test_the_shipped_spider_runs_in_the_user_project(user_project: Path, scrapy: Any) -> None:
     database = user_project / "sets.db"
     with _site() as site:
-        result = _run(
-            [*SCRAPY, "crawl", "sets", "-a", f"start_urls={site.url('/')}", "-a", "max_depth=0",
-             "-a", "sitemaps=0", "-s", f"DATABASE_URL=sqlite:///{database}"],
-            user_project,
+        result = scrapy(
+            "crawl", "sets", "-a", f"start_urls={site.url('/')}", "-a", "max_depth=0",
+            "-a", "sitemaps=0", "-s", f"DATABASE_URL=sqlite:///{database}", cwd=user_project,
         )  # fmt: skip
         log = site.requests()
     assert result.returncode == 0, result.stderr[-3000:]
@@ -133,7 +131,7 @@ def test_the_shipped_spider_runs_in_the_user_project(user_project: Path) -> None
 
 
 @pytest.mark.slow
-def test_a_subclass_run_with_runspider_keeps_politeness(tmp_path: Path) -> None:
+def test_a_subclass_run_with_runspider_keeps_politeness(tmp_path: Path, scrapy: Any) -> None:
     """No project at all: the subclass inherits the shipped spider's add-ons."""
     (tmp_path / "mine.py").write_text(
         "from crawler.spiders.sets import SetsSpider\n\n\n"
@@ -141,11 +139,10 @@ def test_a_subclass_run_with_runspider_keeps_politeness(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with _site() as site:
-        result = _run(
-            [*SCRAPY, "runspider", "mine.py", "-a", f"start_urls={site.url('/')}",
-             "-a", "sitemaps=0", "-s", f"CONTACT={CONTACT}", "-s", "ALLOW_PRIVATE_HOSTS=True",
-             "-s", f"DATABASE_URL=sqlite:///{tmp_path / 'db.sqlite'}"],
-            tmp_path,
+        result = scrapy(
+            "runspider", "mine.py", "-a", f"start_urls={site.url('/')}",
+            "-a", "sitemaps=0", "-s", f"CONTACT={CONTACT}", "-s", "ALLOW_PRIVATE_HOSTS=True",
+            "-s", f"DATABASE_URL=sqlite:///{tmp_path / 'db.sqlite'}", cwd=tmp_path,
         )  # fmt: skip
         log = site.requests()
     assert result.returncode == 0, result.stderr[-3000:]
@@ -163,14 +160,14 @@ def test_a_subclass_run_with_runspider_keeps_politeness(tmp_path: Path) -> None:
     ],
 )
 def test_an_impolite_user_setting_is_refused_before_anything_is_sent(
-    user_project: Path, tmp_path: Path, setting: str, says: str
+    user_project: Path, tmp_path: Path, scrapy: Any, setting: str, says: str
 ) -> None:
     project = tmp_path / "radioshows"
     shutil.copytree(user_project, project)
     with (project / "radioshows" / "settings.py").open("a", encoding="utf-8") as settings:
         settings.write(setting + "\n")
     with _site() as site:
-        result = _run([*SCRAPY, "crawl", "shows", "-a", f"start_urls={site.url('/')}"], project)
+        result = scrapy("crawl", "shows", "-a", f"start_urls={site.url('/')}", cwd=project)
         log = site.requests()
     assert result.returncode != 0
     refusals = [ln for ln in result.stderr.splitlines() if "Politeness refuses to start" in ln]

@@ -64,7 +64,8 @@ class Command(ScrapyCrawl):
         started = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
         start = _StartError(started)
         self.crawler_process.start()
-        if isinstance(start.error, UsageError | MissingExtra) and self.settings.get("LOG_FILE"):
+        log_file = self.settings.get("LOG_FILE") if self.settings is not None else None
+        if isinstance(start.error, UsageError | MissingExtra) and log_file:
             logger.error("%s", start.error)  # a log file (scrapyd's job log) says why, too
         if isinstance(start.error, UsageError):
             raise start.error

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,16 @@ def test_crawl_import_export_from_a_folder_without_a_project(
     assert exported.returncode == 0, exported.stderr
     assert len([json.loads(line) for line in exported.stdout.splitlines()]) == 5
     assert not (tmp_path / "data").exists()  # everything went where DATABASE_URL said
+    # crawler export -o - | head: the reader goes away before the export writes
+    closed = subprocess.Popen(
+        [installed.bin("crawler"), "export", "--database", store.split("=", 1)[1], "-o", "-"],
+        cwd=tmp_path, env=installed.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert closed.stdout is not None and closed.stderr is not None
+    closed.stdout.close()
+    errors = closed.stderr.read().decode()
+    assert closed.wait(timeout=60) == 0, errors
+    assert "Traceback" not in errors and "BrokenPipe" not in errors, errors
 
 
 def test_demo_runs_from_the_installed_package(installed: Installed, tmp_path: Path) -> None:

@@ -1,8 +1,11 @@
 """Every default of the project, in one place; docs/settings.md documents each one.
 
 Nothing here needs changing for the crawler to be polite: the defaults are the polite ones.
-Settings are grouped by the package that implements them; the components (middlewares,
-extensions, handlers) of every package are registered together at the end.
+Settings are grouped by the package that implements them. This module is the project's
+settings module (scrapy.cfg, the ``scrapy`` entry point, ``crawler crawl``) and the source
+of the add-ons' defaults: ``crawler.addons.Politeness`` and ``Tracklists`` apply the names
+they own (listed there) in any Scrapy project, and switch the components on; the project
+itself is wired by those add-ons, listed at the end.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 BOT_NAME = "crawler"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl`: one-line start-up errors, exit codes
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
@@ -18,10 +22,8 @@ LOG_LEVEL = "INFO"
 # pointed at pages written by strangers has no business running one.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
-# `scrapy crawl` checks that the store answers before anything is sent (crawler/commands/).
-COMMANDS_MODULE = "crawler.commands"
 
-# --- Bounds (documented in README "What happens when things break") ----------------------
+# --- Bounds (Politeness; README "What happens when things break") ------------------------
 # Tracklist pages are tens to hundreds of kB: a few MB is generous, and a compressed bomb
 # is refused once it expands past it (Scrapy's own default is 1 GiB).
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
@@ -29,7 +31,6 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30  # seconds for one whole download (Scrapy's default: 180)
 RETRY_TIMES = 1  # one retry of a failed or timed-out request (Scrapy's default: 2)
 SHUTDOWN_DOWNLOAD_GRACE = 2.0  # on SIGTERM/Ctrl-C, downloads still running after this stop
-MAX_TRACKS_PER_SET = 5000  # a longer tracklist is cut there, with a warning
 MAX_LINKS_PER_PAGE = 1000  # links followed from one page; the rest are counted and logged
 
 # --- Identity (crawler/politeness/useragent.py) ------------------------------------------
@@ -46,18 +47,13 @@ ALLOWED_PRIVATE_NETWORKS: list[str] = []  # with the guard on, these pass (a lab
 DEPTH_PRIORITY = 0
 
 # --- Store and feeds (crawler/pipelines/, crawler/store/, crawler/feeds.py) -----------------
+# The pipelines (normalize 100, store 800) and the CSV exporter are Tracklists' components.
 DATABASE_URL = "sqlite:///data/crawler.db"  # or postgresql+psycopg://user@host/db
 STORE_BATCH_SIZE = 1  # sets per transaction (the exports spider uses 200)
 STORE_FLUSH_SECONDS = 0.5  # ...or the sets that came within this, whichever is first
 SPOOL_DIR = "data/spool"  # sets the store could not take wait here (crawler/store/spool.py)
 STORE_RETRY_MAX_DELAY = 60.0  # longest wait (s) between retries while the database is away
-ITEM_PIPELINES = {
-    "crawler.pipelines.normalize.NormalizePipeline": 100,
-    "crawler.pipelines.store.StorePipeline": 800,
-}
-FEED_EXPORTERS = {
-    "csv": "crawler.feeds.TrackCsvItemExporter",  # one row per track entry
-}
+MAX_TRACKS_PER_SET = 5000  # a longer tracklist is cut there, with a warning; 0: no cap
 
 # --- Imports (crawler/exports/, crawler/spiders/exports.py) --------------------------------
 IMPORT_MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused unread
@@ -126,32 +122,15 @@ CLUSTER_CLOCK_MARGIN = 0.001  # added to every gap against clock-offset estimate
 CLUSTER_CLOCK_TTL = 24 * 3600.0  # a host's shared clock record outlives its last request
 CLUSTER_CRAWL = None  # crawl name when -a crawl=NAME is not given (default: spider name)
 
-# --- Components ----------------------------------------------------------------------------
-DOWNLOAD_HANDLERS = {
-    "http": "crawler.politeness.handler.PoliteDownloadHandler",  # paced by the host clock
-    "https": "crawler.politeness.handler.PoliteDownloadHandler",
-}
-DOWNLOADER_MIDDLEWARES = {
-    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,  # replaced (RFC 9309)
-    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,  # replaced (identity)
-    "crawler.politeness.useragent.IdentityMiddleware": 20,  # UA on all; contact required
-    "crawler.politeness.private_hosts.PrivateHostsMiddleware": 30,  # no private addresses
-    "crawler.politeness.terms.SiteTermsMiddleware": 40,  # site terms refuse before sending
-    "crawler.politeness.robots.RobotsPolicy": 100,  # robots.txt, RFC 9309
-    "crawler.politeness.retry_after.RetryAfterMiddleware": 560,  # 429/503 pause the host
-    "crawler.incremental.middleware.ConditionalRequestMiddleware": 950,  # next to downloader
-}
-SPIDER_MIDDLEWARES = {
-    "crawler.incremental.recorder.PageRecorder": 10,  # outermost: sees the final output
-    "crawler.politeness.meta_robots.MetaRobotsMiddleware": 800,  # nofollow / noindex pages
-    "crawler.politeness.tdm.TdmRepMiddleware": 810,  # TDMRep reservations
+# --- Wiring: the add-ons (crawler/addons.py) ---------------------------------------------
+# The components of the politeness stack and of the store are switched on by the add-ons,
+# as in any Scrapy project that lists them; the defaults above are theirs (each add-on
+# names the ones it applies), the rest of this file is what is specific to this project.
+ADDONS = {
+    "crawler.addons.Politeness": 100,  # identity, robots.txt, pace, terms, meta robots, TDM
+    "crawler.addons.Tracklists": 200,  # normalize, store, CSV feed, incremental crawls
+    "crawler.cluster.ClusterAddon": 500,  # REDIS_URL set: shared frontier, clock, filter
 }
 EXTENSIONS = {
-    "crawler.politeness.summary.PolitenessSummary": 0,  # end-of-crawl block and run row
-    "crawler.incremental.jobdir.JobDirGuard": 0,  # resume a stopped JOBDIR, not a dead one
-    "crawler.schedule.heartbeat.LockHeartbeat": 0,  # scheduled crawls keep their lock alive
     "scrapy.extensions.remote_control.RemoteControl": None,  # off, and not even loaded
-}
-ADDONS = {
-    "crawler.cluster.ClusterAddon": 500,  # REDIS_URL set: shared frontier, clock, filter
 }

@@ -1,16 +1,18 @@
 """``crawler demo``: serve the bundled demo site on loopback and crawl it, as a user would.
 
-It runs the real ``scrapy crawl sets`` against a real HTTP server, stores into the default
-SQLite database and writes the JSON and CSV feeds, then prints what it did.
+It runs the real ``crawler crawl sets`` (``scrapy crawl sets`` with the package's settings)
+against a real HTTP server serving the demo site shipped in the package, stores into
+``data/crawler.db`` in the working folder and writes the JSON and CSV feeds there, then
+prints what it did. It works the same from a clone and from an installed wheel.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -19,8 +21,7 @@ from crawler.devserver import LoopbackSite
 from crawler.store import session_factory
 from crawler.store.models import Artist, DJSetRow, SetEntry, Track
 
-PROJECT = Path(__file__).resolve().parents[2]
-DEMO_SITE = PROJECT / "fixtures" / "demo"
+DEMO_SITE = Path(str(resources.files("crawler") / "demo_site"))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,8 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not DEMO_SITE.is_dir():
-        print(f"The demo site is not here ({DEMO_SITE}): run this from a clone.", file=sys.stderr)
+    if not DEMO_SITE.is_dir():  # a zipped install: the site must be files to be served
+        print(f"crawler demo: the demo site is not a folder ({DEMO_SITE})", file=sys.stderr)
         return 2
     data = Path(args.data).resolve()
     data.mkdir(parents=True, exist_ok=True)
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     with LoopbackSite("127.0.0.1", root=DEMO_SITE) as site:
         print(f"Demo site: {site.url('/')} (robots.txt: Crawl-delay 0.2, /private/ disallowed)")
         command = [
-            sys.executable, "-m", "scrapy", "crawl", "sets",
+            sys.executable, "-m", "crawler", "crawl", "sets",
             "-a", f"start_urls={site.url('/')}",
             "-s", f"DATABASE_URL={database}",
             "-s", "ALLOW_PRIVATE_HOSTS=True",
@@ -48,9 +49,8 @@ def run(args: argparse.Namespace) -> int:
         ]  # fmt: skip
         for feed in feeds:
             command += ["-O", str(feed)]
-        print("$ scrapy crawl sets -a start_urls=... -O data/sets.json -O data/sets.csv")
-        env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-        proc = subprocess.run(command, cwd=PROJECT, env=env)
+        print("$ crawler crawl sets -a start_urls=... -O data/sets.json -O data/sets.csv")
+        proc = subprocess.run(command)
         if proc.returncode:
             return proc.returncode
         fetched = sorted({r.path for r in site.requests()})

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from crawler.normalize.duplicates import DEFAULT_THRESHOLD, near_duplicate_ids
 from crawler.settings import DATABASE_URL
 from crawler.store import session_factory
+from crawler.store.db import missing_store
 from crawler.store.models import Artist, SetDJ, SetEntry, Track
 
 
@@ -51,7 +52,11 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.threshold <= 100:
         print("crawler duplicates: --threshold is from 0 to 100", file=sys.stderr)
         return 2
-    factory = session_factory(args.database or os.environ.get("DATABASE_URL") or DATABASE_URL)
+    url = args.database or os.environ.get("DATABASE_URL") or DATABASE_URL
+    if (problem := missing_store(url)) is not None:
+        print(f"crawler duplicates: {problem}", file=sys.stderr)
+        return 1
+    factory = session_factory(url)
     if args.merge:
         keep, drop = args.merge
         merge = merge_artists if args.kind == "artists" else merge_tracks

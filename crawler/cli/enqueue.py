@@ -13,14 +13,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import redis
 from scrapy import Request
 
 from crawler.cluster.config import ClusterConfigError, check_crawl_name
-from crawler.cluster.dupefilter import fingerprint
 from crawler.cluster.frontier import Frontier
 from crawler.cluster.keys import CrawlKeys
-from crawler.cluster.serialize import request_to_bytes
+from crawler.extras import require
 from crawler.settings import CLUSTER_KEY_PREFIX, CLUSTER_LEASE_TIMEOUT
 
 
@@ -57,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
     except (ClusterConfigError, OSError) as exc:
         print(f"crawler enqueue: {exc}", file=sys.stderr)
         return 2
+    require("cluster", "crawler enqueue")
+    import redis
+
     client = redis.Redis.from_url(args.redis)
     try:
         client.ping()
@@ -76,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _enqueue(frontier: Frontier, urls: list[str]) -> int:
+    from crawler.cluster.dupefilter import fingerprint
+    from crawler.cluster.serialize import request_to_bytes
+
     queued = seen = bad = 0
     for url in urls:
         parts = urlsplit(url)

@@ -1,12 +1,15 @@
 """``crawler export``: write the JSON, JSON Lines or CSV feed from what is stored.
 
 It uses the same exporters as ``scrapy crawl ... -O``, so a feed written now is the same
-as the one a crawl would have written.
+as the one a crawl would have written. ``-o -`` writes JSON Lines to standard output
+(unless ``--format`` says otherwise) and stops quietly when the reader closes the pipe.
+It only reads: a store that is not there is an error (exit 1), never created empty.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter
 from crawler.feeds import TrackCsvItemExporter
 from crawler.settings import DATABASE_URL
 from crawler.store import iter_sets, session_factory
+from crawler.store.db import missing_store
 
 EXPORTERS: dict[str, Any] = {
     "json": JsonItemExporter,
@@ -30,7 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--database", default=None, help=f"database URL (default: DATABASE_URL or {DATABASE_URL})"
     )
     parser.add_argument(
-        "--format", choices=sorted(EXPORTERS), default=None, help="default: from the file name"
+        "--format",
+        choices=sorted(EXPORTERS),
+        default=None,
+        help="default: from the file name; jsonl for -o -",
     )
     parser.add_argument(
         "-o", "--output", required=True, help="output file, or - for standard output"
@@ -42,18 +49,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def database_url(given: str | None) -> str:
-    import os
-
     return given or os.environ.get("DATABASE_URL") or DATABASE_URL
 
 
 def run(args: argparse.Namespace) -> int:
-    fmt = args.format or Path(args.output).suffix.lstrip(".").lower()
+    to_stdout = args.output == "-"
+    fmt = args.format or ("jsonl" if to_stdout else Path(args.output).suffix.lstrip(".").lower())
     if fmt not in EXPORTERS:
         print(f"crawler export: say --format ({', '.join(sorted(EXPORTERS))})", file=sys.stderr)
         return 2
-    factory = session_factory(database_url(args.database))
-    out = sys.stdout.buffer if args.output == "-" else open(args.output, "wb")  # noqa: SIM115
+    url = database_url(args.database)
+    if (problem := missing_store(url)) is not None:
+        print(f"crawler export: {problem}", file=sys.stderr)
+        return 1
+    factory = session_factory(url)
+    out = sys.stdout.buffer if to_stdout else open(args.output, "wb")  # noqa: SIM115
     count = 0
     try:
         exporter = EXPORTERS[fmt](out, encoding="utf-8", ensure_ascii=False)
@@ -63,8 +73,14 @@ def run(args: argparse.Namespace) -> int:
                 exporter.export_item(item)
                 count += 1
         exporter.finish_exporting()
+        out.flush()
+    except BrokenPipeError:
+        # The reader (head, less) has what it wanted. Python would complain again when it
+        # flushes standard output at exit: point that at /dev/null (Python's signal docs).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
-        if out is not sys.stdout.buffer:
+        if not to_stdout:
             out.close()
     print(f"Exported {count} sets to {args.output} ({fmt})", file=sys.stderr)
     return 0

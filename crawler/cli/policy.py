@@ -2,7 +2,9 @@
 
 It reads the project's settings, the site terms, and (unless ``--no-fetch``, or the terms
 or a missing contact forbid it) that host's robots.txt, fetched once with the crawler's
-own User-Agent and judged by the same RFC 9309 rules as a crawl.
+own User-Agent and judged by the same RFC 9309 rules as a crawl. Exit code: 0 when a
+crawl would fetch the URL, 4 when it would not (refused, disallowed or skipped), 2 for
+bad input.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "policy",
         help="explain robots.txt, pace, site terms and JavaScript for one URL",
-        description=__doc__.splitlines()[0],
+        description=__doc__.splitlines()[0].replace("``", ""),
     )
     parser.add_argument("url")
     parser.add_argument("--no-fetch", action="store_true", help="do not fetch robots.txt")
@@ -80,7 +82,16 @@ def fetch_robots(origin: str, config: PolitenessConfig, timeout: float = 10) -> 
     return allow_all(f"more than {config.robots_max_redirects} redirects: all allowed")
 
 
+EXIT_REFUSED = 4
+"""``crawler policy`` exits with this when the crawler would not fetch the URL."""
+
+
 def explain(url: str, settings: Settings, fetch: bool = True) -> list[str]:
+    return judge(url, settings, fetch)[0]
+
+
+def judge(url: str, settings: Settings, fetch: bool = True) -> tuple[list[str], bool]:
+    """The explanation, line by line, and whether a crawl would fetch ``url``."""
     config = PolitenessConfig.from_settings(settings)
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -112,16 +123,18 @@ def explain(url: str, settings: Settings, fetch: bool = True) -> list[str]:
             refusal = f"{host} resolves to {', '.join(private)}; ALLOW_PRIVATE_HOSTS is off"
     if refusal is not None:
         lines.append(f"Verdict:      REFUSED before anything is sent: {refusal}")
-        return lines
+        return lines, False
 
     pace = PacePolicy(config, terms)
+    allowed = True
     if not config.obey_robots:
         lines.append("robots.txt:   not obeyed (ROBOTSTXT_OBEY is off)")
     elif not fetch:
         lines.append("robots.txt:   not fetched (--no-fetch)")
     else:
         rules = fetch_robots(origin, config)
-        verdict = "allowed" if rules.allowed(url, config.product) else "DISALLOWED"
+        allowed = rules.allowed(url, config.product)
+        verdict = "allowed" if allowed else "DISALLOWED"
         group = rules.group(config.product)
         lines.append(f"robots.txt:   {verdict} ({rules.kind}: {rules.reason})")
         if rules.kind == "parsed":
@@ -140,12 +153,13 @@ def explain(url: str, settings: Settings, fetch: bool = True) -> list[str]:
     lines.append("              (longer while the host is slow or failing; never shorter)")
     if skipped:
         lines.append(f"              SKIPPED for the run: {skipped}")
+        allowed = False
     js = entry is not None and entry.render_js
     lines.append(
         "JavaScript:   "
         + ("may run (site terms: render_js = true)" if js else "never runs (no render_js = true)")
     )
-    return lines
+    return lines, allowed
 
 
 def run(args: argparse.Namespace) -> int:
@@ -162,9 +176,9 @@ def run(args: argparse.Namespace) -> int:
             return 2
         settings.set(name, value, priority="cmdline")
     try:
-        lines = explain(args.url, settings, fetch=not args.no_fetch)
+        lines, allowed = judge(args.url, settings, fetch=not args.no_fetch)
     except (PolitenessConfigError, TermsError) as exc:
         print(f"Error: {exc}")
         return 2
     print("\n".join(lines))
-    return 0
+    return 0 if allowed else EXIT_REFUSED

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from crawler.extras import require
+
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
@@ -29,6 +31,7 @@ class ClusterAddon:
     def update_settings(self, settings: BaseSettings) -> None:
         if not settings.get("REDIS_URL"):
             return
+        require("cluster", "REDIS_URL (a cluster crawl)")
         for name, value in CLUSTER_SETTINGS.items():
             priority = settings.getpriority(name) or 0
             if priority >= SETTINGS_PRIORITIES["cmdline"]:

@@ -1,1 +1,1 @@
-"""Scrapy commands of the project (``COMMANDS_MODULE``): ``crawl``, with checks of its own."""
+"""The project's Scrapy commands (``COMMANDS_MODULE``): Scrapy's own, telling the truth."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.extras import missing
 from crawler.incremental.meta import SKIP as INCREMENTAL_SKIP
 from crawler.politeness.config import config_for
 from crawler.politeness.meta_robots import page_directives
@@ -78,8 +79,8 @@ class RenderPolicy:
         self.crawler = crawler
         self.config = render_config_for(crawler)
         self.terms = terms_for(crawler)
-        self.problem = browser_problem(self.config.browser_path)
-        """Why there is no browser, or None."""
+        self.problem = missing("render") or browser_problem(self.config.browser_path)
+        """Why there is no browser (or no Playwright: the ``render`` extra), or None."""
         self._told = False
 
     def entry(self, host: str) -> SiteTerms | None:

@@ -20,10 +20,13 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 
+from crawler.addons import bring_addons
 from crawler.exports import DEFAULT_MAX_BYTES
 from crawler.exports.pool import FileResult, default_processes, read_ahead, read_files
 from crawler.logsafe import printable
+from crawler.spiders._arguments import SpiderArgumentError, check_arguments
 
 PROGRESS_LOG_SECONDS = 10.0
 
@@ -127,9 +130,18 @@ class ExportsSpider(scrapy.Spider):
         "STORE_BATCH_SIZE": 200,
     }
 
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """The spider's own settings, then the add-ons it never runs without."""
+        super().update_settings(settings)
+        bring_addons(settings)
+
     def __init__(self, path: str | None = None, **kwargs: Any) -> None:
+        check_arguments(type(self), kwargs)
         super().__init__(**kwargs)
         self.paths = [Path(p.strip()).expanduser() for p in (path or "").split(",") if p.strip()]
+        if not self.paths:
+            raise SpiderArgumentError("nothing to import: give -a path=FILE_OR_FOLDER[,...]")
         self.unreadable: list[tuple[str, str]] = []
         self.skipped_folders = 0
         self.results: Iterator[FileResult] | None = None
@@ -155,7 +167,6 @@ class ExportsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         if self.results is None:
-            self.logger.error("Nothing to import: give -a path=FILE_OR_FOLDER[,...]")
             return
         stats = self.crawler.stats
         assert stats is not None

@@ -8,13 +8,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.settings import BaseSettings
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from crawler.addons import bring_addons
 from crawler.incremental import LASTMOD, sitemap_body
 from crawler.render.decision import page_depth, render_request
 from crawler.sites import extract_sets
+from crawler.spiders._arguments import SpiderArgumentError, check_arguments
 
 ROBOTS_MAX_BYTES = 2 * 1024 * 1024
 """robots.txt read for its sitemaps: RFC 9309 parsers read 500 KiB; this is generous."""
@@ -36,6 +40,14 @@ class SetsSpider(scrapy.Spider):
     """
 
     name = "sets"
+    crawl: str | None = None
+    """``-a crawl=NAME``: the crawl's name in a cluster (crawler/cluster/)."""
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """The spider's own settings, then the add-ons it never runs without."""
+        super().update_settings(settings)
+        bring_addons(settings)
 
     def __init__(
         self,
@@ -45,6 +57,7 @@ class SetsSpider(scrapy.Spider):
         sitemaps: bool | str = True,
         **kwargs: Any,
     ) -> None:
+        check_arguments(type(self), kwargs)
         super().__init__(**kwargs)
         urls = list(start_urls) if isinstance(start_urls, list) else _split_urls(start_urls)
         if urls_file:
@@ -56,11 +69,17 @@ class SetsSpider(scrapy.Spider):
         self.links = LinkExtractor(deny_extensions=None, unique=True)
         self.read_sitemaps = str(sitemaps).strip().lower() not in {"0", "false", "no", "off"}
 
-    async def start(self) -> AsyncIterator[Any]:
-        if not self.start_urls and not self.settings.get("REDIS_URL"):
-            self.logger.error(
-                "Nothing to crawl: give -a start_urls=URL[,URL...] or -a urls_file=PATH"
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SetsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # A cluster worker's seeds may all come from the shared frontier.
+        if not spider.start_urls and not crawler.settings.get("REDIS_URL"):
+            raise SpiderArgumentError(
+                "nothing to crawl: give -a start_urls=URL[,URL...] or -a urls_file=PATH"
             )
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
         if self.read_sitemaps:
             origins = dict.fromkeys(
                 f"{p.scheme}://{p.netloc}" for p in map(urlsplit, self.start_urls)

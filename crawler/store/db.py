@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+from crawler.extras import MissingExtra, require
+
+MIGRATIONS = resources.files("crawler.store") / "migrations"
+"""The Alembic scripts, read as package resources: a folder in a clone or a wheel, a
+member of the archive in a zipped egg (scrapyd's)."""
 SCHEMA_REVISION = "0002"
 """The newest migration. A store already there is opened without loading Alembic (a
 quarter of a second at every start); tests check this against Alembic's own head."""
@@ -39,10 +47,21 @@ def create_store_engine(url: str) -> Engine:
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if parsed.get_driver_name() == "psycopg":
+        require("postgres", "a PostgreSQL DATABASE_URL")
     # A server that drops packets must not hang the crawl: give up connecting after 10 s
     # (the store pipeline then spools and retries).
     connect_args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def missing_store(url: str) -> str | None:
+    """Why a command that only reads must not open ``url``: an SQLite file that is not
+    there (opening it would create an empty store, and its folder). None otherwise."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return None if Path(parsed.database).is_file() else f"no database at {parsed.database}"
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -83,14 +102,36 @@ def _upgrade(engine: Engine) -> None:
     from alembic import command
     from alembic.config import Config
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    with engine.begin() as conn:
+    with _migrations_folder() as folder, engine.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(folder))
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+@contextmanager
+def _migrations_folder() -> Iterator[Path]:
+    """A real folder holding the migrations: Alembic reads its scripts from files."""
+    if isinstance(MIGRATIONS, Path):
+        yield MIGRATIONS
+        return
+    with tempfile.TemporaryDirectory(prefix="crawler-migrations-") as tmp:
+        _copy_tree(MIGRATIONS, Path(tmp))
+        yield Path(tmp)
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                (target / entry.name).mkdir()
+                _copy_tree(entry, target / entry.name)
+        elif entry.name.endswith((".py", ".mako")):
+            with entry.open("rb") as src, open(target / entry.name, "wb") as dst:
+                shutil.copyfileobj(src, dst)
 
 
 @cache
@@ -115,6 +156,8 @@ def store_problem(url: str) -> str | None:
 
     try:
         session_factory(url)
+    except MissingExtra:
+        return None  # the Tracklists add-on says which extra to install, in its own line
     except Exception as error:
         return describe_store_error(url, error)
     return None

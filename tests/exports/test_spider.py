@@ -51,8 +51,8 @@ def test_import_then_reimport_changes_nothing(tmp_path: Path) -> None:
     assert dump(tmp_path / "db.sqlite") == before
 
 
-def test_no_path_is_an_error_not_a_crash(tmp_path: Path) -> None:
-    result = run_scrapy(
-        "crawl", "exports", "-s", f"DATABASE_URL=sqlite:///{tmp_path}/db.sqlite"
-    ).check()
-    assert "Nothing to import" in result.stderr
+def test_no_path_is_a_usage_error_not_a_crash(tmp_path: Path) -> None:
+    result = run_scrapy("crawl", "exports", "-s", f"DATABASE_URL=sqlite:///{tmp_path}/db.sqlite")
+    assert result.returncode == 2
+    assert "error: nothing to import: give -a path=" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
+import crawler
 from crawler.devserver import LoopbackSite
 from crawler.store.models import Artist, DJSetRow, SetEntry, Track
-from tests.conftest import FIXTURES, run_cli, run_scrapy
+from tests.conftest import run_cli, run_scrapy
 
 EXPECTED_TITLES = {
     "Fabric Live 101",
@@ -24,7 +25,7 @@ EXPECTED_TITLES = {
 
 @pytest.fixture
 def demo_site() -> Iterator[LoopbackSite]:
-    with LoopbackSite("127.0.0.2", root=FIXTURES / "demo") as site:
+    with LoopbackSite("127.0.0.2", root=Path(crawler.__file__).parent / "demo_site") as site:
         yield site
 
 

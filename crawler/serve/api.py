@@ -1,7 +1,8 @@
 """The JSON API, ``/api/v1/``: read-only, ids are the store's primary keys.
 
 Bad parameters answer 422 and unknown ids 404, both as JSON (``{"detail": ...}``); list
-pages hold at most :data:`MAX_PER_PAGE` rows.
+pages hold at most :data:`MAX_PER_PAGE` rows. The queries already return JSON-ready
+values, so the answers are written as they are (FastAPI's encoder would walk them again).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from crawler.serve import queries
@@ -41,10 +43,16 @@ def _date(name: str, value: str | None) -> str | None:
     return value
 
 
-def _found(value: dict[str, Any] | None, what: str, id_: int) -> dict[str, Any]:
+def _found(value: dict[str, Any] | None, what: str, id_: int) -> JSONResponse:
     if value is None:
         raise HTTPException(404, f"no {what} with id {id_}")
-    return value
+    return JSONResponse(value)
+
+
+def _listed(items: list[dict[str, Any]], total: int, paged: Page) -> JSONResponse:
+    return JSONResponse(
+        {"items": items, "total": total, "page": paged.number, "per_page": paged.size}
+    )
 
 
 Db = Annotated[Session, Depends(session)]
@@ -56,12 +64,10 @@ router = APIRouter(prefix="/api/v1")
 
 
 @router.get("/search", summary="Top matches among sets, tracks and DJs")
-def search(
-    db: Db, q: Text, limit: Annotated[int, Query(ge=1, le=50)] = 10
-) -> dict[str, list[dict[str, Any]]]:
+def search(db: Db, q: Text, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> JSONResponse:
     """Sets by title, event, venue or DJ; tracks by artist or title; DJs by name. Case
     and accents are folded ("kolsch" finds "Kölsch") and each word matches as a prefix."""
-    return queries.search(db, q, limit)
+    return JSONResponse(queries.search(db, q, limit))
 
 
 @router.get("/sets", summary="Sets, filtered, newest (or best matching) first")
@@ -73,34 +79,34 @@ def sets(
     since: Annotated[str | None, Query(description="YYYY[-MM[-DD]], inclusive")] = None,
     until: Annotated[str | None, Query(description="YYYY[-MM[-DD]], inclusive")] = None,
     source: Annotated[str | None, Query(max_length=64, description="a source key")] = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     items, total = queries.list_sets(
         db, paged, q=q, dj=dj, since=_date("since", since), until=_date("until", until),
         source=source,
     )  # fmt: skip
-    return {"items": items, "total": total, "page": paged.number, "per_page": paged.size}
+    return _listed(items, total, paged)
 
 
 @router.get("/sets/{set_id}", summary="A set with its tracks in order and its sources")
-def set_(db: Db, set_id: Id) -> dict[str, Any]:
+def set_(db: Db, set_id: Id) -> JSONResponse:
     return _found(queries.set_detail(db, set_id), "set", set_id)
 
 
 @router.get("/djs/{dj_id}", summary="A DJ: sets count, first and last set, most played")
-def dj(db: Db, dj_id: Id, paged: Paged) -> dict[str, Any]:
+def dj(db: Db, dj_id: Id, paged: Paged) -> JSONResponse:
     return _found(queries.dj_detail(db, dj_id, paged), "DJ", dj_id)
 
 
 @router.get("/tracks", summary="Tracks by artist or title")
 def tracks(
     db: Db, paged: Paged, q: Annotated[str | None, Query(max_length=200)] = None
-) -> dict[str, Any]:
+) -> JSONResponse:
     items, total = queries.list_tracks(db, paged, q=q)
-    return {"items": items, "total": total, "page": paged.number, "per_page": paged.size}
+    return _listed(items, total, paged)
 
 
 @router.get("/tracks/{track_id}", summary="A track: where it was played, and what came next")
-def track(db: Db, track_id: Id, paged: Paged) -> dict[str, Any]:
+def track(db: Db, track_id: Id, paged: Paged) -> JSONResponse:
     """``played_in`` is paged (newest first); ``transitions`` counts the tracks played
     right before and after this one in every set (a ``w/`` row shares the slot of the
     row before it; unknown tracks take part in no pair)."""
@@ -108,11 +114,11 @@ def track(db: Db, track_id: Id, paged: Paged) -> dict[str, Any]:
 
 
 @router.get("/stats", summary="Counts, and plays per month")
-def stats(db: Db) -> dict[str, Any]:
-    return queries.stats(db)
+def stats(db: Db) -> JSONResponse:
+    return JSONResponse(queries.stats(db))
 
 
 @router.get("/runs", summary="Recent crawl runs with their politeness summaries")
-def runs(db: Db, paged: Paged) -> dict[str, Any]:
+def runs(db: Db, paged: Paged) -> JSONResponse:
     items, total = queries.list_runs(db, paged)
-    return {"items": items, "total": total, "page": paged.number, "per_page": paged.size}
+    return _listed(items, total, paged)

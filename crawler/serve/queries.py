@@ -209,9 +209,16 @@ def set_detail(session: Session, set_id: int) -> dict[str, Any] | None:
     row = session.get(DJSetRow, set_id)
     if row is None:
         return None
-    entries = session.scalars(
-        select(SetEntry).where(SetEntry.set_id == set_id).order_by(SetEntry.ordinal)
-    ).all()
+    columns = [getattr(SetEntry, c) for c in _ENTRY_COLUMNS]
+    entries = [
+        dict(zip(_ENTRY_COLUMNS, e, strict=True))
+        for e in session.execute(
+            select(*columns).where(SetEntry.set_id == set_id).order_by(SetEntry.ordinal)
+        )
+    ]
+    for e in entries:
+        e["featured"] = list(e["featured"] or [])
+        e["cue"] = format_cue(e["cue_s"])
     source = session.scalar(select(Source.key).where(Source.id == row.source_id))
     return {
         "id": row.id,
@@ -229,25 +236,14 @@ def set_detail(session: Session, set_id: int) -> dict[str, Any] | None:
         "first_seen": _iso(row.first_seen),
         "updated_at": _iso(row.updated_at),
         "gone_at": _iso(row.gone_at),
-        "tracks": [
-            {
-                "ordinal": e.ordinal,
-                "position": e.position,
-                "cue_s": e.cue_s,
-                "cue": format_cue(e.cue_s),
-                "artist": e.artist,
-                "featured": list(e.featured or []),
-                "title": e.title,
-                "version": e.version,
-                "label": e.label,
-                "unknown": e.unknown,
-                "with_previous": e.with_previous,
-                "raw": e.raw,
-                "track_id": e.track_id,
-            }
-            for e in entries
-        ],
+        "tracks": entries,
     }
+
+
+_ENTRY_COLUMNS = (
+    "ordinal", "position", "cue_s", "artist", "featured", "title", "version", "label",
+    "unknown", "with_previous", "raw", "track_id",
+)  # fmt: skip
 
 
 # --- DJs -------------------------------------------------------------------------------

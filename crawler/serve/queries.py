@@ -94,7 +94,7 @@ _SET_COLUMNS = (
 )
 
 
-def _set_summaries(session: Session, stmt: Select[Any]) -> list[dict[str, Any]]:
+def _set_summaries(session: Session, stmt: Select) -> list[dict[str, Any]]:
     rows = [dict(r._mapping) for r in session.execute(stmt)]
     djs = _set_djs(session, [r["id"] for r in rows])
     for row in rows:
@@ -130,7 +130,7 @@ def track_name(artist: str | None, title: str | None, version: str | None) -> st
     return f"{text} ({version})" if version else text
 
 
-def _counted_tracks(session: Session, stmt: Select[Any]) -> list[dict[str, Any]]:
+def _counted_tracks(session: Session, stmt: Select) -> list[dict[str, Any]]:
     """``[{track, count}]`` from a statement selecting ``(track_id, count)``."""
     counts = list(session.execute(stmt))
     tracks = _track_summaries(session, (t for t, _ in counts))

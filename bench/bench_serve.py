@@ -142,7 +142,8 @@ def _flush(db: sqlite3.Connection, sets: list, djs: list, entries: list) -> None
         f" ({', '.join('?' * 13)})",
         entries,
     )
-    sets.clear(), djs.clear(), entries.clear()
+    for rows in (sets, djs, entries):
+        rows.clear()
 
 
 def samples(path: Path, count: int, seed: int = 7) -> dict[str, list[Any]]:
@@ -152,7 +153,7 @@ def samples(path: Path, count: int, seed: int = 7) -> dict[str, list[Any]]:
     sets = db.execute("SELECT max(id) FROM sets").fetchone()[0]
     djs = [r[0] for r in db.execute("SELECT DISTINCT artist_id FROM set_djs")]
     entries = db.execute("SELECT max(id) FROM set_entries").fetchone()[0]
-    tracks = []
+    tracks: list[int] = []
     while len(tracks) < count:
         row = db.execute(
             "SELECT track_id FROM set_entries WHERE id = ?", (rng.randint(1, entries),)

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -62,7 +63,7 @@ def store_url(request: pytest.FixtureRequest) -> str:
 class Served:
     """A uvicorn server running an app in a thread, on 127.0.0.1 and a free port."""
 
-    def __init__(self, app: object) -> None:
+    def __init__(self, app: Any) -> None:
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import Session
 
 from crawler.serve.search import match
 from crawler.store.models import Artist, CrawlRun, DJSetRow, SetDJ, SetEntry, Source, Track
@@ -67,19 +67,28 @@ def format_cue(seconds: int | None) -> str | None:
 # --- Building blocks -------------------------------------------------------------------
 
 
+def _run(session: Session, stmt: Any, **params: Any) -> Any:
+    """Execute on the session's connection: the statements here are built once, at import,
+    and select plain columns, so the ORM's per-call work is not needed."""
+    return session.connection().execute(stmt, params)
+
+
+_IDS = bindparam("ids", expanding=True)
+
+_SET_DJS = (
+    select(SetDJ.set_id, Artist.id, Artist.name)
+    .join(Artist, Artist.id == SetDJ.artist_id)
+    .where(SetDJ.set_id.in_(_IDS))
+    .order_by(SetDJ.set_id, SetDJ.ordinal)
+)
+
+
 def _set_djs(session: Session, set_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     """The linked DJs of each set, in credit order."""
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if not set_ids:
-        return found
-    stmt = (
-        select(SetDJ.set_id, Artist.id, Artist.name)
-        .join(Artist, Artist.id == SetDJ.artist_id)
-        .where(SetDJ.set_id.in_(set_ids))
-        .order_by(SetDJ.set_id, SetDJ.ordinal)
-    )
-    for set_id, artist_id, name in session.execute(stmt):
-        found[set_id].append({"id": artist_id, "name": name})
+    if set_ids:
+        for set_id, artist_id, name in _run(session, _SET_DJS, ids=list(set_ids)):
+            found[set_id].append({"id": artist_id, "name": name})
     return found
 
 
@@ -94,25 +103,27 @@ _SET_COLUMNS = (
 )
 
 
-def _set_summaries(session: Session, stmt: Select) -> list[dict[str, Any]]:
-    rows = [dict(r._mapping) for r in session.execute(stmt)]
+def _set_summaries(session: Session, stmt: Any, **params: Any) -> list[dict[str, Any]]:
+    rows = [dict(r._mapping) for r in _run(session, stmt, **params)]
     djs = _set_djs(session, [r["id"] for r in rows])
     for row in rows:
         row["djs"] = djs.get(row["id"], [])
     return rows
 
 
+_TRACKS = (
+    select(Track.id, Track.title, Track.version, Track.label, Artist.id, Artist.name)
+    .outerjoin(Artist, Artist.id == Track.artist_id)
+    .where(Track.id.in_(_IDS))
+)
+
+
 def _track_summaries(session: Session, track_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     ids = list(dict.fromkeys(track_ids))
     if not ids:
         return {}
-    stmt = (
-        select(Track.id, Track.title, Track.version, Track.label, Artist.id, Artist.name)
-        .outerjoin(Artist, Artist.id == Track.artist_id)
-        .where(Track.id.in_(ids))
-    )
     found = {}
-    for id_, title, version, label, artist_id, artist in session.execute(stmt):
+    for id_, title, version, label, artist_id, artist in _run(session, _TRACKS, ids=ids):
         found[id_] = {
             "id": id_,
             "artist": {"id": artist_id, "name": artist} if artist_id is not None else None,
@@ -130,9 +141,9 @@ def track_name(artist: str | None, title: str | None, version: str | None) -> st
     return f"{text} ({version})" if version else text
 
 
-def _counted_tracks(session: Session, stmt: Select) -> list[dict[str, Any]]:
+def _counted_tracks(session: Session, stmt: Any, **params: Any) -> list[dict[str, Any]]:
     """``[{track, count}]`` from a statement selecting ``(track_id, count)``."""
-    counts = list(session.execute(stmt))
+    counts = list(_run(session, stmt, **params))
     tracks = _track_summaries(session, (t for t, _ in counts))
     return [{"track": tracks[t], "count": n} for t, n in counts if t in tracks]
 
@@ -204,22 +215,33 @@ def list_sets(
     return items, total
 
 
+_SET = (
+    select(DJSetRow.__table__, Source.key.label("source"))
+    .join(Source, Source.id == DJSetRow.source_id)
+    .where(DJSetRow.id == bindparam("set"))
+)
+_ENTRY_COLUMNS = (
+    "ordinal", "position", "cue_s", "artist", "featured", "title", "version", "label",
+    "unknown", "with_previous", "raw", "track_id",
+)  # fmt: skip
+_ENTRIES = (
+    select(*(getattr(SetEntry, c) for c in _ENTRY_COLUMNS))
+    .where(SetEntry.set_id == bindparam("set"))
+    .order_by(SetEntry.ordinal)
+)
+
+
 def set_detail(session: Session, set_id: int) -> dict[str, Any] | None:
     """The set, its DJs, its tracks in order and where it came from."""
-    row = session.get(DJSetRow, set_id)
+    row = _run(session, _SET, set=set_id).first()
     if row is None:
         return None
-    columns = [getattr(SetEntry, c) for c in _ENTRY_COLUMNS]
     entries = [
-        dict(zip(_ENTRY_COLUMNS, e, strict=True))
-        for e in session.execute(
-            select(*columns).where(SetEntry.set_id == set_id).order_by(SetEntry.ordinal)
-        )
+        dict(zip(_ENTRY_COLUMNS, e, strict=True)) for e in _run(session, _ENTRIES, set=set_id)
     ]
     for e in entries:
         e["featured"] = list(e["featured"] or [])
         e["cue"] = format_cue(e["cue_s"])
-    source = session.scalar(select(Source.key).where(Source.id == row.source_id))
     return {
         "id": row.id,
         "title": row.title,
@@ -230,9 +252,9 @@ def set_detail(session: Session, set_id: int) -> dict[str, Any] | None:
         "date": row.date,
         "duration_s": row.duration_s,
         "genres": list(row.genres or []),
-        "source": source,
+        "source": row.source,
         "url": row.url,
-        "sources": [{"source": source, "url": row.url}],
+        "sources": [{"source": row.source, "url": row.url}],
         "first_seen": _iso(row.first_seen),
         "updated_at": _iso(row.updated_at),
         "gone_at": _iso(row.gone_at),
@@ -240,52 +262,48 @@ def set_detail(session: Session, set_id: int) -> dict[str, Any] | None:
     }
 
 
-_ENTRY_COLUMNS = (
-    "ordinal", "position", "cue_s", "artist", "featured", "title", "version", "label",
-    "unknown", "with_previous", "raw", "track_id",
-)  # fmt: skip
-
-
 # --- DJs -------------------------------------------------------------------------------
+
+
+_CREDITED = select(SetDJ.set_id).where(SetDJ.artist_id == bindparam("dj"))
+_ARTIST = select(Artist.id, Artist.name).where(Artist.id == bindparam("dj"))
+_DJ_SPAN = select(func.count(), func.min(DJSetRow.date), func.max(DJSetRow.date)).where(
+    DJSetRow.id.in_(_CREDITED)
+)
+_DJ_TOP = (
+    select(SetEntry.track_id, func.count().label("plays"))
+    .where(SetEntry.set_id.in_(_CREDITED), SetEntry.track_id.is_not(None))
+    .group_by(SetEntry.track_id)
+    .order_by(func.count().desc(), SetEntry.track_id)
+    .limit(TOP)
+)
+_DJ_SETS = (
+    select(*_SET_COLUMNS)
+    .join(Source, Source.id == DJSetRow.source_id)
+    .where(DJSetRow.id.in_(_CREDITED))
+    .order_by(DJSetRow.date.desc(), DJSetRow.id.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
 
 
 def dj_detail(session: Session, artist_id: int, page: Page) -> dict[str, Any] | None:
     """A DJ (an artist credited with sets): counts, first and last set, most played
     tracks, and a page of sets, newest first. Any artist has one (with no sets, when it
     is only credited with tracks), so that a track's artist always has a page."""
-    artist = session.get(Artist, artist_id)
+    artist = _run(session, _ARTIST, dj=artist_id).first()
     if artist is None:
         return None
-    credited = select(SetDJ.set_id).where(SetDJ.artist_id == artist_id)
-    count, first, last = session.execute(
-        select(func.count(), func.min(DJSetRow.date), func.max(DJSetRow.date)).where(
-            DJSetRow.id.in_(credited)
-        )
-    ).one()
-    plays = func.count().label("plays")
-    top = (
-        select(SetEntry.track_id, plays)
-        .where(SetEntry.set_id.in_(credited), SetEntry.track_id.is_not(None))
-        .group_by(SetEntry.track_id)
-        .order_by(plays.desc(), SetEntry.track_id)
-        .limit(TOP)
-    )
-    sets = (
-        select(*_SET_COLUMNS)
-        .join(Source, Source.id == DJSetRow.source_id)
-        .where(DJSetRow.id.in_(credited))
-        .order_by(DJSetRow.date.desc(), DJSetRow.id.desc())
-        .limit(page.size)
-        .offset(page.offset)
-    )
+    count, first, last = _run(session, _DJ_SPAN, dj=artist_id).one()
+    sets = _set_summaries(session, _DJ_SETS, dj=artist_id, limit=page.size, offset=page.offset)
     return {
         "id": artist.id,
         "name": artist.name,
         "sets_count": count,
         "first_set": first,
         "last_set": last,
-        "most_played": _counted_tracks(session, top),
-        "sets": _set_summaries(session, sets),
+        "most_played": _counted_tracks(session, _DJ_TOP, dj=artist_id),
+        "sets": sets,
         "page": page.number,
     }
 
@@ -311,39 +329,46 @@ def list_tracks(
     return [tracks[i] for i in ids], total
 
 
+_TRACK = bindparam("track")
+_PLAYS = (
+    select(func.count(), func.min(DJSetRow.date), func.max(DJSetRow.date))
+    .select_from(SetEntry)
+    .join(DJSetRow, DJSetRow.id == SetEntry.set_id)
+    .where(SetEntry.track_id == _TRACK)
+)
+_PLAYED_IN = (
+    select(*_SET_COLUMNS, SetEntry.position, SetEntry.cue_s)
+    .select_from(SetEntry)
+    .join(DJSetRow, DJSetRow.id == SetEntry.set_id)
+    .join(Source, Source.id == DJSetRow.source_id)
+    .where(SetEntry.track_id == _TRACK)
+    .order_by(DJSetRow.date.desc(), DJSetRow.id.desc(), SetEntry.ordinal)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_MONTH = func.substr(DJSetRow.date, 1, 7).label("month")
+_BY_MONTH = (
+    select(_MONTH, func.count())
+    .select_from(SetEntry)
+    .join(DJSetRow, DJSetRow.id == SetEntry.set_id)
+    .where(SetEntry.track_id == _TRACK, func.length(DJSetRow.date) >= 7)
+    .group_by(_MONTH)
+    .order_by(_MONTH)
+)
+
+
 def track_detail(session: Session, track_id: int, page: Page) -> dict[str, Any] | None:
     """A track: how often, when and where it was played, plays per month, transitions."""
     track = _track_summaries(session, [track_id]).get(track_id)
     if track is None:
         return None
-    plays, first, last = session.execute(
-        select(func.count(), func.min(DJSetRow.date), func.max(DJSetRow.date))
-        .select_from(SetEntry)
-        .join(DJSetRow, DJSetRow.id == SetEntry.set_id)
-        .where(SetEntry.track_id == track_id)
-    ).one()
-    played = (
-        select(*_SET_COLUMNS, SetEntry.position, SetEntry.cue_s)
-        .select_from(SetEntry)
-        .join(DJSetRow, DJSetRow.id == SetEntry.set_id)
-        .join(Source, Source.id == DJSetRow.source_id)
-        .where(SetEntry.track_id == track_id)
-        .order_by(DJSetRow.date.desc(), DJSetRow.id.desc(), SetEntry.ordinal)
-        .limit(page.size)
-        .offset(page.offset)
+    plays, first, last = _run(session, _PLAYS, track=track_id).one()
+    played_in = _set_summaries(
+        session, _PLAYED_IN, track=track_id, limit=page.size, offset=page.offset
     )
-    played_in = _set_summaries(session, played)
     for row in played_in:
         row["cue"] = format_cue(row["cue_s"])
-    month = func.substr(DJSetRow.date, 1, 7).label("month")
-    by_month = (
-        select(month, func.count())
-        .select_from(SetEntry)
-        .join(DJSetRow, DJSetRow.id == SetEntry.set_id)
-        .where(SetEntry.track_id == track_id, func.length(DJSetRow.date) >= 7)
-        .group_by(month)
-        .order_by(month)
-    )
+    by_month = _run(session, _BY_MONTH, track=track_id)
     return {
         **track,
         "plays": plays,
@@ -351,44 +376,50 @@ def track_detail(session: Session, track_id: int, page: Page) -> dict[str, Any] 
         "last_played": last,
         "played_in": played_in,
         "page": page.number,
-        "plays_by_month": [{"month": m, "plays": n} for m, n in session.execute(by_month)],
+        "plays_by_month": [{"month": m, "plays": n} for m, n in by_month],
         "transitions": transitions(session, track_id),
     }
 
 
-def _slots(track_id: int) -> Any:
-    """Entries of the sets that play ``track_id``, each with its slot (see the module)."""
-    played = select(SetEntry.set_id).where(SetEntry.track_id == track_id).distinct()
+def _transitions_statement() -> Any:
+    """``(step, track_id, count)``: step -1 for a track played right before, +1 after.
+
+    The slots (see the module) of the sets that play the track are computed once (a CTE,
+    which both databases materialize when it is read twice) and joined to themselves."""
+    played = select(SetEntry.set_id).where(SetEntry.track_id == _TRACK).distinct()
     starts = case((SetEntry.with_previous, 0), else_=1)
     slot = func.sum(starts).over(partition_by=SetEntry.set_id, order_by=SetEntry.ordinal)
-    return (
+    slots = (
         select(SetEntry.set_id, SetEntry.track_id, slot.label("slot"))
         .where(SetEntry.set_id.in_(played))
-        .subquery("slots")
+        .cte("slots")
     )
+    here, there = slots.alias("here"), slots.alias("there")
+    step = (there.c.slot - here.c.slot).label("step")
+    near = or_(there.c.slot == here.c.slot - 1, there.c.slot == here.c.slot + 1)
+    return (
+        select(step, there.c.track_id, func.count())
+        .select_from(here)
+        .join(there, and_(there.c.set_id == here.c.set_id, near))
+        .where(here.c.track_id == _TRACK, there.c.track_id.is_not(None))
+        .group_by(step, there.c.track_id)
+    )
+
+
+_TRANSITIONS = _transitions_statement()
 
 
 def transitions(session: Session, track_id: int, limit: int = TOP) -> dict[str, Any]:
     """What was played right before and right after the track, most often first."""
-    slots = _slots(track_id)
-    here, there = aliased(slots, name="here"), aliased(slots, name="there")
-    found = {}
-    for name, step in (("before", -1), ("after", 1)):
-        count = func.count().label("count")
-        stmt = (
-            select(there.c.track_id, count)
-            .select_from(here)
-            .join(
-                there,
-                and_(there.c.set_id == here.c.set_id, there.c.slot == here.c.slot + step),
-            )
-            .where(here.c.track_id == track_id, there.c.track_id.is_not(None))
-            .group_by(there.c.track_id)
-            .order_by(count.desc(), there.c.track_id)
-            .limit(limit)
-        )
-        found[name] = _counted_tracks(session, stmt)
-    return found
+    sides: dict[int, list[tuple[int, int]]] = {-1: [], 1: []}
+    for step, other, count in _run(session, _TRANSITIONS, track=track_id):
+        sides[step].append((other, count))
+    top = {s: sorted(rows, key=lambda r: (-r[1], r[0]))[:limit] for s, rows in sides.items()}
+    tracks = _track_summaries(session, (t for rows in top.values() for t, _ in rows))
+    return {
+        name: [{"track": tracks[t], "count": n} for t, n in top[step] if t in tracks]
+        for name, step in (("before", -1), ("after", 1))
+    }
 
 
 # --- The whole store -------------------------------------------------------------------

@@ -14,6 +14,8 @@ with ``crawler serve`` in a subprocess and times, over HTTP, requests of four ki
 Side by side, the bare baseline runs the very SQL statements each request issues (caught
 from SQLAlchemy once, then replayed with ``sqlite3`` on a plain connection, rows fetched,
 no HTTP, no ORM, no JSON). Aim: p95 under 50 ms for each kind, the API within 2x of bare.
+Two more figures tell where the rest goes: the app's query functions called in-process
+(SQLAlchemy and JSON, no HTTP), and the HTTP floor (``/healthz``, one ``SELECT 1``).
 
     .venv/bin/python -m bench.bench_serve            # 100,000 sets (store kept in bench/out)
     .venv/bin/python -m bench.bench_serve --sets 10000 --requests 100
@@ -180,9 +182,33 @@ def _path(kind: str, value: Any) -> str:
             "floor": "/healthz"}[kind].format(value)  # fmt: skip
 
 
+def _calls() -> dict[str, Callable[[Any, Any], Any]]:
+    from crawler.serve import queries
+
+    return {
+        "search": lambda db, v: queries.search(db, v),
+        "set": lambda db, v: queries.set_detail(db, v),
+        "track": lambda db, v: queries.track_detail(db, v, queries.Page()),
+        "dj": lambda db, v: queries.dj_detail(db, v, queries.Page()),
+    }
+
+
+def time_queries(url: str, kind: str, values: list[Any]) -> list[float]:
+    """The app's query functions called in this process: the API without HTTP."""
+    from crawler.serve.store import open_store
+
+    sessions, call, times = open_store(url), _calls()[kind], []
+    with sessions() as db:
+        for value in values:
+            start = time.perf_counter()
+            json.dumps(call(db, value))
+            times.append((time.perf_counter() - start) * 1000)
+    sessions.kw["bind"].dispose()
+    return times
+
+
 def captured_sql(url: str, kind: str, values: list[Any]) -> list[list[tuple[str, Any]]]:
     """The SQL statements each request issues, caught from SQLAlchemy."""
-    from crawler.serve import queries
     from crawler.serve.store import open_store
 
     sessions = open_store(url)
@@ -193,12 +219,7 @@ def captured_sql(url: str, kind: str, values: list[Any]) -> list[list[tuple[str,
         caught.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", catch)
-    calls: dict[str, Callable[[Any, Any], Any]] = {
-        "search": lambda db, v: queries.search(db, v),
-        "set": lambda db, v: queries.set_detail(db, v),
-        "track": lambda db, v: queries.track_detail(db, v, queries.Page()),
-        "dj": lambda db, v: queries.dj_detail(db, v, queries.Page()),
-    }
+    calls = _calls()
     found = []
     with sessions() as db:
         for value in values:
@@ -285,13 +306,15 @@ def main() -> int:
         for kind in KINDS:
             time_api(base, kind, drawn[kind][:20])  # warm both sides alike
             time_bare(path, sql[kind][:20])
-            api, bare = [], []
-            for half in (slice(0, None, 2), slice(1, None, 2)):  # alternate the two
+            api, bare, local = [], [], []
+            for half in (slice(0, None, 2), slice(1, None, 2)):  # alternate them
                 api += time_api(base, kind, drawn[kind][half])
                 bare += time_bare(path, sql[kind][half])
+                local += time_queries(url, kind, drawn[kind][half])
             results[kind] = {
                 "api_p50": pct(api, 50), "api_p95": pct(api, 95),
                 "bare_p50": pct(bare, 50), "bare_p95": pct(bare, 95),
+                "queries_p50": pct(local, 50), "queries_p95": pct(local, 95),
                 "statements": statistics.mean(len(s) for s in sql[kind]),
             }  # fmt: skip
         healthz = time_api(base, "floor", [None] * args.requests)
@@ -302,7 +325,7 @@ def main() -> int:
     print(f"{args.requests} requests of each kind; times in ms")
     print(f"HTTP floor (/healthz, SELECT 1): p50 {floor[0]:.1f}, p95 {floor[1]:.1f}")
     print(f"{'kind':8} {'api p50':>8} {'api p95':>8} {'bare p50':>9} {'bare p95':>9}"
-          f" {'p95 ratio':>9} {'SQL/req':>8}  bar")  # fmt: skip
+          f" {'p95 ratio':>9} {'SQL/req':>8} {'no-HTTP p50':>11} {'p95':>6}  bar")  # fmt: skip
     ok = True
     for kind, r in results.items():
         ratio = r["api_p95"] / r["bare_p95"]
@@ -310,6 +333,7 @@ def main() -> int:
         ok &= passed
         print(f"{kind:8} {r['api_p50']:8.1f} {r['api_p95']:8.1f} {r['bare_p50']:9.1f}"
               f" {r['bare_p95']:9.1f} {ratio:9.2f} {r['statements']:8.1f}"
+              f" {r['queries_p50']:11.1f} {r['queries_p95']:6.1f}"
               f"  {'met' if passed else 'NOT met'}")  # fmt: skip
     (OUT / "bench_serve.json").write_text(json.dumps({**results, "floor": floor}, indent=1))
     verdict = "met for every kind" if ok else "not met for every kind"

@@ -13,8 +13,9 @@ no track: pairs with it are not counted, and no pair is made across it.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -425,24 +426,60 @@ def transitions(session: Session, track_id: int, limit: int = TOP) -> dict[str, 
 # --- The whole store -------------------------------------------------------------------
 
 
+AGGREGATE_TTL = 60.0
+"""Seconds a whole-store figure (most played, counts, plays per month) is kept: each reads
+every entry (a second or more at millions), and the archive changes slowly."""
+_aggregates: dict[tuple[str, str, int], tuple[float, Any]] = {}
+
+
+def _aggregate(session: Session, name: str, arg: int, compute: Callable[[], Any]) -> Any:
+    """``compute()``, or its value from the last :data:`AGGREGATE_TTL` seconds."""
+    key = (str(session.get_bind().url), name, arg)
+    now = time.monotonic()
+    cached = _aggregates.get(key)
+    if cached is not None and now - cached[0] < AGGREGATE_TTL:
+        return cached[1]
+    value = compute()
+    _aggregates[key] = (now, value)
+    return value
+
+
+_MOST_PLAYED = (
+    select(SetEntry.track_id, func.count().label("plays"))
+    .where(SetEntry.track_id.is_not(None))
+    .group_by(SetEntry.track_id)
+    .order_by(func.count().desc(), SetEntry.track_id)
+    .limit(bindparam("limit"))
+)
+
+
 def most_played(session: Session, limit: int = TOP) -> list[dict[str, Any]]:
-    plays = func.count().label("plays")
-    stmt = (
-        select(SetEntry.track_id, plays)
-        .where(SetEntry.track_id.is_not(None))
-        .group_by(SetEntry.track_id)
-        .order_by(plays.desc(), SetEntry.track_id)
-        .limit(limit)
-    )
-    return _counted_tracks(session, stmt)
+    """The tracks with the most plays in the whole store (kept for a minute)."""
+    return _aggregate(
+        session, "most_played", limit,
+        lambda: _counted_tracks(session, _MOST_PLAYED, limit=limit),
+    )  # fmt: skip
+
+
+_RECENT = (
+    select(*_SET_COLUMNS)
+    .join(Source, Source.id == DJSetRow.source_id)
+    .order_by(DJSetRow.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def recent_sets(session: Session, limit: int = 10) -> list[dict[str, Any]]:
-    return list_sets(session, Page(1, limit))[0]
+    """The sets stored last."""
+    return _set_summaries(session, _RECENT, limit=limit)
 
 
 def stats(session: Session) -> dict[str, Any]:
-    """Counts of what the store holds, and plays (set entries with a date) per month."""
+    """Counts of what the store holds, and plays per month (kept for a minute)."""
+    return _aggregate(session, "stats", 0, lambda: _stats(session))
+
+
+def _stats(session: Session) -> dict[str, Any]:
     counts = {
         "sets": session.scalar(select(func.count()).select_from(DJSetRow)),
         "entries": session.scalar(select(func.count()).select_from(SetEntry)),

@@ -52,7 +52,7 @@ def test_home_search_set_track(browser_page: Any, sqlite_url: str, screenshots: 
     page = browser_page
     page.goto(sqlite_url + "/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your tracklist archive")
-    expect(page.get_by_role("heading", name="Recent sets")).to_be_visible()
+    expect(page.get_by_role("heading", name="Latest sets")).to_be_visible()
     page.screenshot(path=screenshots / "home.png", full_page=True)
 
     page.get_by_label("Search sets, tracks and DJs").fill("nova")

@@ -24,7 +24,7 @@ def _svg(height: int, label: str, body: list[str]) -> Markup:
 
 def bar_chart(points: Sequence[tuple[str, int]], label: str) -> Markup:
     """Vertical bars, one per ``(label, value)``, first and last labels written under."""
-    height, top, bottom = 160, 10, 24
+    height, top, bottom = 160, 20, 24
     if not points:
         return _svg(40, label, ['<text x="0" y="24">nothing to show</text>'])
     peak = max(v for _, v in points) or 1
@@ -42,7 +42,7 @@ def bar_chart(points: Sequence[tuple[str, int]], label: str) -> Markup:
     body.append(f'<text x="0" y="{height - 6}">{escape(first)}</text>')
     if len(points) > 1:
         body.append(f'<text x="{_WIDTH}" y="{height - 6}" text-anchor="end">{escape(last)}</text>')
-    body.append(f'<text x="{_WIDTH}" y="{top + 10}" text-anchor="end">max {peak}</text>')
+    body.append(f'<text x="0" y="12">highest: {peak}</text>')
     return _svg(height, label, body)
 
 

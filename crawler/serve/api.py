@@ -49,7 +49,7 @@ def _found(value: dict[str, Any] | None, what: str, id_: int) -> JSONResponse:
     return JSONResponse(value)
 
 
-def _listed(items: list[dict[str, Any]], total: int, paged: Page) -> JSONResponse:
+def _listed(items: list[dict[str, Any]], total: int | None, paged: Page) -> JSONResponse:
     return JSONResponse(
         {"items": items, "total": total, "page": paged.number, "per_page": paged.size}
     )

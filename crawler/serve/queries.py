@@ -1,7 +1,8 @@
 """The archive's questions, answered from the store: plain dicts for the API and the pages.
 
 Every function takes a session and only reads. Lists are bounded by the caller's page
-size; whole-store figures (counts, plays per month) are one aggregate query each.
+size; whole-store figures (counts, plays per month, most played) are one aggregate query
+each, kept for a minute.
 
 Transitions are counted over *slots*: an entry starts a slot, and a ``w/`` row (played
 with the previous one) joins the slot of the row before it. What follows a track is every
@@ -27,16 +28,20 @@ from crawler.serve.search import match
 from crawler.store.models import Artist, CrawlRun, DJSetRow, SetDJ, SetEntry, Source, Track
 
 __all__ = [
+    "AGGREGATE_TTL",
     "Page",
     "dj_detail",
     "format_cue",
     "list_runs",
     "list_sets",
     "list_tracks",
+    "most_played",
+    "recent_sets",
     "search",
     "set_detail",
     "stats",
     "track_detail",
+    "track_name",
     "transitions",
 ]
 
@@ -74,7 +79,7 @@ def _run(session: Session, stmt: Any, **params: Any) -> Any:
     return session.connection().execute(stmt, params)
 
 
-_IDS = bindparam("ids", expanding=True)
+_IDS: Any = bindparam("ids", expanding=True)
 
 _SET_DJS = (
     select(SetDJ.set_id, Artist.id, Artist.name)
@@ -159,8 +164,8 @@ def _iso(value: datetime | None) -> str | None:
 def search(session: Session, q: str, limit: int = 10) -> dict[str, list[dict[str, Any]]]:
     """The top matches of each kind: sets, tracks and DJs."""
     return {
-        "sets": list_sets(session, Page(1, limit), q=q)[0],
-        "tracks": list_tracks(session, Page(1, limit), q=q)[0],
+        "sets": list_sets(session, Page(1, limit), q=q, with_total=False)[0],
+        "tracks": list_tracks(session, Page(1, limit), q=q, with_total=False)[0],
         "djs": _search_djs(session, q, limit),
     }
 
@@ -181,6 +186,10 @@ def _search_djs(session: Session, q: str, limit: int) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in session.execute(stmt)]
 
 
+def _total(session: Session, stmt: Any) -> int:
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
 # --- Sets ------------------------------------------------------------------------------
 
 
@@ -192,7 +201,8 @@ def list_sets(
     since: str | None = None,
     until: str | None = None,
     source: str | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+    with_total: bool = True,
+) -> tuple[list[dict[str, Any]], int | None]:
     """A page of sets (best match first with ``q``, else newest first) and the total."""
     stmt = select(*_SET_COLUMNS).join(Source, Source.id == DJSetRow.source_id)
     order: list[Any] = [DJSetRow.date.desc(), DJSetRow.id.desc()]
@@ -211,7 +221,7 @@ def list_sets(
         stmt = stmt.where(DJSetRow.date <= until + "\uffff")
     if source:
         stmt = stmt.where(Source.key == source)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = _total(session, stmt) if with_total else None
     items = _set_summaries(session, stmt.order_by(*order).limit(page.size).offset(page.offset))
     return items, total
 
@@ -313,8 +323,8 @@ def dj_detail(session: Session, artist_id: int, page: Page) -> dict[str, Any] | 
 
 
 def list_tracks(
-    session: Session, page: Page, q: str | None = None
-) -> tuple[list[dict[str, Any]], int]:
+    session: Session, page: Page, q: str | None = None, with_total: bool = True
+) -> tuple[list[dict[str, Any]], int | None]:
     """A page of tracks matching ``q`` (best first), or of all tracks by id."""
     stmt = select(Track.id)
     order: list[Any] = [Track.id]
@@ -324,13 +334,13 @@ def list_tracks(
             return [], 0
         stmt = stmt.join(found, found.c.id == Track.id)
         order.insert(0, found.c.score.desc())
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = _total(session, stmt) if with_total else None
     ids = list(session.scalars(stmt.order_by(*order).limit(page.size).offset(page.offset)))
     tracks = _track_summaries(session, ids)
     return [tracks[i] for i in ids], total
 
 
-_TRACK = bindparam("track")
+_TRACK: Any = bindparam("track")
 _PLAYS = (
     select(func.count(), func.min(DJSetRow.date), func.max(DJSetRow.date))
     .select_from(SetEntry)
@@ -434,7 +444,7 @@ _aggregates: dict[tuple[str, str, int], tuple[float, Any]] = {}
 
 def _aggregate(session: Session, name: str, arg: int, compute: Callable[[], Any]) -> Any:
     """``compute()``, or its value from the last :data:`AGGREGATE_TTL` seconds."""
-    key = (str(session.get_bind().url), name, arg)
+    key = (str(session.get_bind().engine.url), name, arg)
     now = time.monotonic()
     cached = _aggregates.get(key)
     if cached is not None and now - cached[0] < AGGREGATE_TTL:

@@ -17,7 +17,15 @@ from crawler.serve.queries import format_cue
 
 __all__ = ["router", "templates"]
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+def _root(request: Request) -> dict[str, Any]:
+    """Links start with the path a reverse proxy serves the app under (``--root-path``)."""
+    return {"root": request.scope.get("root_path", "")}
+
+
+templates = Jinja2Templates(
+    directory=Path(__file__).parent / "templates", context_processors=[_root]
+)
 templates.env.filters["cue"] = format_cue
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 

@@ -63,8 +63,10 @@ def store_url(request: pytest.FixtureRequest) -> str:
 class Served:
     """A uvicorn server running an app in a thread, on 127.0.0.1 and a free port."""
 
-    def __init__(self, app: Any) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    def __init__(self, app: Any, root_path: str = "") -> None:
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", root_path=root_path
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -3,6 +3,7 @@ HTTP server: search, sets, DJs, tracks with transitions counted right, errors, p
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from itertools import pairwise
 from typing import Any
@@ -238,3 +239,11 @@ def test_a_missing_sqlite_store_is_refused(tmp_path: Any) -> None:
     with pytest.raises(StoreMissing):
         open_store(f"sqlite:///{tmp_path}/none.db")
     assert not (tmp_path / "none.db").exists()
+
+
+def test_pages_behind_a_path_prefix_link_under_it(sqlite_store: str) -> None:
+    """A reverse proxy serving /archive/ and passing requests on without the prefix."""
+    with Served(create_app(sqlite_store), root_path="/archive") as url:
+        home = httpx.get(url + "/", timeout=30).text
+    links = re.findall(r'(?:href|action)="(/[^"]*)"', home)
+    assert links and all(link.startswith("/archive/") for link in links), links

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-__all__ = ["bar_chart", "gap_chart"]
+__all__ = ["bar_chart", "every_month", "gap_chart"]
 
 _WIDTH = 640
 
@@ -20,6 +20,26 @@ def _svg(height: int, label: str, body: list[str]) -> Markup:
         f' aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(label)}</title>{''.join(body)}</svg>"
     )
+
+
+def every_month(points: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    """``(YYYY-MM, value)`` points with the months between them filled with 0, so that a
+    bar chart's width is time."""
+    if not points:
+        return []
+    values = dict(points)
+    try:
+        year, month = map(int, points[0][0].split("-"))
+    except ValueError:  # not a YYYY-MM month: the points as they are
+        return list(points)
+    last = points[-1][0]
+    filled = []
+    while True:
+        key = f"{year:04d}-{month:02d}"
+        filled.append((key, values.get(key, 0)))
+        if key >= last:
+            return filled
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 def bar_chart(points: Sequence[tuple[str, int]], label: str) -> Markup:

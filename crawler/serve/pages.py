@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from crawler.serve import queries
 from crawler.serve.api import Db, Paged
-from crawler.serve.charts import bar_chart, gap_chart
+from crawler.serve.charts import bar_chart, every_month, gap_chart
 from crawler.serve.queries import format_cue
 
 __all__ = ["router", "templates"]
@@ -72,7 +72,7 @@ def track(request: Request, db: Db, track_id: int, paged: Paged) -> HTMLResponse
     found = queries.track_detail(db, track_id, paged)
     if found is None:
         raise HTTPException(404, f"no track with id {track_id}")
-    points = [(p["month"], p["plays"]) for p in found["plays_by_month"]]
+    points = every_month([(p["month"], p["plays"]) for p in found["plays_by_month"]])
     chart = bar_chart(points, f"Plays per month of {found['name']}")
     return _page(request, "track.html", track=found, chart=chart)
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from crawler.serve.charts import bar_chart, gap_chart
+from crawler.serve.charts import bar_chart, every_month, gap_chart
 from crawler.serve.queries import format_cue
 from crawler.serve.search import query_words
 
@@ -59,3 +59,12 @@ def test_format_cue(seconds: int | None, text: str | None) -> None:
 )
 def test_query_words_fold_like_identity_keys(query: str, words: list[tuple[str, str]]) -> None:
     assert query_words(query) == words
+
+
+def test_every_month_fills_the_months_between() -> None:
+    assert every_month([]) == []
+    assert every_month([("2023-11", 2), ("2024-02", 1)]) == [
+        ("2023-11", 2), ("2023-12", 0), ("2024-01", 0), ("2024-02", 1)
+    ]  # fmt: skip
+    assert every_month([("2024-05", 3)]) == [("2024-05", 3)]
+    assert every_month([("24/05", 3)]) == [("24/05", 3)]

@@ -11,7 +11,8 @@ stored and kept in step by database triggers, so that every writer (the store pi
 - SQLite: FTS5 tables ``search_sets``, ``search_tracks``, ``search_artists`` (rowid = the
   row's id), tokenizer ``unicode61 remove_diacritics 2`` (case and accents folded).
 - PostgreSQL: tables of the same names with a ``tsvector`` (``simple`` configuration over
-  ``unaccent``), a GIN index each, rows removed with their set, track or artist.
+  ``unaccent``, ASCII punctuation read as spaces), a GIN index each, rows removed with
+  their set, track or artist.
 
 Tracks and artists are indexed by their identity keys (``crawler.normalize``), which are
 already folded (case, accents, punctuation, "&"/"and"); sets by title, DJs as credited,
@@ -82,7 +83,12 @@ _PG_DOCS = {
 
 
 def _pg_vector(text: str) -> str:
-    return f"to_tsvector('simple'::regconfig, unaccent({text}))"
+    """ASCII punctuation becomes a space first, as ``fold`` does: PostgreSQL's parser would
+    read "2000-09-29" as 2000, -09 and -29, which the query words "09" and "29" miss."""
+    return (
+        "to_tsvector('simple'::regconfig,"
+        f" regexp_replace(unaccent({text}), '[[:punct:]]+', ' ', 'g'))"
+    )
 
 
 def _pg_upgrade() -> None:

@@ -16,7 +16,9 @@ from crawler.serve.store import open_store
 __all__ = ["create_app"]
 
 
-def create_app(database_url: str | None = None, sessions: sessionmaker[Session] | None = None):  # type: ignore[no-untyped-def]
+def create_app(
+    database_url: str | None = None, sessions: sessionmaker[Session] | None = None
+) -> FastAPI:
     """The ASGI app over the store at ``database_url`` (or over ``sessions``)."""
     if sessions is None:
         if database_url is None:

@@ -15,6 +15,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "render": ("scrapy_playwright", "playwright"),  # JavaScript rendering (crawler/render/)
     "cluster": ("redis", "scrapy_redis"),  # workers sharing one Redis (crawler/cluster/)
     "postgres": ("psycopg",),  # DATABASE_URL=postgresql+psycopg://...
+    "serve": ("fastapi", "jinja2", "uvicorn"),  # crawler serve (crawler/serve/)
 }
 
 

@@ -185,14 +185,18 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             raise IgnoreRequest(f"Host {host} skipped for this run: {reason}")
 
     def _note_gap(self, host: str, sent: float, allowed: float) -> None:
-        """Keep the shortest gap per host (and count any below the allowed one: none)."""
+        """Keep the shortest gap per host with the gap allowed at that moment (the pair a
+        crawl run's chart shows), and count any gap below the allowed one: none."""
         assert self.stats is not None
         last = self._last_sent.get(host)
         self._last_sent[host] = sent
         if last is None:
             return
         gap = round(sent - last, 4)
-        self.stats.min_value(f"politeness/gap_min/{host}", gap)
+        shortest = self.stats.get_value(f"politeness/gap_min/{host}")
+        if shortest is None or gap < shortest:
+            self.stats.set_value(f"politeness/gap_min/{host}", gap)
+            self.stats.set_value(f"politeness/gap_allowed/{host}", round(allowed, 4))
         if gap + _EPSILON < allowed:
             self.stats.inc_value("politeness/gap_below_allowed")
 

@@ -26,14 +26,18 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "politeness/"
 _GAP = PREFIX + "gap_min/"
+_ALLOWED = PREFIX + "gap_allowed/"
 
 
 def politeness_figures(stats: dict[str, Any]) -> dict[str, Any]:
-    """The ``politeness/`` stats, with per-host shortest gaps gathered under ``gap_min``."""
-    figures: dict[str, Any] = {"gap_min": {}}
+    """The ``politeness/`` stats, with per-host shortest gaps gathered under ``gap_min``
+    and the gap allowed when each was left under ``gap_allowed``."""
+    figures: dict[str, Any] = {"gap_min": {}, "gap_allowed": {}}
     for key, value in sorted(stats.items()):
         if key.startswith(_GAP):
             figures["gap_min"][key[len(_GAP) :]] = value
+        elif key.startswith(_ALLOWED):
+            figures["gap_allowed"][key[len(_ALLOWED) :]] = value
         elif key.startswith(PREFIX):
             figures[key[len(PREFIX) :]] = value
     return figures
@@ -63,7 +67,7 @@ class PolitenessSummary:
     def block(self, figures: dict[str, Any]) -> str:
         gaps = figures.get("gap_min", {})
         lines = ["Politeness summary:"]
-        counts = {k: v for k, v in figures.items() if k != "gap_min"}
+        counts = {k: v for k, v in figures.items() if k not in ("gap_min", "gap_allowed")}
         if not counts:
             lines.append("  nothing refused, paused or dropped")
         for key, value in counts.items():

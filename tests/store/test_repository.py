@@ -108,7 +108,10 @@ def test_pages_and_crawl_runs(database: str) -> None:
 def test_migrations_match_the_models(database: str) -> None:
     factory = session_factory(database)
     with factory.kw["bind"].connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        # The full-text index (migration 0004) is the database's own: FTS5 or tsvector
+        # tables kept by triggers, no models.
+        opts = {"include_name": lambda name, kind, _: not (name or "").startswith("search_")}
+        diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
     assert diff == []
 
 

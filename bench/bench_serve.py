@@ -1,0 +1,345 @@
+"""``crawler serve`` latency on a large store, against the same queries run bare.
+
+Generates a SQLite store of 100,000 sets and 2,000,000 entries (20 a set; 200,000 tracks
+whose plays follow a steep popularity curve, 5,000 DJs, 2 % ``w/`` rows, 3 % unknown
+entries) with bulk inserts through the store's own schema and triggers, then serves it
+with ``crawler serve`` in a subprocess and times, over HTTP, requests of four kinds:
+
+- search: ``/api/v1/search?q=`` a word or two from a DJ or track name
+- set: ``/api/v1/sets/{id}`` of a random set
+- track: ``/api/v1/tracks/{id}`` (plays, months, transitions), the track of a random
+  entry (so popular tracks come up as often as people meet them in sets)
+- DJ: ``/api/v1/djs/{id}`` of a random DJ
+
+Side by side, the bare baseline runs the very SQL statements each request issues (caught
+from SQLAlchemy once, then replayed with ``sqlite3`` on a plain connection, rows fetched,
+no HTTP, no ORM, no JSON). Aim: p95 under 50 ms for each kind, the API within 2x of bare.
+Two more figures tell where the rest goes: the app's query functions called in-process
+(SQLAlchemy and JSON, no HTTP), and the HTTP floor (``/healthz``, one ``SELECT 1``).
+
+    .venv/bin/python -m bench.bench_serve            # 100,000 sets (store kept in bench/out)
+    .venv/bin/python -m bench.bench_serve --sets 10000 --requests 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+ENTRIES_PER_SET = 20
+KINDS = ("search", "set", "track", "dj")
+BAR_P95_MS, BAR_RATIO = 50.0, 2.0
+
+_SYLLABLE_TEXT = (
+    "ka ri mo len sa tu vi ne lo da mi ra so ko be zu fa no xe ly ter bor gan mel"
+    " dor fen wil ros mar kel sol nör bjö ché él ün år dex vox"
+)
+_SYLLABLES = _SYLLABLE_TEXT.split()
+
+
+def _word(rng: random.Random) -> str:
+    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+
+
+def _names(rng: random.Random, count: int, words: tuple[int, int]) -> list[str]:
+    seen: set[str] = set()
+    while len(seen) < count:
+        seen.add(" ".join(_word(rng) for _ in range(rng.randint(*words))))
+    return sorted(seen)
+
+
+def generate(path: Path, sets: int, seed: int = 15) -> None:
+    """The store at ``path``: schema and triggers from the migrations, rows in bulk."""
+    from crawler.normalize import artist_key, track_key
+    from crawler.store.db import create_store_engine, upgrade
+
+    rng = random.Random(seed)
+    path.unlink(missing_ok=True)
+    engine = create_store_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    n_tracks, n_djs, n_artists = sets * 2, max(sets // 20, 10), max(sets // 5, 40)
+    artists = _names(rng, n_artists, (1, 2))
+    titles = _names(rng, n_tracks, (1, 3))
+    now = datetime(2026, 12, 1).isoformat(sep=" ")
+    db = sqlite3.connect(path)
+    db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+    db.executemany(
+        "INSERT INTO sources (id, key) VALUES (?, ?)",
+        [(1, "schema.org"), (2, "mixesdb"), (3, "1001tracklists"), (4, "traktor")],
+    )
+    db.executemany(
+        "INSERT INTO artists (id, key, name) VALUES (?, ?, ?)",
+        [(i + 1, artist_key(name), name) for i, name in enumerate(artists)],
+    )
+    track_artist = [rng.randrange(n_artists) for _ in range(n_tracks)]
+    keys: set[str] = set()
+    track_rows = []
+    for i, a in enumerate(track_artist):
+        key = track_key(artists[a], titles[i], None)
+        key = key if key not in keys else f"{key}|{i}"  # two titles that fold alike
+        keys.add(key)
+        track_rows.append((i + 1, key, a + 1, titles[i], None, None))
+    db.executemany(
+        "INSERT INTO tracks (id, key, artist_id, title, version, label) VALUES (?, ?, ?, ?, ?, ?)",
+        track_rows,
+    )
+    venues = _names(rng, 300, (1, 2))
+    set_rows, dj_rows, entry_rows = [], [], []
+    for s in range(1, sets + 1):
+        dj = rng.randrange(n_djs)  # the first n_djs artists are the DJs
+        date = f"{rng.randint(2005, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        venue = rng.choice(venues)
+        set_rows.append(
+            (s, rng.randint(1, 4), f"https://bench.example/sets/{s}",
+             f"{artists[dj]} @ {venue} {date}", json.dumps([artists[dj]]), None, venue, date,
+             None, "[]", f"{s:064x}", now, now, None)
+        )  # fmt: skip
+        dj_rows.append((s, 0, dj + 1))
+        for n in range(ENTRIES_PER_SET):
+            roll = rng.random()
+            unknown = roll < 0.03
+            track = None if unknown else int(n_tracks * rng.random() ** 2) + 1
+            title = None if unknown else titles[track - 1]  # type: ignore[operator]
+            artist = None if unknown else artists[track_artist[track - 1]]  # type: ignore[operator]
+            entry_rows.append(
+                (s, n, n + 1, n * 300, track, artist, "[]", title, None, None, unknown,
+                 n > 0 and 0.03 <= roll < 0.05, None)
+            )  # fmt: skip
+        if len(entry_rows) >= 200_000:
+            _flush(db, set_rows, dj_rows, entry_rows)
+    _flush(db, set_rows, dj_rows, entry_rows)
+    db.commit()
+    db.execute("ANALYZE")
+    db.close()
+
+
+def _flush(db: sqlite3.Connection, sets: list, djs: list, entries: list) -> None:
+    db.executemany(
+        "INSERT INTO sets (id, source_id, url, title, djs, event, venue, date, duration_s,"
+        f" genres, content_hash, first_seen, updated_at, gone_at) VALUES ({', '.join('?' * 14)})",
+        sets,
+    )
+    db.executemany("INSERT INTO set_djs (set_id, ordinal, artist_id) VALUES (?, ?, ?)", djs)
+    db.executemany(
+        "INSERT INTO set_entries (set_id, ordinal, position, cue_s, track_id, artist, featured,"
+        " title, version, label, unknown, with_previous, raw) VALUES"
+        f" ({', '.join('?' * 13)})",
+        entries,
+    )
+    for rows in (sets, djs, entries):
+        rows.clear()
+
+
+def samples(path: Path, count: int, seed: int = 7) -> dict[str, list[Any]]:
+    """What each kind of request asks for, drawn from the store."""
+    rng = random.Random(seed)
+    db = sqlite3.connect(path)
+    sets = db.execute("SELECT max(id) FROM sets").fetchone()[0]
+    djs = [r[0] for r in db.execute("SELECT DISTINCT artist_id FROM set_djs")]
+    entries = db.execute("SELECT max(id) FROM set_entries").fetchone()[0]
+    tracks: list[int] = []
+    while len(tracks) < count:
+        row = db.execute(
+            "SELECT track_id FROM set_entries WHERE id = ?", (rng.randint(1, entries),)
+        ).fetchone()
+        if row and row[0]:
+            tracks.append(row[0])
+    names = [r[0] for r in db.execute("SELECT name FROM artists ORDER BY random() LIMIT ?",
+                                      (count,))]  # fmt: skip
+    titles = [r[0] for r in db.execute("SELECT title FROM tracks ORDER BY random() LIMIT ?",
+                                       (count,))]  # fmt: skip
+    words = [rng.choice([n, t]).split()[0] for n, t in zip(names, titles, strict=False)]
+    db.close()
+    return {
+        "search": [w.lower()[: max(4, len(w) - 1)] for w in words],  # a prefix, folded case
+        "set": [rng.randint(1, sets) for _ in range(count)],
+        "track": tracks,
+        "dj": [rng.choice(djs) for _ in range(count)],
+    }
+
+
+def _path(kind: str, value: Any) -> str:
+    return {"search": "/api/v1/search?q={}", "set": "/api/v1/sets/{}",
+            "track": "/api/v1/tracks/{}", "dj": "/api/v1/djs/{}",
+            "floor": "/healthz"}[kind].format(value)  # fmt: skip
+
+
+def _calls() -> dict[str, Callable[[Any, Any], Any]]:
+    from crawler.serve import queries
+
+    return {
+        "search": lambda db, v: queries.search(db, v),
+        "set": lambda db, v: queries.set_detail(db, v),
+        "track": lambda db, v: queries.track_detail(db, v, queries.Page()),
+        "dj": lambda db, v: queries.dj_detail(db, v, queries.Page()),
+    }
+
+
+def time_queries(url: str, kind: str, values: list[Any]) -> list[float]:
+    """The app's query functions called in this process: the API without HTTP."""
+    from crawler.serve.store import open_store
+
+    sessions, call, times = open_store(url), _calls()[kind], []
+    with sessions() as db:
+        for value in values:
+            start = time.perf_counter()
+            json.dumps(call(db, value))
+            times.append((time.perf_counter() - start) * 1000)
+    sessions.kw["bind"].dispose()
+    return times
+
+
+def captured_sql(url: str, kind: str, values: list[Any]) -> list[list[tuple[str, Any]]]:
+    """The SQL statements each request issues, caught from SQLAlchemy."""
+    from crawler.serve.store import open_store
+
+    sessions = open_store(url)
+    engine = sessions.kw["bind"]
+    caught: list[tuple[str, Any]] = []
+
+    def catch(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        caught.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", catch)
+    calls = _calls()
+    found = []
+    with sessions() as db:
+        for value in values:
+            caught.clear()
+            calls[kind](db, value)
+            found.append(list(caught))
+    engine.dispose()
+    return found
+
+
+def time_bare(path: Path, statements: list[list[tuple[str, Any]]]) -> list[float]:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    times = []
+    for request in statements:
+        start = time.perf_counter()
+        for sql, params in request:
+            db.execute(sql, params).fetchall()
+        times.append((time.perf_counter() - start) * 1000)
+    db.close()
+    return times
+
+
+def time_api(base: str, kind: str, values: list[Any]) -> list[float]:
+    times = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for value in values:
+            start = time.perf_counter()
+            response = client.get(_path(kind, value))
+            response.raise_for_status()
+            response.json()
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "serve", "--database", url, "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("crawler serve did not start")
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=300, help="of each kind")
+    parser.add_argument("--regenerate", action="store_true", help="even if the store exists")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"serve-{args.sets}.db"
+    url = f"sqlite:///{path}"
+    if args.regenerate or not path.exists():
+        start = time.perf_counter()
+        generate(path, args.sets)
+        print(f"generated {path.name}: {args.sets:,} sets, {args.sets * ENTRIES_PER_SET:,}"
+              f" entries in {time.perf_counter() - start:.0f} s"
+              f" ({path.stat().st_size / 2**20:.0f} MiB)")  # fmt: skip
+    drawn = samples(path, args.requests)
+    sql = {kind: captured_sql(url, kind, drawn[kind]) for kind in KINDS}
+    proc, base = serve(url)
+    results: dict[str, dict[str, float]] = {}
+    try:
+        for kind in KINDS:
+            time_api(base, kind, drawn[kind][:20])  # warm both sides alike
+            time_bare(path, sql[kind][:20])
+            api, bare, local = [], [], []
+            for half in (slice(0, None, 2), slice(1, None, 2)):  # alternate them
+                api += time_api(base, kind, drawn[kind][half])
+                bare += time_bare(path, sql[kind][half])
+                local += time_queries(url, kind, drawn[kind][half])
+            results[kind] = {
+                "api_p50": pct(api, 50), "api_p95": pct(api, 95),
+                "bare_p50": pct(bare, 50), "bare_p95": pct(bare, 95),
+                "queries_p50": pct(local, 50), "queries_p95": pct(local, 95),
+                "statements": statistics.mean(len(s) for s in sql[kind]),
+            }  # fmt: skip
+        healthz = time_api(base, "floor", [None] * args.requests)
+        floor = (pct(healthz, 50), pct(healthz, 95))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    print(f"{args.requests} requests of each kind; times in ms")
+    print(f"HTTP floor (/healthz, SELECT 1): p50 {floor[0]:.1f}, p95 {floor[1]:.1f}")
+    print(f"{'kind':8} {'api p50':>8} {'api p95':>8} {'bare p50':>9} {'bare p95':>9}"
+          f" {'p95 ratio':>9} {'SQL/req':>8} {'no-HTTP p50':>11} {'p95':>6}  bar")  # fmt: skip
+    ok = True
+    for kind, r in results.items():
+        ratio = r["api_p95"] / r["bare_p95"]
+        passed = r["api_p95"] < BAR_P95_MS and ratio <= BAR_RATIO
+        ok &= passed
+        print(f"{kind:8} {r['api_p50']:8.1f} {r['api_p95']:8.1f} {r['bare_p50']:9.1f}"
+              f" {r['bare_p95']:9.1f} {ratio:9.2f} {r['statements']:8.1f}"
+              f" {r['queries_p50']:11.1f} {r['queries_p95']:6.1f}"
+              f"  {'met' if passed else 'NOT met'}")  # fmt: skip
+    (OUT / "bench_serve.json").write_text(json.dumps({**results, "floor": floor}, indent=1))
+    verdict = "met for every kind" if ok else "not met for every kind"
+    print(f"bar (p95 < {BAR_P95_MS:g} ms, within {BAR_RATIO:g}x of bare): {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""The JSON API, ``/api/v1/``: read-only, ids are the store's primary keys.
+
+Bad parameters answer 422 and unknown ids 404, both as JSON (``{"detail": ...}``); list
+pages hold at most :data:`MAX_PER_PAGE` rows. The queries already return JSON-ready
+values, so the answers are written as they are (FastAPI's encoder would walk them again).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from crawler.serve import queries
+from crawler.serve.queries import Page
+
+__all__ = ["MAX_PER_PAGE", "router", "session"]
+
+MAX_PER_PAGE = 100
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def session(request: Request) -> Iterator[Session]:
+    """A session for one request, over the app's read-only store."""
+    with request.app.state.sessions() as db:
+        yield db
+
+
+def page(
+    page: Annotated[int, Query(ge=1, le=100_000, description="1-based page number")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="rows a page")] = 50,
+) -> Page:
+    return Page(page, per_page)
+
+
+def _date(name: str, value: str | None) -> str | None:
+    if value is not None and not _DATE.match(value):
+        raise HTTPException(422, f"{name}: a date is YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
+    return value
+
+
+def _found(value: dict[str, Any] | None, what: str, id_: int) -> JSONResponse:
+    if value is None:
+        raise HTTPException(404, f"no {what} with id {id_}")
+    return JSONResponse(value)
+
+
+def _listed(items: list[dict[str, Any]], total: int | None, paged: Page) -> JSONResponse:
+    return JSONResponse(
+        {"items": items, "total": total, "page": paged.number, "per_page": paged.size}
+    )
+
+
+Db = Annotated[Session, Depends(session)]
+Paged = Annotated[Page, Depends(page)]
+Text = Annotated[str, Query(min_length=1, max_length=200, description="words to look for")]
+Id = Annotated[int, "a primary key"]
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/search", summary="Top matches among sets, tracks and DJs")
+def search(db: Db, q: Text, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> JSONResponse:
+    """Sets by title, event, venue or DJ; tracks by artist or title; DJs by name. Case
+    and accents are folded ("kolsch" finds "Kölsch") and each word matches as a prefix."""
+    return JSONResponse(queries.search(db, q, limit))
+
+
+@router.get("/sets", summary="Sets, filtered, newest (or best matching) first")
+def sets(
+    db: Db,
+    paged: Paged,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    dj: Annotated[int | None, Query(description="a DJ's id")] = None,
+    since: Annotated[str | None, Query(description="YYYY[-MM[-DD]], inclusive")] = None,
+    until: Annotated[str | None, Query(description="YYYY[-MM[-DD]], inclusive")] = None,
+    source: Annotated[str | None, Query(max_length=64, description="a source key")] = None,
+) -> JSONResponse:
+    items, total = queries.list_sets(
+        db, paged, q=q, dj=dj, since=_date("since", since), until=_date("until", until),
+        source=source,
+    )  # fmt: skip
+    return _listed(items, total, paged)
+
+
+@router.get("/sets/{set_id}", summary="A set with its tracks in order and its sources")
+def set_(db: Db, set_id: Id) -> JSONResponse:
+    return _found(queries.set_detail(db, set_id), "set", set_id)
+
+
+@router.get("/djs/{dj_id}", summary="A DJ: sets count, first and last set, most played")
+def dj(db: Db, dj_id: Id, paged: Paged) -> JSONResponse:
+    return _found(queries.dj_detail(db, dj_id, paged), "DJ", dj_id)
+
+
+@router.get("/tracks", summary="Tracks by artist or title")
+def tracks(
+    db: Db, paged: Paged, q: Annotated[str | None, Query(max_length=200)] = None
+) -> JSONResponse:
+    items, total = queries.list_tracks(db, paged, q=q)
+    return _listed(items, total, paged)
+
+
+@router.get("/tracks/{track_id}", summary="A track: where it was played, and what came next")
+def track(db: Db, track_id: Id, paged: Paged) -> JSONResponse:
+    """``played_in`` is paged (newest first); ``transitions`` counts the tracks played
+    right before and after this one in every set (a ``w/`` row shares the slot of the
+    row before it; unknown tracks take part in no pair)."""
+    return _found(queries.track_detail(db, track_id, paged), "track", track_id)
+
+
+@router.get("/stats", summary="Counts, and plays per month")
+def stats(db: Db) -> JSONResponse:
+    return JSONResponse(queries.stats(db))
+
+
+@router.get("/runs", summary="Recent crawl runs with their politeness summaries")
+def runs(db: Db, paged: Paged) -> JSONResponse:
+    items, total = queries.list_runs(db, paged)
+    return _listed(items, total, paged)

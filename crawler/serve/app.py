@@ -1,0 +1,76 @@
+"""The app factory: the JSON API, the pages and the health check over one store."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException
+
+from crawler import __version__
+from crawler.serve import api, pages
+from crawler.serve.store import open_store
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    database_url: str | None = None, sessions: sessionmaker[Session] | None = None
+) -> FastAPI:
+    """The ASGI app over the store at ``database_url`` (or over ``sessions``)."""
+    if sessions is None:
+        if database_url is None:
+            raise ValueError("create_app needs a database URL or a sessionmaker")
+        sessions = open_store(database_url)
+    app = FastAPI(
+        title="Tracklist archive",
+        version=__version__,
+        description="Read-only API over a polite tracklist crawler's store.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger UI loads its scripts from a CDN; /api/v1/docs is ours
+        redoc_url=None,
+    )
+    app.state.sessions = sessions
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.add_api_route("/healthz", healthz, methods=["GET"], summary="200 while the store answers")
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    return app
+
+
+def healthz(request: Request) -> JSONResponse:
+    try:
+        with request.app.state.sessions() as db:
+            db.execute(text("SELECT 1"))
+    except Exception as exc:
+        return JSONResponse({"status": "unavailable", "detail": str(exc)[:200]}, 503)
+    return JSONResponse({"status": "ok"})
+
+
+def _wants_html(request: Request) -> bool:
+    return not (request.url.path.startswith("/api/") or request.url.path == "/healthz")
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    if _wants_html(request):
+        return pages.templates.TemplateResponse(
+            request, "error.html", {"status": exc.status_code, "detail": exc.detail},
+            status_code=exc.status_code,
+        )  # fmt: skip
+    return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+
+
+async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+        for e in exc.errors()
+    ]
+    if _wants_html(request):
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+        return pages.templates.TemplateResponse(
+            request, "error.html", {"status": 422, "detail": detail}, status_code=422
+        )
+    return JSONResponse({"detail": errors}, 422)

@@ -1,0 +1,61 @@
+"""The store as the server sees it: migrated once at start, then read-only connections.
+
+The server never writes: each connection is made read-only by the database itself
+(SQLite ``query_only``, PostgreSQL read-only transactions), so that a bug in a query
+cannot change the archive. Migrating at start is the one write, and it happens before the
+first request, with the store's own migrations (the search index comes with them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.store.db import create_store_engine, upgrade
+
+__all__ = ["StoreMissing", "open_store"]
+
+
+class StoreMissing(LookupError):
+    """A SQLite store that does not exist: serving it would create an empty file."""
+
+
+def _sqlite_read_only(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.close()
+
+
+def _postgres_read_only(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    dbapi_connection.commit()
+
+
+def read_only_engine(url: str) -> Engine:
+    """An engine whose every connection refuses writes."""
+    engine = create_store_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_read_only)
+    else:
+        event.listen(engine, "connect", _postgres_read_only)
+    return engine
+
+
+def open_store(url: str) -> sessionmaker[Session]:
+    """Sessions over the store at ``url``, migrated first (which adds the search index to a
+    store made before it); raises :class:`StoreMissing` for a SQLite file that is not there."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or not Path(database).is_file():
+            raise StoreMissing(f"no store at {url} (import or crawl into it first)")
+    writer = create_store_engine(url)
+    try:
+        upgrade(writer)
+    finally:
+        writer.dispose()
+    return sessionmaker(read_only_engine(url), expire_on_commit=False)

@@ -18,10 +18,16 @@ VERSION_WORDS = frozenset({
     "remaster", "remastered", "rebuild", "re-build", "mashup", "mash-up", "acapella",
     "acappella", "cappella", "extended", "remake", "reinterpretation", "re-interpretation",
     "rerub", "re-rub", "blend",
+    # Performances and treatments: "(Live)", "(Piano Cover)", "(Slowed + Reverb)".
+    "live", "cover", "reprise", "acoustic", "unplugged", "demo", "nightcore", "reverb",
+    "slowed", "ver", "dirty", "clean", "explicit",
 })
 _LEADING_VERSION_WORDS = frozenset({
-    "remix", "rmx", "remixed", "remaster", "remastered", "edit", "mix", "rework",
+    "remix", "rmx", "remixed", "remaster", "remastered", "edit", "mix", "rework", "live",
 })
+# Versions whose last word alone says nothing ("Sped Up").
+_VERSION_ENDINGS = frozenset({("sped", "up"), ("speed", "up"), ("pitched", "up")})
+_LEADING_LINKS = frozenset({"by", "from", "at", "in", "on"})
 # fmt: on
 _ORIGINAL = frozenset(
     {("original",), ("original", "mix"), ("original", "version"), ("orig", "mix")}
@@ -29,23 +35,32 @@ _ORIGINAL = frozenset(
 _WORD_TRIM = ".,;:!?'’\"“”"
 
 # "ID" is case-sensitive: "Fred again.. - id" is a real title.
-_UNKNOWN = frozenset({"ID", "Id", "ID?", "I.D.", "ID ID", "?", "??", "???", "????"})
+_UNKNOWN = frozenset({"ID", "Id", "IDs", "ID's", "ID?", "I.D.", "ID ID", "?", "??", "???", "????"})
 _UNKNOWN_ARTIST = frozenset({"unknown", "unknown artist"})
-_UNKNOWN_TITLE = frozenset({"unknown title"})
+_UNKNOWN_TITLE = frozenset({"unknown", "unknown title"})
 
-_FEAT_MARKER = r"(?:feat\.?|ft\.?|featuring)"
-# A bracketed credit anywhere: "(feat. X)", "[ft. X & Y]".
-_FEAT_GROUP = re.compile(r"\s*[(\[]" + _FEAT_MARKER + r"\s+([^()\[\]]+?)\s*[)\]]", re.I)
+_OPEN = "([{"
+_CLOSE = ")]}"
+# "with" only in lower case, as streaming services write a credit ("Bad Guy (with
+# Justin Bieber)"); "Falling (With You)" is a title.
+_FEAT_MARKER = r"(?:(?i:feat\.?|ft\.?|featuring)|with)"
+# A bracketed credit anywhere: "(feat. X)", "[ft. X & Y]", "(Feat: X)", "(with X)".
+_FEAT_GROUP = re.compile(r"\s*[(\[{]" + _FEAT_MARKER + r":?\s+([^()\[\]{}]+?)\s*[)\]}]")
 # Unbracketed, on the artist side: the undotted forms are common there ("A feat B").
-_ARTIST_FEAT = re.compile(r"\s(?:feat\.?|ft\.?|featuring)\s+", re.I)
+_ARTIST_FEAT = re.compile(r"\s(?:feat\.?|ft\.?|featuring):?\s+", re.I)
 # Unbracketed, on the title side: dotted or spelled out only ("A Feat of Strength"),
 # running to the next bracket.
 _TITLE_FEAT = re.compile(
-    r"\s(?:feat\.|ft\.|featuring)\s+((?:(?!\s(?:--?|[–—])\s)[^()\[\]])+)", re.I
+    r"\s(?:feat[.:]|ft[.:]|featuring:?)\s+((?:(?!\s(?:--?|[–—−])\s)[^()\[\]{}])+)", re.I
 )
 _NAME_SPLIT = re.compile(r"\s*,\s*|\s+&\s+|\s+and\s+", re.I)
-_DASH_SUFFIX = re.compile(r"\s+(?:--?|[–—‒―−])\s+")
-_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»"}
+_DASH_SUFFIX = re.compile(r"\s+(?:--?|−−|[–—‒―−])\s+")
+_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»", "'": "'", "‘": "’"}
+_APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")  # "Don't" inside a quoted title
+# A bracket group that is a shop's or a DJ's note, not a label: "[BUY = FD]", "[Free DL]".
+_NOTE = re.compile(r"=|^(?:buy|free\s*(?:dl|download)|out\s+now|forthcoming)\b", re.I)
+VERSION_JOIN = " / "
+"""Between the versions of a title that names several ("X Remix / Extended Mix")."""
 
 
 def is_unknown(text: str | None, *, artist: bool) -> bool:
@@ -72,14 +87,19 @@ def is_version(text: str) -> bool:
     return _names_version([w for w in _words(text) if w])
 
 
+def is_note(text: str) -> bool:
+    """Whether a bracket group is a note ("BUY = FD", "Free Download"), not a label."""
+    return _NOTE.search(text) is not None
+
+
 def _names_version(words: list[str]) -> bool:
     if not words:
         return False
-    if words[-1] in VERSION_WORDS:
+    if words[-1] in VERSION_WORDS or tuple(words[-2:]) in _VERSION_ENDINGS:
         return True
     first = words[0]
     if first in _LEADING_VERSION_WORDS:
-        return len(words) == 1 or words[1] in ("by", "from") or words[1].isdigit()
+        return len(words) == 1 or words[1] in _LEADING_LINKS or words[1].isdigit()
     return False
 
 
@@ -104,6 +124,14 @@ def split_names(text: str) -> list[str]:
     return names
 
 
+def without_main(featured: list[str], artist: str | None) -> list[str]:
+    """Featured names less those the main credit already names ("A, B" feat. "B")."""
+    if not featured or not artist:
+        return featured
+    main = {n.casefold() for n in split_names(artist)}
+    return [n for n in featured if n.casefold() not in main]
+
+
 def merge_names(first: list[str], more: list[str]) -> list[str]:
     """Concatenate name lists, keeping the first spelling of each name."""
     seen = {n.casefold() for n in first}
@@ -117,14 +145,14 @@ def merge_names(first: list[str], more: list[str]) -> list[str]:
 
 def trailing_group(text: str) -> tuple[int, str, str] | None:
     """The bracket group that ends ``text``: (start index, inner text, opening bracket)."""
-    if not text or text[-1] not in ")]":
+    if not text or text[-1] not in _CLOSE:
         return None
     depth = 0
     for i in range(len(text) - 1, -1, -1):
         c = text[i]
-        if c in ")]":
+        if c in _CLOSE:
             depth += 1
-        elif c in "([":
+        elif c in _OPEN:
             depth -= 1
             if depth == 0:
                 return i, text[i + 1 : -1].strip(), c
@@ -134,12 +162,13 @@ def trailing_group(text: str) -> tuple[int, str, str] | None:
 def bracket_depth(text: str, end: int) -> int:
     """How many brackets are open at ``end`` (a separator inside them is not one)."""
     head = text[:end]
-    return head.count("(") + head.count("[") - head.count(")") - head.count("]")
+    opened = head.count("(") + head.count("[") + head.count("{")
+    return opened - head.count(")") - head.count("]") - head.count("}")
 
 
 def _take_feat_groups(text: str) -> tuple[str, list[str]]:
     """Bracketed featured credits ("(feat. X)", "[ft. Y]") taken out of a field."""
-    if "(" not in text and "[" not in text:
+    if "(" not in text and "[" not in text and "{" not in text:
         return text, []
     featured: list[str] = []
     groups = _FEAT_GROUP.findall(text)
@@ -169,7 +198,8 @@ def _strip_quotes(title: str) -> str:
     """'"Grey"' -> 'Grey', when the quotes wrap the whole title and nothing else."""
     while len(title) > 2 and _QUOTES.get(title[0]) == title[-1]:
         inner = title[1:-1].strip()
-        if not inner or title[0] in inner or title[-1] in inner:
+        bare = _APOSTROPHE.sub("", inner) if title[0] in "'‘" else inner
+        if not bare or title[0] in bare or title[-1] in bare:
             break
         title = inner
     return title
@@ -192,8 +222,12 @@ def split_title(
     title = _strip_quotes(title)
     title, featured = _take_feat_groups(title)
     low = title.lower()
-    if "ft." in low or "feat." in low or "featuring" in low:
-        while (m := _TITLE_FEAT.search(title)) is not None:
+    if "ft" in low or "feat" in low:
+        pos = 0
+        while (m := _TITLE_FEAT.search(title, pos)) is not None:
+            if bracket_depth(title, m.start()) > 0:  # inside a group: "(X ft. Y Flip)"
+                pos = m.end()
+                continue
             featured = merge_names(featured, split_names(m.group(1)))
             title = " ".join((title[: m.start()] + " " + title[m.end() :]).split())
     title, version = take_version(title, version)
@@ -209,36 +243,54 @@ def _cut(title: str, end: int) -> str:
     return title
 
 
+def _inner_version(title: str, start: int) -> tuple[int, str] | None:
+    """The version group just before a trailing group that is not one: "Track (X Remix)
+    (Part 2)" -> the start and text of "(X Remix)"."""
+    head = title[:start].rstrip()
+    group = trailing_group(head)
+    if group is None or group[0] == 0 or not is_version(group[1]) or is_original(group[1]):
+        return None
+    return group[0], group[1]
+
+
 def take_version(title: str, version: str | None = None) -> tuple[str, str | None]:
     """Peel trailing version groups and dash suffixes until the title ends otherwise.
 
-    Returns the title and the version found (or ``version`` when one was given). A
-    repeat of the version and "Original Mix" come off without changing it.
+    Returns the title and the version found (or ``version`` when one was given: then
+    only a repeat of it and "Original Mix" come off). Several version groups make one
+    version, in their order ("X Remix / Extended Mix"); a version group followed by a
+    group that is not one ("Track (X Remix) (Part 2)") is still the version.
     """
+    given = version is not None
+    found: str | None = None
     while title:
         group = trailing_group(title)
         if group is not None:
             start, inner, _ = group
-            action = _peel(inner, version)
-            if action is None:
+            tail, cut = inner, start
+        else:
+            if "-" not in title and "–" not in title and "—" not in title and "−" not in title:
                 break
-            if action is False:
-                version = inner
-            title = _cut(title, start)
-            continue
-        if "-" not in title and "–" not in title and "—" not in title:
+            last = None
+            for m in _DASH_SUFFIX.finditer(title):
+                if bracket_depth(title, m.start()) <= 0:
+                    last = m
+            if last is None or last.start() == 0:
+                break
+            tail, cut = title[last.end() :], last.start()
+        if given:
+            if _peel(tail, version) is None:
+                break
+        elif is_original(tail):
+            pass
+        elif is_version(tail):
+            if found is None or tail.casefold() != found.split(VERSION_JOIN)[0].casefold():
+                found = tail if found is None else tail + VERSION_JOIN + found
+        else:
+            inside = _inner_version(title, start) if group is not None and found is None else None
+            if inside is not None:
+                head = title[: inside[0]].rstrip()
+                return f"{head} {title[start:]}", inside[1]
             break
-        last = None
-        for m in _DASH_SUFFIX.finditer(title):
-            if bracket_depth(title, m.start()) <= 0:
-                last = m
-        if last is None or last.start() == 0:
-            break
-        tail = title[last.end() :]
-        action = _peel(tail, version)
-        if action is None:
-            break
-        if action is False:
-            version = tail
-        title = title[: last.start()].rstrip()
-    return title, version
+        title = _cut(title, cut) if group is not None else title[:cut].rstrip()
+    return title, version if given else found

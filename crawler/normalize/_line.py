@@ -14,6 +14,7 @@ import re
 from crawler.items import TrackEntry
 from crawler.normalize._credits import (
     bracket_depth,
+    is_note,
     is_original,
     is_unknown,
     is_version,
@@ -21,6 +22,7 @@ from crawler.normalize._credits import (
     split_artist,
     split_title,
     trailing_group,
+    without_main,
 )
 from crawler.normalize._text import clean_text, refine, refine_names
 
@@ -40,7 +42,7 @@ _DASH_NUM = re.compile(r"(\d{1,3})\s*[-–—]\s+")
 _UNKNOWN_MAX = 14  # no placeholder ("ID", "Unknown Artist") is longer
 _PREFIX_START = frozenset("0123456789[(#wW-–—*•·")
 
-_SEPARATOR = re.compile(r"\s+(?:--?|[–—‒―−])\s+")
+_SEPARATOR = re.compile(r"\s+(?:--?|−−|[–—‒―−])\s+")
 # Typed with one space missing ("Kate Bush -Running Up That Hill"), tried last.
 _LOOSE_SEPARATOR = re.compile(r"(?<=\w) [-–—](?=[^\s\d\-–—])|(?<=[^\s\-–—])[-–—] (?=\S)")
 _TRAILING_CUE = re.compile(
@@ -164,6 +166,8 @@ def _label(title: str) -> tuple[str, str | None]:
     group = trailing_group(title)
     if group is not None:
         start, inner, opener = group
+        if opener == "[" and start > 0 and is_note(inner):
+            return title[:start].rstrip(), None  # "[BUY = FD]": a note, kept in raw only
         if (
             opener == "["
             and inner
@@ -178,6 +182,8 @@ def _label(title: str) -> tuple[str, str | None]:
     if m is not None and m.start() > 0:
         inner = m.group(2)
         tail = m.group(3).strip()
+        if (is_version(inner) or is_original(inner)) and is_note(tail):
+            return title[: m.start(3)].rstrip(), None  # "(X Bootleg) BUY = FD": a note
         if (is_version(inner) or is_original(inner)) and tail and not _is_feat(tail):
             return title[: m.start(3)].rstrip(), tail
     return title, None
@@ -228,6 +234,7 @@ def parse_track_line(text: str) -> TrackEntry:
         title, entry.unknown = None, True
     if title_featured:
         featured = merge_names(featured, title_featured)
+    featured = without_main(featured, artist)
     if line.isascii():
         entry.artist, entry.title, entry.version, entry.featured = artist, title, version, featured
         return entry

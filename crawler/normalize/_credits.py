@@ -59,6 +59,20 @@ _QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»", "'": "'", "‘": "�
 _APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")  # "Don't" inside a quoted title
 # A bracket group that is a shop's or a DJ's note, not a label: "[BUY = FD]", "[Free DL]".
 _NOTE = re.compile(r"=|^(?:buy|free\s*(?:dl|download)|out\s+now|forthcoming)\b", re.I)
+# Words that say how a video or an upload was made, never what was played: "(Official
+# Music Video)", "[HD]", "(Full Album)", "(not the video)". A group of these only is
+# dropped, like "Original Mix"; so are the same words written after the title.
+_FLUFF_WORDS = frozenset({
+    "official", "video", "videoclip", "clip", "audio", "lyric", "lyrics", "music", "full",
+    "album", "hd", "hq", "4k", "8k", "mv", "m/v", "visualizer", "visualiser", "the", "not",
+    "new", "**new**", "720p", "1080p", "2160p",
+})  # fmt: skip
+_TRAILING_FLUFF = re.compile(
+    r"\s+(?:\*\*new\*\*|official\s+(?:music\s+)?(?:video|audio|mv)|m/v|dance\s+practice"
+    r"(?:\s+#\d+)?)$",
+    re.I,
+)
+_HANDLE = re.compile(r"\s*\[@\w+\]")  # "Big Limit [@RealBigLimit]": a social handle
 VERSION_JOIN = " / "
 """Between the versions of a title that names several ("X Remix / Extended Mix")."""
 
@@ -85,6 +99,12 @@ def is_original(text: str) -> bool:
 def is_version(text: str) -> bool:
     """Whether the words of a bracket group or dash suffix name a version."""
     return _names_version([w for w in _words(text) if w])
+
+
+def is_fluff(text: str) -> bool:
+    """Whether a group or suffix only describes an upload ("Official Video", "HD")."""
+    words = [w for w in _words(text) if w]
+    return bool(words) and all(w in _FLUFF_WORDS for w in words) and words != ["the"]
 
 
 def is_note(text: str) -> bool:
@@ -184,6 +204,8 @@ def split_artist(artist: str | None) -> tuple[str | None, list[str]]:
     """
     if not artist:
         return None, []
+    if "[@" in artist:
+        artist = _HANDLE.sub("", artist).strip()
     artist, featured = _take_feat_groups(artist)
     low = artist.lower()
     if "ft" in low or "feat" in low:
@@ -264,6 +286,10 @@ def take_version(title: str, version: str | None = None) -> tuple[str, str | Non
     given = version is not None
     found: str | None = None
     while title:
+        fluff = _TRAILING_FLUFF.search(title)
+        if fluff is not None and fluff.start() > 0:
+            title = title[: fluff.start()].rstrip()
+            continue
         group = trailing_group(title)
         if group is not None:
             start, inner, _ = group
@@ -279,9 +305,9 @@ def take_version(title: str, version: str | None = None) -> tuple[str, str | Non
                 break
             tail, cut = title[last.end() :], last.start()
         if given:
-            if _peel(tail, version) is None:
+            if _peel(tail, version) is None and not is_fluff(tail):
                 break
-        elif is_original(tail):
+        elif is_original(tail) or is_fluff(tail):
             pass
         elif is_version(tail):
             if found is None or tail.casefold() != found.split(VERSION_JOIN)[0].casefold():

@@ -48,6 +48,17 @@ _LOOSE_SEPARATOR = re.compile(r"(?<=\w) [-–—](?=[^\s\d\-–—])|(?<=[^\s\-�
 _TRAILING_CUE = re.compile(
     r"\s+(?:[\[(]\s*" + _CUE + r"\s*[\])]|(?P<th>\d{1,2}):(?P<tm>[0-5]\d):(?P<ts>[0-5]\d))$"
 )
+# The separators of video titles, tried when no dash splits the line: "BLESSED ~
+# Sorrows", "YOUNHA _ Get It?".
+_OTHER_SEPARATOR = re.compile(r"\s+[~_]\s+")
+# K-pop video titles and some lists: Artist "Title" [M/V].
+_QUOTED_TITLE = re.compile(r"^(?P<artist>[^\"“]+?)\s*[\"“](?P<title>[^\"”]+)[\"”]\s*(?P<rest>.*)$")
+# A file name's extension left on a line made from a file: "show me - B-free.m4v".
+_EXTENSION = re.compile(
+    r"\s*\.(?:mp3|mp4|m4a|m4v|mov|flac|wav|aiff?|ogg|opus|webm|mkv|avi|wma)$", re.I
+)
+# A leading "[MV]" or "[Official MV]" on a video title.
+_LEADING_FLUFF = re.compile(r"^[\[(](?:official\s+)?(?:mv|m/v|music\s+video)[\])]\s*", re.I)
 # "(Original Mix) Gem Records": a version group with the label written after it.
 _LABEL_AFTER_VERSION = re.compile(r"\s*([(\[])([^()\[\]]+)[)\]]\s+([^()\[\]\-–—]+)$")
 
@@ -91,6 +102,15 @@ def _find_separator(text: str) -> tuple[int, int] | None:
 
 def _find_loose_separator(text: str) -> tuple[int, int] | None:
     for m in _LOOSE_SEPARATOR.finditer(text):
+        if bracket_depth(text, m.start()) <= 0:
+            return m.start(), m.end()
+    return None
+
+
+def _find_other(text: str) -> tuple[int, int] | None:
+    if "~" not in text and "_" not in text:
+        return None
+    for m in _OTHER_SEPARATOR.finditer(text):
         if bracket_depth(text, m.start()) <= 0:
             return m.start(), m.end()
     return None
@@ -218,8 +238,16 @@ def parse_track_line(text: str) -> TrackEntry:
         entry.unknown = True
         return entry
 
-    span = _find_separator(line) or _find_loose_separator(line)
-    if span is None:
+    if line[-1] in "0123456789vVmMaAgGfFcCdDeEsSiI" and (ext := _EXTENSION.search(line)):
+        line = line[: ext.start()]
+    if line[0] in "[(" and (lead := _LEADING_FLUFF.match(line)):
+        line = line[lead.end() :]
+    span = _find_separator(line) or _find_loose_separator(line) or _find_other(line)
+    quoted = _QUOTED_TITLE.match(line) if span is None and ('"' in line or "“" in line) else None
+    if quoted is not None:
+        artist_part = quoted["artist"].strip()
+        title_part = f"{quoted['title'].strip()} {quoted['rest']}".strip()
+    elif span is None:
         artist_part, title_part = None, line
     else:
         artist_part = line[: span[0]].strip() or None

@@ -72,6 +72,7 @@ _TRAILING_FLUFF = re.compile(
     r"(?:\s+#\d+)?)$",
     re.I,
 )
+_FLUFF_ENDINGS = frozenset("oOvV*eE0123456789")  # last letters of what _TRAILING_FLUFF takes
 _HANDLE = re.compile(r"\s*\[@\w+\]")  # "Big Limit [@RealBigLimit]": a social handle
 VERSION_JOIN = " / "
 """Between the versions of a title that names several ("X Remix / Extended Mix")."""
@@ -244,7 +245,7 @@ def split_title(
     title = _strip_quotes(title)
     title, featured = _take_feat_groups(title)
     low = title.lower()
-    if "ft" in low or "feat" in low:
+    if "ft." in low or "ft:" in low or "feat" in low:
         pos = 0
         while (m := _TITLE_FEAT.search(title, pos)) is not None:
             if bracket_depth(title, m.start()) > 0:  # inside a group: "(X ft. Y Flip)"
@@ -286,7 +287,7 @@ def take_version(title: str, version: str | None = None) -> tuple[str, str | Non
     given = version is not None
     found: str | None = None
     while title:
-        fluff = _TRAILING_FLUFF.search(title)
+        fluff = _TRAILING_FLUFF.search(title) if title[-1] in _FLUFF_ENDINGS else None
         if fluff is not None and fluff.start() > 0:
             title = title[: fluff.start()].rstrip()
             continue

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import DJSet
 from crawler.store import session_factory
-from crawler.store.repository import KeyCache, store_sets
+from crawler.store.identity import store_sets_once
+from crawler.store.repository import KeyCache
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ class StorePipeline:
         now = datetime.now(UTC).replace(tzinfo=None)
         try:
             with self.factory.begin() as session:
-                outcomes = store_sets(session, items, now, self.ids)
+                # One row per real set: a set already stored under another URL is linked.
+                outcomes = store_sets_once(session, items, now, self.ids)
         except Exception:
             self.ids.clear()
             if len(items) == 1:

@@ -72,7 +72,9 @@ _TRAILING_FLUFF = re.compile(
     r"(?:\s+#\d+)?)$",
     re.I,
 )
-_FLUFF_ENDINGS = frozenset("oOvV*eE0123456789")  # last letters of what _TRAILING_FLUFF takes
+# How what _TRAILING_FLUFF takes ends, checked before the regex runs.
+_FLUFF_TAILS = frozenset({"video", "audio", "mv", "m/v", "**new**", "practice"})
+_FLUFF_LAST = frozenset("oOvV*0123456789")  # last letters of those, and of "#2"
 _HANDLE = re.compile(r"\s*\[@\w+\]")  # "Big Limit [@RealBigLimit]": a social handle
 VERSION_JOIN = " / "
 """Between the versions of a title that names several ("X Remix / Extended Mix")."""
@@ -104,8 +106,11 @@ def is_version(text: str) -> bool:
 
 def is_fluff(text: str) -> bool:
     """Whether a group or suffix only describes an upload ("Official Video", "HD")."""
-    words = [w for w in _words(text) if w]
-    return bool(words) and all(w in _FLUFF_WORDS for w in words) and words != ["the"]
+    return _all_fluff([w for w in _words(text) if w])
+
+
+def _all_fluff(words: list[str]) -> bool:
+    return bool(words) and words != ["the"] and all(w in _FLUFF_WORDS for w in words)
 
 
 def is_note(text: str) -> bool:
@@ -149,6 +154,9 @@ def without_main(featured: list[str], artist: str | None) -> list[str]:
     """Featured names less those the main credit already names ("A, B" feat. "B")."""
     if not featured or not artist:
         return featured
+    folded = artist.casefold()
+    if not any(n.casefold() in folded for n in featured):  # the usual case, cheaply
+        return featured
     main = {n.casefold() for n in split_names(artist)}
     return [n for n in featured if n.casefold() not in main]
 
@@ -168,6 +176,13 @@ def trailing_group(text: str) -> tuple[int, str, str] | None:
     """The bracket group that ends ``text``: (start index, inner text, opening bracket)."""
     if not text or text[-1] not in _CLOSE:
         return None
+    # Most groups hold no bracket of their own: the last opener is theirs.
+    start = max(text.rfind("("), text.rfind("["), text.rfind("{"))
+    if start < 0:
+        return None
+    inner = text[start + 1 : -1]
+    if ")" not in inner and "]" not in inner and "}" not in inner:
+        return start, inner.strip(), text[start]
     depth = 0
     for i in range(len(text) - 1, -1, -1):
         c = text[i]
@@ -242,7 +257,8 @@ def split_title(
         version = None
     if not title:
         return None, [], version
-    title = _strip_quotes(title)
+    if title[0] in _QUOTES:
+        title = _strip_quotes(title)
     title, featured = _take_feat_groups(title)
     low = title.lower()
     if "ft." in low or "ft:" in low or "feat" in low:
@@ -254,7 +270,8 @@ def split_title(
             featured = merge_names(featured, split_names(m.group(1)))
             title = " ".join((title[: m.start()] + " " + title[m.end() :]).split())
     title, version = take_version(title, version)
-    title = _strip_quotes(title)
+    if title and title[0] in _QUOTES:
+        title = _strip_quotes(title)
     return title or None, featured, version
 
 
@@ -287,7 +304,12 @@ def take_version(title: str, version: str | None = None) -> tuple[str, str | Non
     given = version is not None
     found: str | None = None
     while title:
-        fluff = _TRAILING_FLUFF.search(title) if title[-1] in _FLUFF_ENDINGS else None
+        fluff = None
+        end = title[-1]
+        if end in _FLUFF_LAST or (end in "eE" and title[-8:].lower() == "practice"):
+            last_word = title[title.rfind(" ") + 1 :].lower()
+            if last_word in _FLUFF_TAILS or last_word[0] == "#":
+                fluff = _TRAILING_FLUFF.search(title)
         if fluff is not None and fluff.start() > 0:
             title = title[: fluff.start()].rstrip()
             continue
@@ -305,14 +327,17 @@ def take_version(title: str, version: str | None = None) -> tuple[str, str | Non
             if last is None or last.start() == 0:
                 break
             tail, cut = title[last.end() :], last.start()
+        words = [w for w in _words(tail) if w]
         if given:
-            if _peel(tail, version) is None and not is_fluff(tail):
+            if _peel(tail, version) is None and not _all_fluff(words):
                 break
-        elif is_original(tail) or is_fluff(tail):
+        elif tuple(words) in _ORIGINAL:
             pass
-        elif is_version(tail):
+        elif _names_version(words):
             if found is None or tail.casefold() != found.split(VERSION_JOIN)[0].casefold():
                 found = tail if found is None else tail + VERSION_JOIN + found
+        elif _all_fluff(words):
+            pass
         else:
             inside = _inner_version(title, start) if group is not None and found is None else None
             if inside is not None:

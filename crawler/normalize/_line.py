@@ -57,6 +57,7 @@ _QUOTED_TITLE = re.compile(r"^(?P<artist>[^\"“]+?)\s*[\"“](?P<title>[^\"”]
 _EXTENSION = re.compile(
     r"\s*\.(?:mp3|mp4|m4a|m4v|mov|flac|wav|aiff?|ogg|opus|webm|mkv|avi|wma)$", re.I
 )
+_EXTENSION_END = 6  # the longest extension with its dot (".flac", ".aiff", ".webm")
 # A leading "[MV]" or "[Official MV]" on a video title.
 _LEADING_FLUFF = re.compile(r"^[\[(](?:official\s+)?(?:mv|m/v|music\s+video)[\])]\s*", re.I)
 # "(Original Mix) Gem Records": a version group with the label written after it.
@@ -198,7 +199,7 @@ def _label(title: str) -> tuple[str, str | None]:
         ):
             return title[:start].rstrip(), inner
         return title, None
-    m = _LABEL_AFTER_VERSION.search(title)
+    m = _LABEL_AFTER_VERSION.search(title) if "(" in title or "[" in title else None
     if m is not None and m.start() > 0:
         inner = m.group(2)
         tail = m.group(3).strip()
@@ -238,7 +239,7 @@ def parse_track_line(text: str) -> TrackEntry:
         entry.unknown = True
         return entry
 
-    if line[-1] in "0123456789vVmMaAgGfFcCdDeEsSiI" and (ext := _EXTENSION.search(line)):
+    if line.rfind(".", len(line) - _EXTENSION_END) >= 0 and (ext := _EXTENSION.search(line)):
         line = line[: ext.start()]
     if line[0] in "[(" and (lead := _LEADING_FLUFF.match(line)):
         line = line[lead.end() :]
@@ -262,7 +263,8 @@ def parse_track_line(text: str) -> TrackEntry:
         title, entry.unknown = None, True
     if title_featured:
         featured = merge_names(featured, title_featured)
-    featured = without_main(featured, artist)
+    if featured:
+        featured = without_main(featured, artist)
     if line.isascii():
         entry.artist, entry.title, entry.version, entry.featured = artist, title, version, featured
         return entry

@@ -50,8 +50,12 @@ _FEAT_GROUP = re.compile(r"\s*[(\[{]" + _FEAT_MARKER + r":?\s+([^()\[\]{}]+?)\s*
 _ARTIST_FEAT = re.compile(r"\s(?:feat\.?|ft\.?|featuring):?\s+", re.I)
 # Unbracketed, on the title side: dotted or spelled out only ("A Feat of Strength"),
 # running to the next bracket.
+# "Ft.Neeve" and "feat.KIN" are written without the space; the undotted "Feat Freddie
+# Gibbs" counts too, but not "Feat of".
 _TITLE_FEAT = re.compile(
-    r"\s(?:feat[.:]|ft[.:]|featuring:?)\s+((?:(?!\s(?:--?|[–—−])\s)[^()\[\]{}])+)", re.I
+    r"\s(?:(?:feat|ft)[.:]\s*|featuring:?\s+|(?:feat|ft)\s+(?!of\b))"
+    r"((?:(?!\s(?:--?|[–—−])\s)[^()\[\]{}])+)",
+    re.I,
 )
 _NAME_SPLIT = re.compile(r"\s*,\s*|\s+&\s+|\s+and\s+", re.I)
 _DASH_SUFFIX = re.compile(r"\s+(?:--?|−−|[–—‒―−])\s+")
@@ -264,8 +268,8 @@ def split_title(
     if "ft." in low or "ft:" in low or "feat" in low:
         pos = 0
         while (m := _TITLE_FEAT.search(title, pos)) is not None:
-            if bracket_depth(title, m.start()) > 0:  # inside a group: "(X ft. Y Flip)"
-                pos = m.end()
+            if bracket_depth(title, m.start()) > 0 and not _version_before(title, m.start()):
+                pos = m.end()  # inside a group that is not a version: "(segan ft. X flip)"
                 continue
             featured = merge_names(featured, split_names(m.group(1)))
             title = " ".join((title[: m.start()] + " " + title[m.end() :]).split())
@@ -273,6 +277,12 @@ def split_title(
     if title and title[0] in _QUOTES:
         title = _strip_quotes(title)
     return title or None, featured, version
+
+
+def _version_before(title: str, at: int) -> bool:
+    """Whether the group open at ``at`` names a version before it: "(X Remix ft. Y)"."""
+    start = max(title.rfind("(", 0, at), title.rfind("[", 0, at), title.rfind("{", 0, at))
+    return start >= 0 and is_version(title[start + 1 : at])
 
 
 def _cut(title: str, end: int) -> str:

@@ -119,6 +119,8 @@ def _all_fluff(words: list[str]) -> bool:
 
 def is_note(text: str) -> bool:
     """Whether a bracket group is a note ("BUY = FD", "Free Download"), not a label."""
+    if not text or ("=" not in text and text[0] not in "bBfFoO"):
+        return False
     return _NOTE.search(text) is not None
 
 
@@ -316,7 +318,7 @@ def take_version(title: str, version: str | None = None) -> tuple[str, str | Non
     while title:
         fluff = None
         end = title[-1]
-        if end in _FLUFF_LAST or (end in "eE" and title[-8:].lower() == "practice"):
+        if end in _FLUFF_LAST or (end in "eE" and title.endswith(("ractice", "RACTICE"))):
             last_word = title[title.rfind(" ") + 1 :].lower()
             if last_word in _FLUFF_TAILS or last_word[0] == "#":
                 fluff = _TRAILING_FLUFF.search(title)

@@ -64,6 +64,11 @@ def _blocks(page: str) -> list[list[re.Match[str]]]:
 
 
 def _unnumbered_blocks(lines: list[str]) -> list[list[re.Match[str]]]:
+    """Runs of at least MIN_UNNUMBERED "Artist - Title" lines; a text that is nothing
+    but such lines (a pasted list) is one whatever its length."""
+    whole = [_UNNUMBERED.match(line) if len(line) <= MAX_LINE else None for line in lines]
+    if len(whole) >= 2 and all(whole):
+        return [[m for m in whole if m is not None]]
     blocks: list[list[re.Match[str]]] = []
     current: list[re.Match[str]] = []
     for line in lines:

@@ -1,10 +1,11 @@
-"""The importer on real files written by DJ software and saved by browsers.
+"""The importer on real files written by DJ software, saved by browsers or pasted by people.
 
 Every file under fixtures/realworld/<format>/ was copied unchanged from a public
 repository (PROVENANCE in each folder names it); beside it, ``<file>.expected.json``
-holds what a person reading the file takes from it: the sets, their tracks and every
-field after normalization, or the reason the file yields no set. A file is fully right
-when everything matches.
+holds what a person reading the file takes from it (written from the importer's output
+and checked against the file): the sets, their tracks and every field after
+normalization, or the reason the file yields no set. A file is fully right when
+everything matches.
 """
 
 from __future__ import annotations

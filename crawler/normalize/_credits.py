@@ -105,7 +105,7 @@ def is_original(text: str) -> bool:
 
 def is_version(text: str) -> bool:
     """Whether the words of a bracket group or dash suffix name a version."""
-    return _names_version([w for w in _words(text) if w])
+    return _names_version([w for x in text.casefold().split() if (w := x.strip(_WORD_TRIM))])
 
 
 def is_fluff(text: str) -> bool:
@@ -339,7 +339,7 @@ def take_version(title: str, version: str | None = None) -> tuple[str, str | Non
             if last is None or last.start() == 0:
                 break
             tail, cut = title[last.end() :], last.start()
-        words = [w for w in _words(tail) if w]
+        words = [w for x in tail.casefold().split() if (w := x.strip(_WORD_TRIM))]
         if given:
             if _peel(tail, version) is None and not _all_fluff(words):
                 break

@@ -32,9 +32,16 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from crawler.items import DJSet
-from crawler.normalize import artist_key, fold, track_key
+from crawler.normalize import artist_key, fold
 from crawler.store.models import ArtistAlias, DJSetRow, SetDJ, SetEntry, SetSource
-from crawler.store.repository import KeyCache, _chunks, _insert, store_sets
+from crawler.store.repository import (
+    KeyCache,
+    _artist_key,
+    _chunks,
+    _insert,
+    _track_key,
+    store_sets,
+)
 
 MIN_KNOWN_TRACKS = 3
 """Identified tracks a set needs to have a content identity."""
@@ -45,16 +52,17 @@ _UNKNOWN = "?"
 
 def content_key(item: DJSet) -> str | None:
     """The content identity of a normalized set, or None when it has no known track."""
+    # The store's cached key functions: it computes the same keys right after.
     tracks = [
         _UNKNOWN
         if t.unknown or not (t.title or t.artist)
-        else track_key(t.artist, t.title, t.version)
+        else _track_key(t.artist, t.title, t.version)
         for t in item.tracks
     ]
     known = sum(k != _UNKNOWN for k in tracks)
     if not known:
         return None
-    djs = sorted({artist_key(name) for name in item.djs} - {""})
+    djs = sorted({_artist_key(name) for name in item.djs} - {""})
     identity: list[object] = [djs, item.date or "", tracks]
     if known < MIN_KNOWN_TRACKS:
         # A short list says little on its own: its title and source must agree too.
@@ -83,11 +91,10 @@ def store_sets_once(
         stmt = select(DJSetRow.content_key, DJSetRow.id, DJSetRow.url)
         for key, id_, url in session.execute(stmt.where(DJSetRow.content_key.in_(chunk))):
             known.setdefault(key, (id_, url))
-    own = _stored_urls(session, [item.url for item in items])
     first_in_batch: dict[str, int] = {}
     link_to: dict[int, int | str] = {}  # item index -> set id, or the URL stored in this call
     for i, (item, key) in enumerate(zip(items, keys, strict=True)):
-        if key is None or item.url in own:
+        if key is None:
             continue
         if (hit := known.get(key)) is not None and _document(hit[1]) != _document(item.url):
             link_to[i] = hit[0]
@@ -96,18 +103,29 @@ def store_sets_once(
                 link_to[i] = items[j].url
         else:
             first_in_batch.setdefault(key, i)
+    if link_to:
+        # A URL that has a set of its own keeps it, whatever another set holds.
+        own = _stored_urls(session, [items[i].url for i in link_to])
+        link_to = {i: t for i, t in link_to.items() if items[i].url not in own}
     stored = [i for i in range(len(items)) if i not in link_to]
     results = store_sets(session, [items[i] for i in stored], now, cache)
     outcomes = ["linked"] * len(items)
     for i, outcome in zip(stored, results, strict=True):
         outcomes[i] = outcome
-    ids = _set_ids(session, [items[i].url for i in stored])
-    _record_own(session, [(items[i], keys[i], ids[items[i].url]) for i in stored], now)
-    links = [
-        (items[i], target if isinstance(target, int) else ids[target])
-        for i, target in link_to.items()
+    # An unchanged set whose key is already stored at its URL needs nothing recorded.
+    record = [
+        i
+        for i, outcome in zip(stored, results, strict=True)
+        if outcome != "unchanged" or known.get(keys[i] or "", (0, ""))[1] != items[i].url
     ]
-    _record_links(session, links, now)
+    _record_own(session, [(items[i], keys[i]) for i in record], now)
+    if link_to:
+        ids = _set_ids(session, [t for t in link_to.values() if isinstance(t, str)])
+        links = [
+            (items[i], target if isinstance(target, int) else ids[target])
+            for i, target in link_to.items()
+        ]
+        _record_links(session, links, now)
     return outcomes
 
 
@@ -126,29 +144,30 @@ def _set_ids(session: Session, urls: list[str]) -> dict[str, int]:
     return ids
 
 
-def _record_own(session: Session, rows: list[tuple[DJSet, str | None, int]], now: datetime) -> None:
-    """Each stored set's content key, and its own URL among its sources."""
+def _record_own(session: Session, rows: list[tuple[DJSet, str | None]], now: datetime) -> None:
+    """Each stored set's content key, and its own URL among its sources: two statements
+    for the whole batch, each finding the set by its URL."""
     if not rows:
         return
-    table = DJSetRow.__table__
+    sets = DJSetRow.__table__
     stmt = (
-        update(table)
-        .where(table.c.id == bindparam("set_id"))
+        update(sets)
+        .where(sets.c.url == bindparam("set_url"))
         .values(content_key=bindparam("key"))
         .execution_options(synchronize_session=False)
     )
-    session.execute(stmt, [{"set_id": id_, "key": key} for _, key, id_ in rows])
-    values = [
-        {"set_id": id_, "url": item.url, "source": item.source, "first_seen": now}
-        for item, _, id_ in rows
-    ]
-    upsert = _insert(session, SetSource.__table__)
-    session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["url"], set_={"set_id": upsert.excluded.set_id}
-        ),
-        values,
+    session.execute(stmt, [{"set_url": item.url, "key": key} for item, key in rows])
+    found = select(sets.c.id, sets.c.url, bindparam("source"), bindparam("first_seen")).where(
+        sets.c.url == bindparam("set_url")
     )
+    insert = _insert(session, SetSource.__table__).from_select(
+        ["set_id", "url", "source", "first_seen"], found
+    )
+    upsert = insert.on_conflict_do_update(
+        index_elements=["url"], set_={"set_id": insert.excluded.set_id}
+    )
+    values = [{"set_url": item.url, "source": item.source, "first_seen": now} for item, _ in rows]
+    session.execute(upsert, values)
 
 
 def _record_links(session: Session, links: list[tuple[DJSet, int]], now: datetime) -> None:

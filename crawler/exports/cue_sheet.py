@@ -3,7 +3,7 @@
 The Red Book form is ``mm:ss:ff`` (minutes, seconds, frames of 1/75 s; Mixxx writes
 minutes past 99). rekordbox's recordings write ``hh:mm:ss`` instead and say so with
 ``REM RECORDED_BY "rekordbox-dj"`` (other readers, such as rbcue2txt, read them the
-same way); a sheet whose last field goes past 74 can't be frames either. Cues are whole
+same way), unless a last field past 59 shows frames after all. Cues are whole
 seconds, rounded down. The sheet's own PERFORMER and TITLE (before the first TRACK) are
 the set's DJ and title; ``REM DATE`` (rekordbox adds a clock time) and ``REM GENRE``
 are read when present. A track without PERFORMER keeps its TITLE as the title, which
@@ -90,12 +90,13 @@ def read(path: Path, data: bytes) -> list[DJSet]:
 
 
 def _writes_hms(rem: dict[str, str], indexes: list[str]) -> bool:
-    """Whether the sheet's INDEX times are ``hh:mm:ss`` rather than ``mm:ss:ff``."""
+    """Whether the sheet's INDEX times are ``hh:mm:ss`` rather than ``mm:ss:ff``: said
+    by the writer's mark, and never when a last field is past 59 (only frames go there)."""
     writer = rem.get("RECORDED_BY", "").casefold()
-    if any(name in writer for name in _HMS_WRITERS):
-        return True
+    if not any(name in writer for name in _HMS_WRITERS):
+        return False
     matches = [_INDEX.match(i.strip()) for i in indexes]
-    return any(m is not None and int(m.group(3)) >= 75 for m in matches)
+    return not any(m is not None and int(m.group(3)) >= 60 for m in matches)
 
 
 def _cue(index: str, hms: bool = False) -> int | None:

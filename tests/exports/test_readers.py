@@ -105,7 +105,7 @@ def test_serato_cues_cross_midnight(tmp_path: Path) -> None:
         ("", "INDEX 01 61:30:74", 61 * 60 + 30),  # Red Book mm:ss:ff
         ("", "INDEX 01 100:02:00", 100 * 60 + 2),  # Mixxx: minutes past 99
         ('REM RECORDED_BY "rekordbox-dj"\n', "INDEX 01 01:02:03", 3723),  # rekordbox hh:mm:ss
-        ('REM RECORDED_BY "rekordbox-dj"\n', "INDEX 01 00:10:70", 10 * 60),  # 70: frames
+        ('REM RECORDED_BY "rekordbox-dj"\n', "INDEX 01 00:10:70", 10),  # 70 is frames: mm:ss:ff
     ],
 )
 def test_cue_index_forms(header: str, index: str, cue: int, tmp_path: Path) -> None:

@@ -1,9 +1,13 @@
-"""``crawler duplicates``: report near-duplicate artists or tracks, merge two on request.
+"""``crawler duplicates``: report near-duplicate artists, tracks or sets, merge two on request.
 
-Identity keys already make one row of "Tale Of Us" and "Tale of Us"; this finds what they
-cannot (typos, a letter more or less) and lists the pairs with their score and how much
-each row is used, so that the user decides. Nothing changes unless ``--merge KEEP DROP``
-is given; a merge moves every reference from DROP to KEEP and deletes DROP.
+Identity keys already make one row of "Tale Of Us" and "Tale of Us", and content identity
+one row of a set seen at two URLs; this finds what they cannot (typos, a letter more or
+less, a track more or less) and lists the pairs with their score and how much each row
+is used, so that the user decides. Nothing changes unless ``--merge KEEP DROP`` is given;
+a merge moves every reference from DROP to KEEP and deletes DROP. A merged artist's
+spelling is remembered (``artist_aliases``) and replaced wherever a name is stored (the
+sets' DJ lists and the entries' artist credits, hence feeds), so that when it comes back
+it maps to the kept row.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import argparse
 import os
 import sys
 from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -19,8 +25,13 @@ from sqlalchemy.orm import Session
 from crawler.normalize.duplicates import DEFAULT_THRESHOLD, near_duplicate_ids
 from crawler.settings import DATABASE_URL
 from crawler.store import session_factory
+<<<<<<< HEAD
 from crawler.store.db import missing_store
 from crawler.store.models import Artist, SetDJ, SetEntry, Track
+=======
+from crawler.store.identity import DEFAULT_SET_SIMILARITY, merge_sets, near_duplicate_sets
+from crawler.store.models import Artist, ArtistAlias, DJSetRow, SetDJ, SetEntry, Track
+>>>>>>> issue-13
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,12 +41,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--database", default=None, help=f"database URL (default: DATABASE_URL or {DATABASE_URL})"
     )
-    parser.add_argument("--kind", choices=("artists", "tracks"), default="artists")
+    parser.add_argument("--kind", choices=("artists", "tracks", "sets"), default="artists")
     parser.add_argument(
         "--threshold",
         type=float,
-        default=DEFAULT_THRESHOLD,
-        help=f"similarity (0-100) from which a pair is reported (default {DEFAULT_THRESHOLD})",
+        default=None,
+        help=f"similarity (0-100) from which a pair is reported (default {DEFAULT_THRESHOLD};"
+        f" {DEFAULT_SET_SIMILARITY} for sets: track-sequence similarity)",
     )
     parser.add_argument("--limit", type=int, default=None, help="report at most this many pairs")
     parser.add_argument(
@@ -49,6 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.threshold is None:
+        args.threshold = DEFAULT_SET_SIMILARITY if args.kind == "sets" else DEFAULT_THRESHOLD
     if not 0 <= args.threshold <= 100:
         print("crawler duplicates: --threshold is from 0 to 100", file=sys.stderr)
         return 2
@@ -59,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     factory = session_factory(url)
     if args.merge:
         keep, drop = args.merge
-        merge = merge_artists if args.kind == "artists" else merge_tracks
+        merge = {"artists": merge_artists, "tracks": merge_tracks, "sets": _merge_sets}[args.kind]
         try:
             with factory.begin() as session:
                 message = merge(session, keep, drop)
@@ -68,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
         print(message)
         return 0
+    if args.kind == "sets":
+        return _report_sets(factory, args)
     with factory() as session:
         names, uses = (_artists if args.kind == "artists" else _tracks)(session)
     pairs = near_duplicate_ids(names, args.threshold)[: args.limit]
@@ -81,6 +97,28 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _report_sets(factory: Any, args: argparse.Namespace) -> int:
+    with factory() as session:
+        pairs = near_duplicate_sets(session, args.threshold)[: args.limit]
+        rows = {r.id: r for r in session.scalars(select(DJSetRow))}
+        for a, b, score in pairs:
+            left, right = rows[a], rows[b]
+            print(
+                f"{score:5.1f}  {a:>7} {left.title!r} {left.date or ''} {left.url}"
+                f"  ~  {b:>7} {right.title!r} {right.date or ''} {right.url}"
+            )
+    print(
+        f"{len(pairs)} near-duplicate set pair(s) among {len(rows)} sets;"
+        " merge one with: crawler duplicates --kind sets --merge KEEP_ID DROP_ID",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _merge_sets(session: Session, keep: int, drop: int) -> str:
+    return merge_sets(session, keep, drop, datetime.now(UTC).replace(tzinfo=None))
 
 
 def _artists(session: Session) -> tuple[dict[int, str], Counter[int]]:
@@ -162,11 +200,44 @@ def merge_artists(session: Session, keep: int, drop: int) -> str:
             credited.add(row.set_id)
             credits += 1
     session.flush()
+    renamed = _rename_everywhere(session, dropped, kept)
+    session.execute(
+        update(ArtistAlias)
+        .where(ArtistAlias.artist_id == drop)
+        .values(artist_id=keep, name=kept.name)
+    )
+    session.merge(
+        ArtistAlias(
+            key=dropped.key,
+            artist_id=keep,
+            name=kept.name,
+            merged_at=datetime.now(UTC).replace(tzinfo=None),
+        )
+    )
+    session.flush()
     session.delete(dropped)
     return (
         f"merged artist {drop} ({dropped.name!r}) into {keep} ({kept.name!r}):"
-        f" {tracks} tracks moved, {merged} tracks merged, {credits} set credits moved"
+        f" {tracks} tracks moved, {merged} tracks merged, {credits} set credits moved,"
+        f" {renamed} names rewritten; the spelling {dropped.name!r} now maps to {keep}"
     )
+
+
+def _rename_everywhere(session: Session, dropped: Artist, kept: Artist) -> int:
+    """Write the kept name where the merged spelling was stored: sets' DJ lists and set
+    entries' artist credits (what feeds show)."""
+    from crawler.normalize import artist_key
+
+    renamed = 0
+    for row in session.scalars(select(DJSetRow).where(DJSetRow.djs.is_not(None))):
+        djs = [kept.name if artist_key(n) == dropped.key else n for n in row.djs or []]
+        if djs != list(row.djs or []):
+            row.djs = djs
+            renamed += 1
+    result = session.execute(
+        update(SetEntry).where(SetEntry.artist == dropped.name).values(artist=kept.name)
+    )
+    return renamed + (result.rowcount or 0)
 
 
 def _move_entries(session: Session, source: int, target: int) -> int:

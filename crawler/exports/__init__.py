@@ -18,16 +18,18 @@ from crawler.exports import (
     rekordbox_xml,
     saved_page,
     serato_csv,
+    serato_txt,
     traktor_nml,
     virtualdj_m3u,
 )
-from crawler.exports._errors import UnreadableFile
+from crawler.exports._errors import NoSetsFound, UnreadableFile
 from crawler.exports._text import bom_encoding, looks_binary
 from crawler.items import DJSet
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "HEAD_BYTES",
+    "NoSetsFound",
     "Reader",
     "UnreadableFile",
     "detect",
@@ -59,6 +61,7 @@ READERS: tuple[Reader, ...] = (
     Reader("cue_sheet", cue_sheet.sniff, cue_sheet.read),
     Reader("rekordbox_txt", rekordbox_txt.sniff, rekordbox_txt.read),
     Reader("serato_csv", serato_csv.sniff, serato_csv.read),
+    Reader("serato_txt", serato_txt.sniff, serato_txt.read),
     Reader("saved_page", saved_page.sniff_html, saved_page.read_html),
 )
 # Files starting with "<" can only be one of these; skipping the text sniffers keeps
@@ -123,10 +126,13 @@ def read_path(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[DJSe
     except OSError as exc:
         raise UnreadableFile(f"cannot open: {exc.strerror or exc}") from exc
     try:
-        return reader.read(path, data)
+        sets = reader.read(path, data)
     except UnreadableFile:
         raise
     except RecursionError as exc:
         raise UnreadableFile(f"{reader.name}: nested too deeply") from exc
     except (ValueError, LookupError, UnicodeError) as exc:
         raise UnreadableFile(f"{reader.name}: {type(exc).__name__}: {exc}") from exc
+    if not sets:
+        raise NoSetsFound(f"{reader.name}: no set found (no playlist or history with tracks)")
+    return sets

@@ -9,3 +9,8 @@ class UnreadableFile(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NoSetsFound(UnreadableFile):
+    """A file that was read but holds no set: reported like an unreadable one, since
+    a user who imports it expects sets from it."""

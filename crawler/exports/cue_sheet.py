@@ -1,9 +1,13 @@
-"""CUE sheets: PERFORMER and TITLE per track, ``INDEX 01 mm:ss:ff`` as the cue.
+"""CUE sheets: PERFORMER and TITLE per track, ``INDEX 01`` as the cue.
 
-Frames are 1/75 s; cues are whole seconds, rounded down. The sheet's own PERFORMER and
-TITLE (before the first TRACK) are the set's DJ and title; ``REM DATE`` and ``REM
-GENRE`` are read when present. A track without PERFORMER keeps its TITLE as the raw
-line, which often is "Artist - Title" already.
+The Red Book form is ``mm:ss:ff`` (minutes, seconds, frames of 1/75 s; Mixxx writes
+minutes past 99). rekordbox's recordings write ``hh:mm:ss`` instead and say so with
+``REM RECORDED_BY "rekordbox-dj"`` (other readers, such as rbcue2txt, read them the
+same way), unless a last field past 59 shows frames after all. Cues are whole
+seconds, rounded down. The sheet's own PERFORMER and TITLE (before the first TRACK) are
+the set's DJ and title; ``REM DATE`` (rekordbox adds a clock time) and ``REM GENRE``
+are read when present. A track without PERFORMER keeps its TITLE as the title, which
+normalization splits when it is "Artist - Title".
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ SOURCE = "cue"
 
 _TRACK = re.compile(r"^\s*TRACK\s+\d+\s+\w+", re.M)
 _INDEX = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s|$)")
+_HMS_WRITERS = ("rekordbox",)
 
 
 def sniff(path: Path, head: str) -> bool:
@@ -46,12 +51,13 @@ def read(path: Path, data: bytes) -> list[DJSet]:
         value = " ".join(words[1:])
         if command == "TRACK":
             tracks.append({})
-        elif command == "REM" and len(words) > 2:
+        elif command == "REM" and len(words) > 2 and not tracks:
             rem[words[1].upper()] = " ".join(words[2:])
         elif command in ("PERFORMER", "TITLE"):
             (tracks[-1] if tracks else sheet)[command] = value
         elif command == "INDEX" and tracks and len(words) >= 3 and words[1] == "01":
             tracks[-1]["INDEX"] = words[2]
+    hms = _writes_hms(rem, [fields.get("INDEX", "") for fields in tracks])
     entries = []
     for fields in tracks:
         artist, title = text(fields.get("PERFORMER")), text(fields.get("TITLE"))
@@ -60,15 +66,15 @@ def read(path: Path, data: bytes) -> list[DJSet]:
         entry = (
             TrackEntry(artist=artist, title=title, raw=render(artist, title))
             if artist
-            else TrackEntry(raw=title)
+            else TrackEntry(title=title, raw=title)
         )
         entry.position = len(entries) + 1
-        entry.cue_s = _cue(fields.get("INDEX", ""))
+        entry.cue_s = _cue(fields.get("INDEX", ""), hms)
         entries.append(entry)
     if not entries:
         return []
     performer = text(sheet.get("PERFORMER"))
-    date = text(rem.get("DATE"))
+    date_match = _ISO.match(text(rem.get("DATE")) or "")
     genre = text(rem.get("GENRE"))
     return [
         DJSet(
@@ -76,16 +82,28 @@ def read(path: Path, data: bytes) -> list[DJSet]:
             url=file_uri(path),
             title=text(sheet.get("TITLE")) or path.name.split(".", 1)[0] or path.stem,
             djs=[performer] if performer else [],
-            date=date if date and _ISO.match(date) else None,
+            date=date_match.group(1) if date_match else None,
             genres=[genre] if genre else [],
             tracks=entries,
         )
     ]
 
 
-def _cue(index: str) -> int | None:
+def _writes_hms(rem: dict[str, str], indexes: list[str]) -> bool:
+    """Whether the sheet's INDEX times are ``hh:mm:ss`` rather than ``mm:ss:ff``: said
+    by the writer's mark, and never when a last field is past 59 (only frames go there)."""
+    writer = rem.get("RECORDED_BY", "").casefold()
+    if not any(name in writer for name in _HMS_WRITERS):
+        return False
+    matches = [_INDEX.match(i.strip()) for i in indexes]
+    return not any(m is not None and int(m.group(3)) >= 60 for m in matches)
+
+
+def _cue(index: str, hms: bool = False) -> int | None:
     match = _INDEX.match(index.strip())
     if not match:
         return None
-    minutes, seconds, frames = map(int, match.groups())
-    return minutes * 60 + seconds + frames // 75
+    first, second, third = map(int, match.groups())
+    if hms:
+        return first * 3600 + second * 60 + third
+    return first * 60 + second + third // 75

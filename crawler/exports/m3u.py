@@ -1,15 +1,16 @@
 """Plain M3U / M3U8 playlists: ``#EXTINF:<length>,<Artist - Title>`` lines.
 
 The EXTINF text is one line per track, so it goes to ``raw`` for the normalizer to
-split; the length there is the track's, not a time in the set, so no cues. Entries
-without EXTINF fall back to their file name.
+split ("Artist - Title", or a title alone); the length there is the track's, not a
+time in the set, so no cues. Entries without EXTINF text fall back to their file name.
+Track numbers in front of file names are taken off (decided for the whole playlist).
 """
 
 from __future__ import annotations
 
-from pathlib import Path, PureWindowsPath
+from pathlib import Path
 
-from crawler.exports._common import file_uri, text
+from crawler.exports._common import file_title, file_uri, strip_track_numbers, text
 from crawler.exports._text import decode
 from crawler.items import DJSet, TrackEntry
 
@@ -22,7 +23,7 @@ def sniff(path: Path, head: str) -> bool:
 
 
 def read(path: Path, data: bytes) -> list[DJSet]:
-    tracks: list[TrackEntry] = []
+    raws: list[str] = []
     title: str | None = None
     playlist: str | None = None
     for line in decode(data).lstrip("\ufeff").splitlines():
@@ -32,10 +33,14 @@ def read(path: Path, data: bytes) -> list[DJSet]:
         elif line.startswith("#PLAYLIST:"):
             playlist = text(line[10:])
         elif line and not line.startswith("#"):
-            raw = title or text(PureWindowsPath(line).stem)
+            raw = title or file_title(line)
             if raw:
-                tracks.append(TrackEntry(position=len(tracks) + 1, raw=raw))
+                raws.append(raw)
             title = None
+    tracks = [
+        TrackEntry(position=i, title=None if clean == raw else clean, raw=raw)
+        for i, (raw, clean) in enumerate(zip(raws, strip_track_numbers(list(raws)), strict=True), 1)
+    ]
     if not tracks:
         return []
     return [DJSet(source=SOURCE, url=file_uri(path), title=playlist or path.stem, tracks=tracks)]

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from crawler.exports._common import file_uri
-from crawler.exports._errors import UnreadableFile
+from crawler.exports._errors import NoSetsFound, UnreadableFile
 from crawler.exports._text import decode
 from crawler.items import DJSet
 from crawler.sites.saved import canonical_url, decode_html, is_mhtml, unpack_mhtml
@@ -26,8 +26,12 @@ _HTML_EXTENSIONS = (".html", ".htm", ".xhtml", ".shtml")
 
 def _extract(url: str, page: str) -> list[DJSet]:
     from crawler.sites import extract_sets  # the registry imports every page class
+    from crawler.sites.textblock import why_no_tracklist
 
-    return extract_sets(url, page)
+    sets = extract_sets(url, page)
+    if not sets:
+        raise NoSetsFound(why_no_tracklist(page))
+    return sets
 
 
 def sniff_html(path: Path, head: str) -> bool:

@@ -1,10 +1,12 @@
-"""Serato DJ history exported as CSV.
+"""Serato DJ history exported as CSV, and the rows both Serato exports share.
 
-The first data row describes the session (its name and start date and time); each
-following row is one track with its start time of day, from which cues are counted.
-Older exports have no "artist" column and write "Artist - Title" in "name"; newer ones
-split the two. Dates are day-first with dots (20.06.2019) or US month-first with
-slashes (7/8/2022), times 24-hour or with AM/PM.
+The first data row describes the session (its name, and its start date and time when
+the user kept those columns); each following row is one track. Serato lets users choose
+the columns, so they are found by their header names and any subset reads: without
+"artist" the "name" cell is the whole "Artist - Title" or a title alone, and cues are
+counted from "start time" only when the file has it. Dates are day-first with dots
+(20.06.2019), US month-first with slashes (7/8/2022) or ISO; times 24-hour with colons
+or dots (20.02.35), or with AM/PM, often followed by a time zone (EET, PDT, UTC+2).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from crawler.exports._common import file_uri, render, text
@@ -22,20 +25,51 @@ from crawler.items import DJSet, TrackEntry
 
 SOURCE = "serato"
 
+# Columns only Serato's history writes; one of them beside "name" recognizes a file.
+HISTORY_COLUMNS = frozenset({"start time", "end time", "playtime", "deck", "notes"})
+
 _DATE = re.compile(r"(\d{1,4})([./-])(\d{1,2})\2(\d{2,4})")
-_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?")
+_CLOCK = r"(?P<h>\d{1,2})[:.](?P<m>\d{2})(?:[:.](?P<s>\d{2}))?\s*(?P<half>[AaPp][Mm])?"
+# A start time cell: a time of day, after a date when the cell has one ("8/5/23, 6:57:21
+# AM PDT", "12/17/2018 8:32:09 PM"); "16.04.53 EEST" alone is a time, not a date.
+_START = re.compile(r"^\s*(?:(?P<date>\d{1,4}[./-]\d{1,2}[./-]\d{2,4}),?\s+)?" + _CLOCK + r"(?!\d)")
+_DURATION = re.compile(r"\s*(\d+):(\d{2}):(\d{2})\s*")
+
+
+def header_cells(line: str) -> list[str]:
+    """The header of a CSV line, folded: ``"name","artist"`` -> ["name", "artist"]."""
+    try:
+        cells = next(csv.reader([line]))
+    except (csv.Error, StopIteration):
+        return []
+    return [c.strip().casefold() for c in cells]
+
+
+def is_history_header(cells: Sequence[str]) -> bool:
+    return "name" in cells and any(c in HISTORY_COLUMNS for c in cells)
 
 
 def sniff(path: Path, head: str) -> bool:
-    first = head.lstrip("\ufeff").split("\n", 1)[0].casefold()
-    return '"name"' in first and "start time" in first
+    first = head.lstrip("\ufeff").split("\n", 1)[0]
+    return "," in first and is_history_header(header_cells(first))
 
 
-def _date(value: str) -> dt.date | None:
-    match = _DATE.search(value)
-    if not match:
+def read(path: Path, data: bytes) -> list[DJSet]:
+    reader = csv.reader(io.StringIO(decode(data).lstrip("\ufeff")))
+    table = [row for row in reader if any(cell.strip() for cell in row)]
+    if not table:
+        raise UnreadableFile("Serato CSV without rows")
+    header = [c.strip().casefold() for c in table[0]]
+    return history_sets(path, [dict(zip(header, row, strict=False)) for row in table[1:]])
+
+
+def _date(value: str, *, anywhere: bool) -> dt.date | None:
+    match = _START.match(value) if not anywhere else None
+    text_ = match["date"] if match and match["date"] else (value if anywhere else None)
+    found = _DATE.search(text_) if text_ else None
+    if not found:
         return None
-    a, sep, b, c = match.groups()
+    a, sep, b, c = found.groups()
     try:
         if len(a) == 4:
             return dt.date(int(a), int(b), int(c))
@@ -48,55 +82,58 @@ def _date(value: str) -> dt.date | None:
 
 
 def _seconds(value: str) -> int | None:
-    """Seconds after midnight of a time of day, wherever it sits in the cell."""
-    value = _DATE.sub("", value)
-    match = _TIME.search(value)
+    """Seconds after midnight of the time of day in a start time cell."""
+    match = _START.match(value)
     if not match:
         return None
-    hour, minute, second, half = match.groups()
-    h = int(hour)
-    if half:
-        h = h % 12 + (12 if half.lower() == "pm" else 0)
-    return h * 3600 + int(minute) * 60 + int(second or 0)
+    h = int(match["h"])
+    if match["half"]:
+        h = h % 12 + (12 if match["half"].lower() == "pm" else 0)
+    return h * 3600 + int(match["m"]) * 60 + int(match["s"] or 0)
 
 
-def read(path: Path, data: bytes) -> list[DJSet]:
-    rows = list(csv.DictReader(io.StringIO(decode(data).lstrip("\ufeff"))))
+def _entry(row: dict[str, str], has_artist: bool) -> TrackEntry | None:
+    name, artist = text(row.get("name")), text(row.get("artist"))
+    label = text(row.get("label"))
+    if has_artist and artist:
+        return TrackEntry(artist=artist, title=name, label=label, raw=render(artist, name, label))
+    if name is None:
+        return None
+    # No artist: the name is a title, or the whole "Artist - Title" (normalized later).
+    return TrackEntry(title=name, label=label, raw=render(None, name, label))
+
+
+def history_sets(path: Path, rows: list[dict[str, str]]) -> list[DJSet]:
+    """The set of a Serato history: the session row, then one row per track."""
     if not rows:
-        raise UnreadableFile("Serato CSV without rows")
-    rows = [{(k or "").strip().casefold(): (v or "") for k, v in r.items()} for r in rows]
+        return []
     session, entries = rows[0], rows[1:]
+    has_artist = any("artist" in r for r in rows)
     start = _seconds(session.get("start time", ""))
-    tracks = []
+    tracks: list[TrackEntry] = []
     previous = start
     day = 0
     for row in entries:
-        name = text(row.get("name"))
-        artist = text(row.get("artist"))
-        cue = None
+        entry = _entry(row, has_artist)
+        if entry is None:
+            continue
         seconds = _seconds(row.get("start time", ""))
         if seconds is not None and start is not None:
             if previous is not None and seconds < previous - 12 * 3600:
                 day += 1  # past midnight
             previous = seconds
-            cue = max(0, seconds + day * 86400 - start)
-        if "artist" in row and (artist or name):
-            entry = TrackEntry(artist=artist, title=name, raw=render(artist, name))
-        else:
-            entry = TrackEntry(raw=name)
-        if entry.raw is None:
-            continue
+            entry.cue_s = max(0, seconds + day * 86400 - start)
         entry.position = len(tracks) + 1
-        entry.cue_s = cue
         tracks.append(entry)
     if not tracks:
         return []
-    date = _date(session.get("start time", ""))
+    name = text(session.get("name"))
+    date = _date(session.get("start time", ""), anywhere=False) or _date(name or "", anywhere=True)
     return [
         DJSet(
             source=SOURCE,
             url=file_uri(path),
-            title=text(session.get("name")) or path.stem,
+            title=name or path.stem,
             date=date.isoformat() if date else None,
             duration_s=_duration(session.get("playtime", "")),
             tracks=tracks,
@@ -105,7 +142,7 @@ def read(path: Path, data: bytes) -> list[DJSet]:
 
 
 def _duration(value: str) -> int | None:
-    match = re.fullmatch(r"\s*(\d+):(\d{2}):(\d{2})\s*", value)
+    match = _DURATION.fullmatch(value)
     if not match:
         return None
     h, m, s = map(int, match.groups())

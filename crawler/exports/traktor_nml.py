@@ -113,8 +113,9 @@ def _set(path: Path, name: str, playlist: Element, collection: dict[str, Element
 def _track(position: int, cue: int | None, key: str, entry: Element | None) -> TrackEntry:
     if entry is None:
         # A track missing from the collection: its file name is all there is.
-        stem = PureWindowsPath(key.replace("/:", "\\")).stem if key else None
-        return TrackEntry(position=position, cue_s=cue, raw=text(stem))
+        stem = text(PureWindowsPath(key.replace("/:", "\\")).stem) if key else None
+        # Neither tags nor a file name: an unidentified track, still in its place.
+        return TrackEntry(position=position, cue_s=cue, raw=stem, unknown=stem is None)
     artist = text(entry.get("ARTIST"))
     title = text(entry.get("TITLE"))
     if artist is None and title is None:

@@ -18,10 +18,16 @@ VERSION_WORDS = frozenset({
     "remaster", "remastered", "rebuild", "re-build", "mashup", "mash-up", "acapella",
     "acappella", "cappella", "extended", "remake", "reinterpretation", "re-interpretation",
     "rerub", "re-rub", "blend",
+    # Performances and treatments: "(Live)", "(Piano Cover)", "(Slowed + Reverb)".
+    "live", "cover", "reprise", "acoustic", "unplugged", "demo", "nightcore", "reverb",
+    "slowed", "ver", "dirty", "clean", "explicit",
 })
 _LEADING_VERSION_WORDS = frozenset({
-    "remix", "rmx", "remixed", "remaster", "remastered", "edit", "mix", "rework",
+    "remix", "rmx", "remixed", "remaster", "remastered", "edit", "mix", "rework", "live",
 })
+# Versions whose last word alone says nothing ("Sped Up").
+_VERSION_ENDINGS = frozenset({("sped", "up"), ("speed", "up"), ("pitched", "up")})
+_LEADING_LINKS = frozenset({"by", "from", "at", "in", "on"})
 # fmt: on
 _ORIGINAL = frozenset(
     {("original",), ("original", "mix"), ("original", "version"), ("orig", "mix")}
@@ -29,23 +35,53 @@ _ORIGINAL = frozenset(
 _WORD_TRIM = ".,;:!?'’\"“”"
 
 # "ID" is case-sensitive: "Fred again.. - id" is a real title.
-_UNKNOWN = frozenset({"ID", "Id", "ID?", "I.D.", "ID ID", "?", "??", "???", "????"})
+_UNKNOWN = frozenset({"ID", "Id", "IDs", "ID's", "ID?", "I.D.", "ID ID", "?", "??", "???", "????"})
 _UNKNOWN_ARTIST = frozenset({"unknown", "unknown artist"})
-_UNKNOWN_TITLE = frozenset({"unknown title"})
+_UNKNOWN_TITLE = frozenset({"unknown", "unknown title"})
 
-_FEAT_MARKER = r"(?:feat\.?|ft\.?|featuring)"
-# A bracketed credit anywhere: "(feat. X)", "[ft. X & Y]".
-_FEAT_GROUP = re.compile(r"\s*[(\[]" + _FEAT_MARKER + r"\s+([^()\[\]]+?)\s*[)\]]", re.I)
+_OPEN = "([{"
+_CLOSE = ")]}"
+# "with" only in lower case, as streaming services write a credit ("Bad Guy (with
+# Justin Bieber)"); "Falling (With You)" is a title.
+_FEAT_MARKER = r"(?:(?i:feat\.?|ft\.?|featuring)|with)"
+# A bracketed credit anywhere: "(feat. X)", "[ft. X & Y]", "(Feat: X)", "(with X)".
+_FEAT_GROUP = re.compile(r"\s*[(\[{]" + _FEAT_MARKER + r":?\s+([^()\[\]{}]+?)\s*[)\]}]")
 # Unbracketed, on the artist side: the undotted forms are common there ("A feat B").
-_ARTIST_FEAT = re.compile(r"\s(?:feat\.?|ft\.?|featuring)\s+", re.I)
+_ARTIST_FEAT = re.compile(r"\s(?:feat\.?|ft\.?|featuring):?\s+", re.I)
 # Unbracketed, on the title side: dotted or spelled out only ("A Feat of Strength"),
 # running to the next bracket.
+# "Ft.Neeve" and "feat.KIN" are written without the space; the undotted "Feat Freddie
+# Gibbs" counts too, but not "Feat of".
 _TITLE_FEAT = re.compile(
-    r"\s(?:feat\.|ft\.|featuring)\s+((?:(?!\s(?:--?|[–—])\s)[^()\[\]])+)", re.I
+    r"\s(?:(?:feat|ft)[.:]\s*|featuring:?\s+|(?:feat|ft)\s+(?!of\b))"
+    r"((?:(?!\s(?:--?|[–—−])\s)[^()\[\]{}])+)",
+    re.I,
 )
 _NAME_SPLIT = re.compile(r"\s*,\s*|\s+&\s+|\s+and\s+", re.I)
-_DASH_SUFFIX = re.compile(r"\s+(?:--?|[–—‒―−])\s+")
-_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»"}
+_DASH_SUFFIX = re.compile(r"\s+(?:--?|−−|[–—‒―−])\s+")
+_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»", "'": "'", "‘": "’"}
+_APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")  # "Don't" inside a quoted title
+# A bracket group that is a shop's or a DJ's note, not a label: "[BUY = FD]", "[Free DL]".
+_NOTE = re.compile(r"=|^(?:buy|free\s*(?:dl|download)|out\s+now|forthcoming)\b", re.I)
+# Words that say how a video or an upload was made, never what was played: "(Official
+# Music Video)", "[HD]", "(Full Album)", "(not the video)". A group of these only is
+# dropped, like "Original Mix"; so are the same words written after the title.
+_FLUFF_WORDS = frozenset({
+    "official", "video", "videoclip", "clip", "audio", "lyric", "lyrics", "music", "full",
+    "album", "hd", "hq", "4k", "8k", "mv", "m/v", "visualizer", "visualiser", "the", "not",
+    "new", "**new**", "720p", "1080p", "2160p",
+})  # fmt: skip
+_TRAILING_FLUFF = re.compile(
+    r"\s+(?:\*\*new\*\*|official\s+(?:music\s+)?(?:video|audio|mv)|m/v|dance\s+practice"
+    r"(?:\s+#\d+)?)$",
+    re.I,
+)
+# How what _TRAILING_FLUFF takes ends, checked before the regex runs.
+_FLUFF_TAILS = frozenset({"video", "audio", "mv", "m/v", "**new**", "practice"})
+_FLUFF_LAST = frozenset("oOvV*0123456789")  # last letters of those, and of "#2"
+_HANDLE = re.compile(r"\s*\[@\w+\]")  # "Big Limit [@RealBigLimit]": a social handle
+VERSION_JOIN = " / "
+"""Between the versions of a title that names several ("X Remix / Extended Mix")."""
 
 
 def is_unknown(text: str | None, *, artist: bool) -> bool:
@@ -69,17 +105,33 @@ def is_original(text: str) -> bool:
 
 def is_version(text: str) -> bool:
     """Whether the words of a bracket group or dash suffix name a version."""
-    return _names_version([w for w in _words(text) if w])
+    return _names_version([w for x in text.casefold().split() if (w := x.strip(_WORD_TRIM))])
+
+
+def is_fluff(text: str) -> bool:
+    """Whether a group or suffix only describes an upload ("Official Video", "HD")."""
+    return _all_fluff([w for w in _words(text) if w])
+
+
+def _all_fluff(words: list[str]) -> bool:
+    return bool(words) and words != ["the"] and all(w in _FLUFF_WORDS for w in words)
+
+
+def is_note(text: str) -> bool:
+    """Whether a bracket group is a note ("BUY = FD", "Free Download"), not a label."""
+    if not text or ("=" not in text and text[0] not in "bBfFoO"):
+        return False
+    return _NOTE.search(text) is not None
 
 
 def _names_version(words: list[str]) -> bool:
     if not words:
         return False
-    if words[-1] in VERSION_WORDS:
+    if words[-1] in VERSION_WORDS or tuple(words[-2:]) in _VERSION_ENDINGS:
         return True
     first = words[0]
     if first in _LEADING_VERSION_WORDS:
-        return len(words) == 1 or words[1] in ("by", "from") or words[1].isdigit()
+        return len(words) == 1 or words[1] in _LEADING_LINKS or words[1].isdigit()
     return False
 
 
@@ -104,6 +156,17 @@ def split_names(text: str) -> list[str]:
     return names
 
 
+def without_main(featured: list[str], artist: str | None) -> list[str]:
+    """Featured names less those the main credit already names ("A, B" feat. "B")."""
+    if not featured or not artist:
+        return featured
+    folded = artist.casefold()
+    if not any(n.casefold() in folded for n in featured):  # the usual case, cheaply
+        return featured
+    main = {n.casefold() for n in split_names(artist)}
+    return [n for n in featured if n.casefold() not in main]
+
+
 def merge_names(first: list[str], more: list[str]) -> list[str]:
     """Concatenate name lists, keeping the first spelling of each name."""
     seen = {n.casefold() for n in first}
@@ -117,14 +180,21 @@ def merge_names(first: list[str], more: list[str]) -> list[str]:
 
 def trailing_group(text: str) -> tuple[int, str, str] | None:
     """The bracket group that ends ``text``: (start index, inner text, opening bracket)."""
-    if not text or text[-1] not in ")]":
+    if not text or text[-1] not in _CLOSE:
         return None
+    # Most groups hold no bracket of their own: the last opener is theirs.
+    start = max(text.rfind("("), text.rfind("["), text.rfind("{"))
+    if start < 0:
+        return None
+    inner = text[start + 1 : -1]
+    if ")" not in inner and "]" not in inner and "}" not in inner:
+        return start, inner.strip(), text[start]
     depth = 0
     for i in range(len(text) - 1, -1, -1):
         c = text[i]
-        if c in ")]":
+        if c in _CLOSE:
             depth += 1
-        elif c in "([":
+        elif c in _OPEN:
             depth -= 1
             if depth == 0:
                 return i, text[i + 1 : -1].strip(), c
@@ -134,12 +204,13 @@ def trailing_group(text: str) -> tuple[int, str, str] | None:
 def bracket_depth(text: str, end: int) -> int:
     """How many brackets are open at ``end`` (a separator inside them is not one)."""
     head = text[:end]
-    return head.count("(") + head.count("[") - head.count(")") - head.count("]")
+    opened = head.count("(") + head.count("[") + head.count("{")
+    return opened - head.count(")") - head.count("]") - head.count("}")
 
 
 def _take_feat_groups(text: str) -> tuple[str, list[str]]:
     """Bracketed featured credits ("(feat. X)", "[ft. Y]") taken out of a field."""
-    if "(" not in text and "[" not in text:
+    if "(" not in text and "[" not in text and "{" not in text:
         return text, []
     featured: list[str] = []
     groups = _FEAT_GROUP.findall(text)
@@ -155,6 +226,8 @@ def split_artist(artist: str | None) -> tuple[str | None, list[str]]:
     """
     if not artist:
         return None, []
+    if "[@" in artist:
+        artist = _HANDLE.sub("", artist).strip()
     artist, featured = _take_feat_groups(artist)
     low = artist.lower()
     if "ft" in low or "feat" in low:
@@ -169,7 +242,8 @@ def _strip_quotes(title: str) -> str:
     """'"Grey"' -> 'Grey', when the quotes wrap the whole title and nothing else."""
     while len(title) > 2 and _QUOTES.get(title[0]) == title[-1]:
         inner = title[1:-1].strip()
-        if not inner or title[0] in inner or title[-1] in inner:
+        bare = _APOSTROPHE.sub("", inner) if title[0] in "'‘" else inner
+        if not bare or title[0] in bare or title[-1] in bare:
             break
         title = inner
     return title
@@ -189,16 +263,28 @@ def split_title(
         version = None
     if not title:
         return None, [], version
-    title = _strip_quotes(title)
+    if title[0] in _QUOTES:
+        title = _strip_quotes(title)
     title, featured = _take_feat_groups(title)
     low = title.lower()
-    if "ft." in low or "feat." in low or "featuring" in low:
-        while (m := _TITLE_FEAT.search(title)) is not None:
+    if "ft." in low or "ft:" in low or "feat" in low:
+        pos = 0
+        while (m := _TITLE_FEAT.search(title, pos)) is not None:
+            if bracket_depth(title, m.start()) > 0 and not _version_before(title, m.start()):
+                pos = m.end()  # inside a group that is not a version: "(segan ft. X flip)"
+                continue
             featured = merge_names(featured, split_names(m.group(1)))
             title = " ".join((title[: m.start()] + " " + title[m.end() :]).split())
     title, version = take_version(title, version)
-    title = _strip_quotes(title)
+    if title and title[0] in _QUOTES:
+        title = _strip_quotes(title)
     return title or None, featured, version
+
+
+def _version_before(title: str, at: int) -> bool:
+    """Whether the group open at ``at`` names a version before it: "(X Remix ft. Y)"."""
+    start = max(title.rfind("(", 0, at), title.rfind("[", 0, at), title.rfind("{", 0, at))
+    return start >= 0 and is_version(title[start + 1 : at])
 
 
 def _cut(title: str, end: int) -> str:
@@ -209,36 +295,66 @@ def _cut(title: str, end: int) -> str:
     return title
 
 
+def _inner_version(title: str, start: int) -> tuple[int, str] | None:
+    """The version group just before a trailing group that is not one: "Track (X Remix)
+    (Part 2)" -> the start and text of "(X Remix)"."""
+    head = title[:start].rstrip()
+    group = trailing_group(head)
+    if group is None or group[0] == 0 or not is_version(group[1]) or is_original(group[1]):
+        return None
+    return group[0], group[1]
+
+
 def take_version(title: str, version: str | None = None) -> tuple[str, str | None]:
     """Peel trailing version groups and dash suffixes until the title ends otherwise.
 
-    Returns the title and the version found (or ``version`` when one was given). A
-    repeat of the version and "Original Mix" come off without changing it.
+    Returns the title and the version found (or ``version`` when one was given: then
+    only a repeat of it and "Original Mix" come off). Several version groups make one
+    version, in their order ("X Remix / Extended Mix"); a version group followed by a
+    group that is not one ("Track (X Remix) (Part 2)") is still the version.
     """
+    given = version is not None
+    found: str | None = None
     while title:
+        fluff = None
+        end = title[-1]
+        if end in _FLUFF_LAST or (end in "eE" and title.endswith(("ractice", "RACTICE"))):
+            last_word = title[title.rfind(" ") + 1 :].lower()
+            if last_word in _FLUFF_TAILS or last_word[0] == "#":
+                fluff = _TRAILING_FLUFF.search(title)
+        if fluff is not None and fluff.start() > 0:
+            title = title[: fluff.start()].rstrip()
+            continue
         group = trailing_group(title)
         if group is not None:
             start, inner, _ = group
-            action = _peel(inner, version)
-            if action is None:
+            tail, cut = inner, start
+        else:
+            if "-" not in title and "–" not in title and "—" not in title and "−" not in title:
                 break
-            if action is False:
-                version = inner
-            title = _cut(title, start)
-            continue
-        if "-" not in title and "–" not in title and "—" not in title:
+            last = None
+            for m in _DASH_SUFFIX.finditer(title):
+                if bracket_depth(title, m.start()) <= 0:
+                    last = m
+            if last is None or last.start() == 0:
+                break
+            tail, cut = title[last.end() :], last.start()
+        words = [w for x in tail.casefold().split() if (w := x.strip(_WORD_TRIM))]
+        if given:
+            if _peel(tail, version) is None and not _all_fluff(words):
+                break
+        elif tuple(words) in _ORIGINAL:
+            pass
+        elif _names_version(words):
+            if found is None or tail.casefold() != found.split(VERSION_JOIN)[0].casefold():
+                found = tail if found is None else tail + VERSION_JOIN + found
+        elif _all_fluff(words):
+            pass
+        else:
+            inside = _inner_version(title, start) if group is not None and found is None else None
+            if inside is not None:
+                head = title[: inside[0]].rstrip()
+                return f"{head} {title[start:]}", inside[1]
             break
-        last = None
-        for m in _DASH_SUFFIX.finditer(title):
-            if bracket_depth(title, m.start()) <= 0:
-                last = m
-        if last is None or last.start() == 0:
-            break
-        tail = title[last.end() :]
-        action = _peel(tail, version)
-        if action is None:
-            break
-        if action is False:
-            version = tail
-        title = title[: last.start()].rstrip()
-    return title, version
+        title = _cut(title, cut) if group is not None else title[:cut].rstrip()
+    return title, version if given else found

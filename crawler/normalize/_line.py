@@ -14,6 +14,7 @@ import re
 from crawler.items import TrackEntry
 from crawler.normalize._credits import (
     bracket_depth,
+    is_note,
     is_original,
     is_unknown,
     is_version,
@@ -21,6 +22,7 @@ from crawler.normalize._credits import (
     split_artist,
     split_title,
     trailing_group,
+    without_main,
 )
 from crawler.normalize._text import clean_text, refine, refine_names, strip_controls
 
@@ -40,12 +42,24 @@ _DASH_NUM = re.compile(r"(\d{1,3})\s*[-–—]\s+")
 _UNKNOWN_MAX = 14  # no placeholder ("ID", "Unknown Artist") is longer
 _PREFIX_START = frozenset("0123456789[(#wW-–—*•·")
 
-_SEPARATOR = re.compile(r"\s+(?:--?|[–—‒―−])\s+")
+_SEPARATOR = re.compile(r"\s+(?:--?|−−|[–—‒―−])\s+")
 # Typed with one space missing ("Kate Bush -Running Up That Hill"), tried last.
 _LOOSE_SEPARATOR = re.compile(r"(?<=\w) [-–—](?=[^\s\d\-–—])|(?<=[^\s\-–—])[-–—] (?=\S)")
 _TRAILING_CUE = re.compile(
     r"\s+(?:[\[(]\s*" + _CUE + r"\s*[\])]|(?P<th>\d{1,2}):(?P<tm>[0-5]\d):(?P<ts>[0-5]\d))$"
 )
+# The separators of video titles, tried when no dash splits the line: "BLESSED ~
+# Sorrows", "YOUNHA _ Get It?".
+_OTHER_SEPARATOR = re.compile(r"\s+[~_]\s+")
+# K-pop video titles and some lists: Artist "Title" [M/V].
+_QUOTED_TITLE = re.compile(r"^(?P<artist>[^\"“]+?)\s*[\"“](?P<title>[^\"”]+)[\"”]\s*(?P<rest>.*)$")
+# A file name's extension left on a line made from a file: "show me - B-free.m4v".
+_EXTENSION = re.compile(
+    r"\s*\.(?:mp3|mp4|m4a|m4v|mov|flac|wav|aiff?|ogg|opus|webm|mkv|avi|wma)$", re.I
+)
+_EXTENSION_END = 6  # the longest extension with its dot (".flac", ".aiff", ".webm")
+# A leading "[MV]" or "[Official MV]" on a video title.
+_LEADING_FLUFF = re.compile(r"^[\[(](?:official\s+)?(?:mv|m/v|music\s+video)[\])]\s*", re.I)
 # "(Original Mix) Gem Records": a version group with the label written after it.
 _LABEL_AFTER_VERSION = re.compile(r"\s*([(\[])([^()\[\]]+)[)\]]\s+([^()\[\]\-–—]+)$")
 
@@ -89,6 +103,15 @@ def _find_separator(text: str) -> tuple[int, int] | None:
 
 def _find_loose_separator(text: str) -> tuple[int, int] | None:
     for m in _LOOSE_SEPARATOR.finditer(text):
+        if bracket_depth(text, m.start()) <= 0:
+            return m.start(), m.end()
+    return None
+
+
+def _find_other(text: str) -> tuple[int, int] | None:
+    if "~" not in text and "_" not in text:
+        return None
+    for m in _OTHER_SEPARATOR.finditer(text):
         if bracket_depth(text, m.start()) <= 0:
             return m.start(), m.end()
     return None
@@ -164,6 +187,8 @@ def _label(title: str) -> tuple[str, str | None]:
     group = trailing_group(title)
     if group is not None:
         start, inner, opener = group
+        if opener == "[" and start > 0 and is_note(inner):
+            return title[:start].rstrip(), None  # "[BUY = FD]": a note, kept in raw only
         if (
             opener == "["
             and inner
@@ -174,10 +199,12 @@ def _label(title: str) -> tuple[str, str | None]:
         ):
             return title[:start].rstrip(), inner
         return title, None
-    m = _LABEL_AFTER_VERSION.search(title)
+    m = _LABEL_AFTER_VERSION.search(title) if "(" in title or "[" in title else None
     if m is not None and m.start() > 0:
         inner = m.group(2)
         tail = m.group(3).strip()
+        if (is_version(inner) or is_original(inner)) and is_note(tail):
+            return title[: m.start(3)].rstrip(), None  # "(X Bootleg) BUY = FD": a note
         if (is_version(inner) or is_original(inner)) and tail and not _is_feat(tail):
             return title[: m.start(3)].rstrip(), tail
     return title, None
@@ -213,8 +240,16 @@ def parse_track_line(text: str) -> TrackEntry:
         entry.unknown = True
         return entry
 
-    span = _find_separator(line) or _find_loose_separator(line)
-    if span is None:
+    if line.rfind(".", len(line) - _EXTENSION_END) >= 0 and (ext := _EXTENSION.search(line)):
+        line = line[: ext.start()]
+    if line[0] in "[(" and (lead := _LEADING_FLUFF.match(line)):
+        line = line[lead.end() :]
+    span = _find_separator(line) or _find_loose_separator(line) or _find_other(line)
+    quoted = _QUOTED_TITLE.match(line) if span is None and ('"' in line or "“" in line) else None
+    if quoted is not None:
+        artist_part = quoted["artist"].strip()
+        title_part = f"{quoted['title'].strip()} {quoted['rest']}".strip()
+    elif span is None:
         artist_part, title_part = None, line
     else:
         artist_part = line[: span[0]].strip() or None
@@ -229,6 +264,8 @@ def parse_track_line(text: str) -> TrackEntry:
         title, entry.unknown = None, True
     if title_featured:
         featured = merge_names(featured, title_featured)
+    if featured:
+        featured = without_main(featured, artist)
     if line.isascii():
         entry.artist, entry.title, entry.version, entry.featured = artist, title, version, featured
         return entry

@@ -17,8 +17,11 @@ from ftfy.badness import is_bad
 # Only entities written out in full (with the semicolon): html.unescape alone would also
 # turn the legacy forms without one into characters ("&notice" -> "¬ice").
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Fullwidth brackets (East Asian typing) read as the ASCII ones they stand for.
+BRACKETS = str.maketrans("（）［］｛｝", "()[]{}")
 # Invisible characters that str.split() does not count as whitespace.
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
+_INVISIBLE_AND_BRACKETS = {**INVISIBLE, **BRACKETS}
 _FTFY_ALWAYS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufb00-\ufb06\ufffd\ud800-\udfff]")
 _SUSPECT = re.compile("[\u00c2-\u00f4\u0402-\u045f\u2500-\u257f\u0100-\u017f]")
 _FTFY = ftfy.TextFixerConfig(
@@ -73,7 +76,7 @@ def clean_text(text: str | None) -> str | None:
                 break
             text = decoded
     if not text.isascii():
-        text = " ".join(text.translate(INVISIBLE).split())
+        text = " ".join(text.translate(_INVISIBLE_AND_BRACKETS).split())
         if _needs_ftfy(text):
             for _ in range(3):  # ftfy may need a second pass on doubly broken text
                 fixed = ftfy.fix_text(text, _FTFY)

@@ -20,6 +20,7 @@ from crawler.normalize._credits import (
     split_artist,
     split_names,
     split_title,
+    without_main,
 )
 from crawler.normalize._line import _find_separator, parse_track_line
 from crawler.normalize._text import clean_text, refine, refine_names, strip_controls
@@ -57,13 +58,13 @@ def _names(values: Any) -> list[str]:
 
 
 def _whole_line(entry: TrackEntry, title: str | None) -> str | None:
-    """The "Artist - Title" text of an entry that came without a separate artist."""
+    """The line to parse for an entry that came without a separate artist: a title
+    that is "Artist - Title", or the raw text of an entry that has neither (an M3U
+    ``#EXTINF`` line, a file name), which may be a title alone."""
     if title and _find_separator(title):
         return title
     if title is None:
-        raw = _field(entry.raw)
-        if raw and _find_separator(raw):
-            return raw
+        return _field(entry.raw)
     return None
 
 
@@ -152,6 +153,7 @@ def _normalize_track(entry: TrackEntry) -> TrackEntry:
     if is_unknown(title, artist=False):
         title, unknown = None, True
     featured = merge_names(merge_names(featured, artist_featured), title_featured)
+    featured = without_main(featured, artist)
     return TrackEntry(
         position=position,
         cue_s=cue_s,

@@ -1,9 +1,11 @@
-"""The fallback: a plain-text tracklist block (numbered "Artist - Title" lines) on any page.
+"""The fallback: a plain-text tracklist block ("Artist - Title" lines) on any page.
 
 Blogs, forums, radio-show pages and pasted notes write tracklists as text: "1. Artist -
-Title", "01) Artist - Title [Label]", "03. [12:30] Artist - Title". A run of at least
-three such lines numbered in order is a set. Lines go to ``raw`` for the normalizer; a
-clock time after the number is the cue. The registry tries this class last.
+Title", "01) Artist - Title [Label]", "03. [12:30] Artist - Title", or just "Artist -
+Title" line after line. A run of at least three such lines numbered in order is a set,
+and so is a run of at least four unnumbered ones (optionally after a cue time), one
+after the other: menus and footers rarely look like that. Lines go to ``raw`` for the
+normalizer; a clock time before the text is the cue. The registry tries this class last.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from crawler.sites._text import clean, clock_seconds, iso_date
 from crawler.sites.base import SitePage
 
 MIN_LINES = 3
+MIN_UNNUMBERED = 4
+MAX_LINE = 200
 _DROP = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
 _BREAK = re.compile(
     r"<(?:br|/?(?:p|div|li|tr|h[1-6]|pre|ol|ul|table|section|article))\b[^>]*>", re.I
@@ -29,6 +33,10 @@ _LINE = re.compile(
     r"(?:[\[(]?(?P<cue>\d{1,2}(?::\d{2}){1,2})[\])]?\s+(?:[-–—]\s+)?)?"
     r"(?P<text>\S.*?\s[-–—]\s.*\S)\s*$"
 )
+_UNNUMBERED = re.compile(
+    r"^\s*(?:[-*•]\s+)?(?:[\[(]?(?P<cue>\d{1,2}(?::\d{2}){1,2})[\])]?\s+(?:[-–—]\s+)?)?"
+    r"(?P<text>[^\s\d\[(<].*?\s(?:--?|[–—−])\s.*\S)\s*$"
+)
 
 
 def _lines(page: str) -> list[str]:
@@ -37,12 +45,12 @@ def _lines(page: str) -> list[str]:
 
 
 def _blocks(page: str) -> list[list[re.Match[str]]]:
-    """Runs of consecutive numbered lines (n, n+1, ...), blank lines between them allowed."""
+    """Runs of consecutive numbered lines (n, n+1, ...), blank lines between them
+    allowed; without any, runs of unnumbered "Artist - Title" lines."""
+    lines = [line for line in _lines(page) if line.strip()]
     blocks: list[list[re.Match[str]]] = []
     current: list[re.Match[str]] = []
-    for line in _lines(page):
-        if not line.strip():
-            continue
+    for line in lines:
         match = _LINE.match(line)
         if match and current and int(match["n"]) == int(current[-1]["n"]) + 1:
             current.append(match)
@@ -52,7 +60,38 @@ def _blocks(page: str) -> list[list[re.Match[str]]]:
         current = [match] if match else []
     if len(current) >= MIN_LINES:
         blocks.append(current)
+    return blocks or _unnumbered_blocks(lines)
+
+
+def _unnumbered_blocks(lines: list[str]) -> list[list[re.Match[str]]]:
+    """Runs of at least MIN_UNNUMBERED "Artist - Title" lines; a text that is nothing
+    but such lines (a pasted list) is one whatever its length."""
+    whole = [_UNNUMBERED.match(line) if len(line) <= MAX_LINE else None for line in lines]
+    if len(whole) >= 2 and all(whole):
+        return [[m for m in whole if m is not None]]
+    blocks: list[list[re.Match[str]]] = []
+    current: list[re.Match[str]] = []
+    for line in lines:
+        match = _UNNUMBERED.match(line) if len(line) <= MAX_LINE else None
+        if match:
+            current.append(match)
+            continue
+        if len(current) >= MIN_UNNUMBERED:
+            blocks.append(current)
+        current = []
+    if len(current) >= MIN_UNNUMBERED:
+        blocks.append(current)
     return blocks
+
+
+def why_no_tracklist(page: str) -> str:
+    """Why a page or text holds no tracklist, in figures a user can check."""
+    lines = [line.strip() for line in _lines(page) if line.strip()]
+    dashed = sum(1 for line in lines if _UNNUMBERED.match(line) or _LINE.match(line))
+    return (
+        f"no tracklist found: {dashed} of {len(lines)} lines look like Artist - Title"
+        f" (a set needs {MIN_LINES} numbered or {MIN_UNNUMBERED} consecutive ones)"
+    )
 
 
 class TextBlockPage(SitePage):

@@ -4,8 +4,10 @@ Local files need no downloader: ``start()`` reads each one and yields its sets s
 to the item pipelines (the same NormalizePipeline and StorePipeline as live crawls), so
 an import runs at the speed of parsing. Folders are read recursively, in name order;
 hidden files and folders (``.git``, ``._x`` resource forks) are skipped. A file that
-cannot be read is logged when it happens and listed again, with its reason, when the
-import ends; it never stops the import.
+cannot be read, or holds no set, is logged at WARNING when it happens, counted in
+``import/errors`` and listed again, with its reason, when the import ends; it never stops
+the import. A set already stored from another file or page is linked, not stored twice
+(``crawler.store.identity``).
 """
 
 from __future__ import annotations
@@ -106,7 +108,10 @@ class _Progress:
 
     def log(self) -> None:
         self.spider.logger.info(
-            "Imported %d files: %d sets, %d unreadable", self.files, self.sets, self.errors
+            "Imported %d files: %d sets, %d unreadable or without a set",
+            self.files,
+            self.sets,
+            self.errors,
         )
 
     def close(self) -> None:
@@ -184,8 +189,6 @@ class ExportsSpider(scrapy.Spider):
                     continue
                 stats.inc_value("import/sets", len(result.sets))
                 progress.update(len(result.sets), error=False)
-                if not result.sets:
-                    self.logger.debug("No sets in %s", result.path)
                 for djset in result.sets:
                     yield djset
         finally:

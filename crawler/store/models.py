@@ -62,6 +62,9 @@ class DJSetRow(Base):
     updated_at: Mapped[datetime]
     gone_at: Mapped[datetime | None]
     """When the set was found gone from its site (marked, never deleted)."""
+    content_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The set's content identity (crawler.store.identity): the same set seen at
+    another URL has the same key, and is stored once."""
 
     source: Mapped[Source] = relationship()
     entries: Mapped[list[SetEntry]] = relationship(
@@ -152,3 +155,27 @@ class CrawlLock(Base):
     """The crawl's process; on the same host, a dead pid makes the lock stale at once."""
     acquired_at: Mapped[datetime]
     heartbeat_at: Mapped[datetime]
+
+
+class SetSource(Base):
+    """A URL where a stored set was seen: its own, and every other page or file that
+    holds the same set (one ``sets`` row per real set)."""
+
+    __tablename__ = "set_sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("sets.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    source: Mapped[str] = mapped_column(String(64))
+    first_seen: Mapped[datetime]
+
+
+class ArtistAlias(Base):
+    """A spelling merged into another artist (``crawler duplicates --merge``): seen
+    again, it maps to the kept row instead of coming back as an artist of its own."""
+
+    __tablename__ = "artist_aliases"
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    artist_id: Mapped[int] = mapped_column(ForeignKey("artists.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    """The kept artist's name, written in place of the merged spelling."""
+    merged_at: Mapped[datetime]

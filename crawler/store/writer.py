@@ -14,7 +14,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import DJSet
-from crawler.store.repository import KeyCache, store_sets
+from crawler.store.identity import store_sets_once
+from crawler.store.repository import KeyCache
 
 __all__ = ["StoreAway", "is_outage", "store_batch"]
 
@@ -41,14 +42,15 @@ def store_batch(
     on_refused: Callable[[DJSet, Exception], None],
 ) -> tuple[list[str], list[DJSet]]:
     """Store ``items``: the outcome of each stored set ("created", "updated",
-    "unchanged"), and the sets the store refused (each told to ``on_refused`` once).
+    "unchanged", "linked"), and the sets the store refused (each told to ``on_refused`` once).
 
     Raises :class:`StoreAway` when the database is away; nothing is stored then.
     """
     now = datetime.now(UTC).replace(tzinfo=None)
     try:
         with factory.begin() as session:
-            return store_sets(session, items, now, cache), []
+            # One row per real set: a set already stored under another URL is linked.
+            return store_sets_once(session, items, now, cache), []
     except Exception as error:
         cache.clear()  # ids learnt in a rolled-back transaction may not exist
         if is_outage(error):

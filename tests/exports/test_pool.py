@@ -33,5 +33,11 @@ def test_reader_processes_match_reading_in_process(tmp_path: Path) -> None:
     pooled_sets = [s for r in pooled[3:] for s in r.sets]
     assert pooled_sets and all(vars(s).get("_normalized_by_reader") for s in pooled_sets)
     errors = {r.path.name: r.error for r in pooled if r.error}
-    assert set(errors) == {"empty.html", "binary.dat", "missing.nml"}
+    # a page without a playlist is reported too, with the reason
+    assert {n for n in errors if "no-playlist" not in n} == {
+        "empty.html",
+        "binary.dat",
+        "missing.nml",
+    }
+    assert all(errors[n].startswith("no tracklist found") for n in errors if "no-playlist" in n)
     assert sum(len(r.sets) for r in pooled) == 8 * 6

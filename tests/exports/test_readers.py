@@ -97,3 +97,24 @@ def test_serato_cues_cross_midnight(tmp_path: Path) -> None:
     (djset,) = read_path(path)
     assert [t.cue_s for t in djset.tracks] == [0, 210]
     assert djset.date == "2024-01-01"
+
+
+@pytest.mark.parametrize(
+    ("header", "index", "cue"),
+    [
+        ("", "INDEX 01 61:30:74", 61 * 60 + 30),  # Red Book mm:ss:ff
+        ("", "INDEX 01 100:02:00", 100 * 60 + 2),  # Mixxx: minutes past 99
+        ('REM RECORDED_BY "rekordbox-dj"\n', "INDEX 01 01:02:03", 3723),  # rekordbox hh:mm:ss
+        ('REM RECORDED_BY "rekordbox-dj"\n', "INDEX 01 00:10:70", 10),  # 70 is frames: mm:ss:ff
+    ],
+)
+def test_cue_index_forms(header: str, index: str, cue: int, tmp_path: Path) -> None:
+    """Hand-written edge cases: the forms of INDEX 01 that real writers use."""
+    path = tmp_path / "set.cue"
+    path.write_text(
+        f'{header}PERFORMER "DJ"\nTITLE "Set"\nFILE "set.wav" WAVE\n'
+        f'  TRACK 01 AUDIO\n    PERFORMER "A"\n    TITLE "One"\n    INDEX 01 00:00:00\n'
+        f'  TRACK 02 AUDIO\n    PERFORMER "B"\n    TITLE "Two"\n    {index}\n'
+    )
+    (djset,) = read_path(path)
+    assert [t.cue_s for t in djset.tracks] == [0, cue]

@@ -96,3 +96,30 @@ def test_import_of_a_hostile_folder_reports_every_failure(tmp_path: Path) -> Non
     assert [s["tracks"][0]["title"] for s in sets] == ["Title"]
     with sqlite3.connect(tmp_path / "db.sqlite") as db:
         assert db.execute("select count(*) from sets").fetchone() == (1,)
+
+
+def test_a_file_without_a_set_is_reported_with_the_reason(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("Shopping\nmilk\neggs - two dozen\nbread\n")
+    (folder / "good.m3u").write_text("#EXTM3U\n#EXTINF:300,Artist - Title\na.mp3\n")
+    result = run_scrapy(
+        "crawl", "exports", "-a", f"path={folder}",
+        "-s", f"DATABASE_URL=sqlite:///{tmp_path}/db.sqlite", "-O", str(tmp_path / "out.json"),
+    ).check()  # fmt: skip
+    reason = "no tracklist found: 1 of 4 lines look like Artist - Title"
+    assert f"WARNING: Cannot import {folder / 'notes.txt'}: {reason}" in result.stderr
+    assert f"{folder / 'notes.txt'}: {reason}" in result.stderr.split("could not be imported:")[1]
+    assert "'import/errors': 1" in result.stderr
+
+
+def test_unnumbered_lines_are_a_tracklist(tmp_path: Path) -> None:
+    path = tmp_path / "set.txt"
+    path.write_text("My set\n\nA - One\nB - Two (X Remix)\nC - Three\nD - Four\n")
+    (djset,) = read_path(path)
+    assert [t.raw for t in djset.tracks] == [
+        "A - One",
+        "B - Two (X Remix)",
+        "C - Three",
+        "D - Four",
+    ]

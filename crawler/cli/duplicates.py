@@ -25,13 +25,9 @@ from sqlalchemy.orm import Session
 from crawler.normalize.duplicates import DEFAULT_THRESHOLD, near_duplicate_ids
 from crawler.settings import DATABASE_URL
 from crawler.store import session_factory
-<<<<<<< HEAD
 from crawler.store.db import missing_store
-from crawler.store.models import Artist, SetDJ, SetEntry, Track
-=======
 from crawler.store.identity import DEFAULT_SET_SIMILARITY, merge_sets, near_duplicate_sets
 from crawler.store.models import Artist, ArtistAlias, DJSetRow, SetDJ, SetEntry, Track
->>>>>>> issue-13
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

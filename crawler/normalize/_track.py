@@ -95,6 +95,9 @@ def normalize_track(entry: TrackEntry) -> TrackEntry:
         unknown=unknown,
         with_previous=bool(entry.with_previous),
         raw=entry.raw,
+        recording_mbid=entry.recording_mbid,
+        isrcs=list(entry.isrcs),
+        duration_s=_int(entry.duration_s),
     )
 
 
@@ -157,6 +160,9 @@ def _normalize_track(entry: TrackEntry) -> TrackEntry:
         unknown=unknown,
         with_previous=with_previous,
         raw=entry.raw,
+        recording_mbid=entry.recording_mbid,
+        isrcs=list(entry.isrcs),
+        duration_s=_int(entry.duration_s),
     )
 
 

@@ -46,6 +46,12 @@ FEED_EXPORTERS = {
 IMPORT_MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused unread
 IMPORT_PROCESSES = None  # reader processes; None: one per core (at most 4), 0: none
 
+# --- MusicBrainz (crawler/spiders/musicbrainz.py, crawler/enrich/) -------------------------
+# The web service's root; point it at a mirror (or a test server) if you run one. Requests
+# to it follow robots.txt and the site terms of its host like any others.
+MUSICBRAINZ_API_URL = "https://musicbrainz.org/ws/2"
+ENRICH_MIN_SCORE = 85.0  # `crawler enrich musicbrainz`: matches below this are refused
+
 # --- Politeness (crawler/politeness/, documented in docs/politeness.md) --------------------
 ROBOTSTXT_OBEY = True  # robots.txt per RFC 9309 (crawler.politeness.robots)
 ROBOTSTXT_CACHE_SECONDS = 24 * 3600  # re-fetch a host's robots.txt after this (max 24 h)

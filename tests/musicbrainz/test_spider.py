@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +35,7 @@ def crawl(site: MusicBrainzSite, tmp: Path, *args: str, permission: bool = True)
 
 def gaps(site: MusicBrainzSite) -> list[float]:
     times = [r.time for r in site.requests()]
-    return [b - a for a, b in zip(times, times[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(times)]
 
 
 def test_releases_become_sets_with_their_mbids_at_one_request_a_second(

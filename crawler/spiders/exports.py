@@ -21,7 +21,8 @@ from typing import Any
 import scrapy
 from scrapy.crawler import Crawler
 
-from crawler.exports import DEFAULT_MAX_BYTES
+from crawler.exports import DEFAULT_MAX_BYTES, UnreadableFile
+from crawler.exports.discogs_dump import DumpReader, is_dump
 from crawler.exports.pool import FileResult, default_processes, read_ahead, read_files
 
 PROGRESS_LOG_SECONDS = 10.0
@@ -38,6 +39,51 @@ def iter_files(roots: list[Path]) -> Iterator[Path]:
             for name in sorted(files):
                 if not name.startswith("."):
                     yield Path(folder, name)
+
+
+def _set_aside_dumps(files: Iterator[Path], dumps: list[Path]) -> Iterator[Path]:
+    for path in files:
+        if path.is_file() and is_dump(path):
+            dumps.append(path)
+        else:
+            yield path
+
+
+class _DumpProgress:
+    """A tqdm bar over a dump's bytes on a terminal; a log line every few seconds otherwise."""
+
+    def __init__(self, spider: ExportsSpider, reader: DumpReader) -> None:
+        self.spider = spider
+        self.reader = reader
+        self.done = 0
+        self.last_log = time.monotonic()
+        self.bar: Any = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=reader.size, unit="B", unit_scale=True, file=sys.stderr, dynamic_ncols=True
+            )
+
+    def update(self) -> None:
+        read = self.reader.bytes_read
+        if self.bar is not None:
+            self.bar.update(read - self.done)
+            self.bar.set_postfix(releases=self.reader.releases, refresh=False)
+        elif time.monotonic() - self.last_log >= PROGRESS_LOG_SECONDS:
+            self.last_log = time.monotonic()
+            self.spider.logger.info(
+                "Discogs dump: %.1f %% read, %d releases",
+                100 * read / max(self.reader.size, 1),
+                self.reader.releases,
+            )
+        self.done = read
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.reader.size - self.done)
+            self.bar.close()
+            self.bar = None
 
 
 class _Progress:
@@ -95,6 +141,7 @@ class ExportsSpider(scrapy.Spider):
         self.paths = [Path(p.strip()).expanduser() for p in (path or "").split(",") if p.strip()]
         self.unreadable: list[tuple[str, str]] = []
         self.results: Iterator[FileResult] | None = None
+        self.dumps: list[Path] = []
         self.gc_threshold = gc.get_threshold()
 
     @classmethod
@@ -110,8 +157,10 @@ class ExportsSpider(scrapy.Spider):
             processes = settings.get("IMPORT_PROCESSES")
             processes = default_processes() if processes in (None, "") else int(processes)
             max_bytes = settings.getint("IMPORT_MAX_FILE_BYTES", DEFAULT_MAX_BYTES)
-            # Reading starts now, while Scrapy is still starting up.
-            spider.results = read_ahead(read_files(iter_files(spider.paths), max_bytes, processes))
+            # Reading starts now, while Scrapy is still starting up. Discogs dumps are
+            # set aside: they are streamed (crawler/exports/discogs_dump.py), not read whole.
+            files = _set_aside_dumps(iter_files(spider.paths), spider.dumps)
+            spider.results = read_ahead(read_files(files, max_bytes, processes))
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -136,10 +185,35 @@ class ExportsSpider(scrapy.Spider):
                     self.logger.debug("No sets in %s", result.path)
                 for djset in result.sets:
                     yield djset
+            for dump in self.dumps:
+                for djset in self._stream_dump(dump):
+                    yield djset
         finally:
             gc.set_threshold(*self.gc_threshold)
             progress.close()
             progress.log()
+
+    def _stream_dump(self, path: Path) -> Iterator[Any]:
+        """The DJ mixes of a Discogs dump, with a bar over the (compressed) bytes read."""
+        stats = self.crawler.stats
+        assert stats is not None
+        reader = DumpReader(path)
+        self.logger.info("Reading the Discogs dump %s (%.1f MB)", path, reader.size / 1e6)
+        progress = _DumpProgress(self, reader)
+        sets = 0
+        try:
+            for djset in reader.sets(every=1000, tick=progress.update):
+                sets += 1
+                stats.inc_value("import/sets")
+                yield djset
+        except UnreadableFile as exc:
+            self._unreadable(path, str(exc))
+        finally:
+            progress.close()
+            stats.inc_value("import/discogs_releases", reader.releases)
+            self.logger.info(
+                "Discogs dump %s: %d releases read, %d DJ mixes", path, reader.releases, sets
+            )
 
     def _unreadable(self, path: Path, reason: str) -> None:
         self.crawler.stats.inc_value("import/errors")

@@ -255,7 +255,17 @@ def release_set(release: Element) -> DJSet | None:
         genres=genres,
         label=labels[0] if labels and labels[0] else None,
         tracks=_tracks(release, credited),
+        duration_s=_length(release),
     )
+
+
+def _length(release: Element) -> int | None:
+    """The mix's length: the sum of its tracks' parts, when every one is given."""
+    tracks = [t for t in release.iterfind("tracklist/track") if not _is_heading(t)]
+    parts = [_seconds(_text(t, "duration")) for t in tracks]
+    if not parts or None in parts:
+        return None
+    return sum(p for p in parts if p is not None)
 
 
 def _tracks(release: Element, credited: list[Element]) -> list[TrackEntry]:
@@ -306,8 +316,8 @@ def _add(
             title=title,
             version=_version(title, remixers),
             with_previous=with_previous,
+            # Not duration_s: in a mix, Discogs gives the part played, not the track's length.
             raw=f"{position} {line}" if position else line,
-            duration_s=_seconds(_text(track, "duration")),
         )
     )
     return position

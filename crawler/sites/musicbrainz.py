@@ -196,7 +196,8 @@ def _track(track: dict[str, Any], release_credit: list[dict[str, Any]]) -> Track
         raw=f"{artist} - {title}" if artist else title,
         recording_mbid=recording.get("id"),
         isrcs=list(recording.get("isrcs") or []),
-        duration_s=_seconds(track.get("length") or recording.get("length")),
+        # The recording's own length: on a DJ-mix release a track's is the part played.
+        duration_s=_seconds(recording.get("length") or track.get("length")),
     )
 
 

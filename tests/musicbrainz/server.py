@@ -77,7 +77,16 @@ class MusicBrainzSite(LoopbackSite):
         return _json({"release-count": len(releases), "release-offset": offset, "releases": page})
 
     def _recording_search(self, request: LoggedRequest) -> Reply:
-        return _json({"count": 0, "offset": 0, "recordings": []})
+        """Saved recordings as search hits: "Lune" (a real search hit, with its score) and
+        "Thinking Out Loud" (a real lookup, given a score here)."""
+        query = parse_qs(urlsplit(request.path).query).get("query", [""])[0].lower()
+        hits = []
+        if "lune" in query:
+            hits.append(load("picard_recording_video_null"))
+        if "thinking" in query:
+            hits.append({**load("picard_recording"), "score": 100})
+        return _json({"created": "2026-12-01T10:00:00.000Z", "count": len(hits), "offset": 0,
+                      "recordings": hits})  # fmt: skip
 
 
 def _json(data: Any) -> Reply:

@@ -155,3 +155,22 @@ def test_scrapy_crawl_exports_imports_a_dump(tmp_path: Path) -> None:
         "crawl", "exports", "-a", f"path={dump}", "-s", f"DATABASE_URL=sqlite:///{tmp_path}/d.db",
     ).check()  # fmt: skip
     assert "'store/unchanged': 12" in second.stderr  # importing again changes nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('<!-- a dump --><!DOCTYPE releases SYSTEM "http://x/evil.dtd"><releases/>', "refused"),
+        ("<?xml version='1.0'?>\n<!DOCTYPE r [<!ENTITY % p SYSTEM 'file:///etc/passwd'>]><r/>",
+         "refused"),
+        ("<releases><release id='1'><title>&undeclared;</title></release></releases>", "broken"),
+        ("no markup at all", "no root element"),
+    ],
+)  # fmt: skip
+def test_declarations_and_undeclared_entities_are_refused(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    dump = tmp_path / "discogs_20200806_releases.xml"
+    dump.write_text(text)  # hand-written: hostile or broken prologs
+    with pytest.raises(UnreadableFile, match=reason):
+        list(DumpReader(dump))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from crawler.enrich.matching import Wanted
@@ -77,12 +77,8 @@ def record_lookup(
     ).rowcount
     if not stored:  # a source stated an MBID since the lookup began: it stays
         return False
-    if isrcs:
-        session.execute(
-            update(Track)
-            .where(Track.id == track_id, or_(Track.isrcs.is_(None), Track.isrcs == []))
-            .values(isrcs=list(isrcs))
-        )
+    if isrcs and not session.scalar(select(Track.isrcs).where(Track.id == track_id)):
+        session.execute(update(Track).where(Track.id == track_id).values(isrcs=list(isrcs)))
     if duration_s:
         session.execute(
             update(Track)

@@ -21,6 +21,7 @@ MB = FIXTURES / "musicbrainz"
 TWO_MIXES = "00000000-0000-4000-8000-000000000001"
 DSOTM = "b84ee12a-09ef-421b-82de-0441a926375b"
 ARTIST = "00000000-0000-4000-8000-0000000000a1"
+SERIES = "00000000-0000-4000-8000-0000000000e1"
 
 
 def load(name: str) -> dict[str, Any]:
@@ -59,6 +60,13 @@ class MusicBrainzSite(LoopbackSite):
         if path in self.busy:
             self.busy.discard(path)
             return Reply(503, b'{"error": "rate limit"}', {"Retry-After": "1"}, "application/json")
+        if path == f"/ws/2/series/{SERIES}":
+            # Hand-written in the shape of a series lookup with inc=release-rels: a DJ-mix
+            # release and an album, in the series' order.
+            parts = [(2, DSOTM), (1, TWO_MIXES)]
+            relations = [{"type": "part of", "target-type": "release", "ordering-key": key,
+                          "release": {"id": mbid}} for key, mbid in parts]  # fmt: skip
+            return _json({"id": SERIES, "name": "Two Rooms Series", "relations": relations})
         if path.startswith("/ws/2/release/"):
             release = self.releases.get(path.rsplit("/", 1)[1])
             if release is None:

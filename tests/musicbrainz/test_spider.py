@@ -12,7 +12,14 @@ from sqlalchemy import create_engine, select
 
 from crawler.store.models import SetEntry, Track
 from tests.conftest import run_scrapy
-from tests.musicbrainz.server import ARTIST, DSOTM, TWO_MIXES, MusicBrainzSite, terms_file
+from tests.musicbrainz.server import (
+    ARTIST,
+    DSOTM,
+    SERIES,
+    TWO_MIXES,
+    MusicBrainzSite,
+    terms_file,
+)
 
 HOST = "127.0.0.5"
 
@@ -117,3 +124,15 @@ def test_nothing_to_crawl_says_what_to_give(service: MusicBrainzSite, tmp_path: 
     result = crawl(service, tmp_path, "-a", "release=not-an-mbid")
     assert "Not a MusicBrainz identifier (MBID): 'not-an-mbid'" in result.stderr
     assert service.requests() == []
+
+
+def test_a_series_gives_its_dj_mix_releases_only(service: MusicBrainzSite, tmp_path: Path) -> None:
+    result = crawl(service, tmp_path, "-a", f"series={SERIES}").check()
+    sets = json.loads((tmp_path / "sets.json").read_text())
+    assert {s["title"] for s in sets} == {"Two Rooms: Room One", "Two Rooms: CD 2"}
+    looked_up = [r.path.split("?")[0] for r in service.requests() if "/ws/2/release/" in r.path]
+    # each member looked up once (the first answer for Two Rooms is a 503: asked again)
+    assert sorted(looked_up) == sorted(
+        [f"/ws/2/release/{DSOTM}", *[f"/ws/2/release/{TWO_MIXES}"] * 2]
+    )
+    assert "'musicbrainz/not_dj_mix': 1" in result.stderr  # the album is left out

@@ -49,7 +49,7 @@ def iter_pending(
         if not rows:
             return
         for track_id, artist, title, version, duration in rows:
-            yield Wanted(track_id, artist, title, version, duration)
+            yield Wanted(track_id, artist, title or "", version, duration)
         after, given = rows[-1][0], given + len(rows)
 
 

@@ -182,8 +182,8 @@ def _credit(artists: list[Element]) -> tuple[str | None, list[str]]:
             into_featured = True
         elif n < len(artists) - 1:
             main.append(", " if join == "," else f" {join or '&'} ")
-    artist = "".join(main).strip()
-    return (artist or None), featured
+    credited = "".join(main).strip()
+    return (credited or None), featured
 
 
 def _seconds(text: str | None) -> int | None:

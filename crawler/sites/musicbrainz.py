@@ -163,8 +163,10 @@ def _mix_djs(release: dict[str, Any]) -> dict[int | None, list[str]]:
     for rel in release.get("relations") or []:
         if rel.get("type") != "mix-DJ" or not (rel.get("artist") or {}).get("name"):
             continue
-        media = [int(m.group(1)) for a in rel.get("attributes") or [] if (m := _MEDIUM.match(a))]
-        for medium in media or [None]:
+        named: list[int | None] = [
+            int(m.group(1)) for a in rel.get("attributes") or [] if (m := _MEDIUM.match(a))
+        ]
+        for medium in named or [None]:
             found.setdefault(medium, [])
             name = rel.get("target-credit") or rel["artist"]["name"]
             if name not in found[medium]:
@@ -202,7 +204,7 @@ def _track(track: dict[str, Any], release_credit: list[dict[str, Any]]) -> Track
 
 
 def _tracks(media: list[dict[str, Any]], credit: list[dict[str, Any]]) -> list[TrackEntry]:
-    tracks = []
+    tracks: list[TrackEntry] = []
     for medium in media:
         for track in medium.get("tracks") or []:
             entry = _track(track, credit)
@@ -220,12 +222,9 @@ def release_sets(release: dict[str, Any]) -> list[DJSet]:
     page = f"{SITE}/release/{mbid}"
     mix_djs = _mix_djs(release)
     credited = _credited_names(credit)
-    common = {
-        "source": "musicbrainz",
-        "date": release.get("date") or None,
-        "label": _label(release),
-        "genres": [g["name"] for g in release.get("genres") or [] if g.get("name")],
-    }
+    date: str | None = release.get("date") or None
+    label = _label(release)
+    genres = [g["name"] for g in release.get("genres") or [] if g.get("name")]
     media = [m for m in release.get("media") or [] if m.get("tracks")]
     named = sorted(k for k in mix_djs if k is not None)
     per_medium = named or (
@@ -242,7 +241,10 @@ def release_sets(release: dict[str, Any]) -> list[DJSet]:
                 djs=djs,
                 tracks=_tracks(media, credit),
                 duration_s=_total(media),
-                **common,
+                source="musicbrainz",
+                date=date,
+                label=label,
+                genres=genres,
             )
         ]
     sets = []
@@ -259,7 +261,10 @@ def release_sets(release: dict[str, Any]) -> list[DJSet]:
                 djs=djs,
                 tracks=_tracks([medium], credit),
                 duration_s=_total([medium]),
-                **common,
+                source="musicbrainz",
+                date=date,
+                label=label,
+                genres=list(genres),
             )
         )
     return sets

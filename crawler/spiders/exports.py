@@ -122,7 +122,8 @@ class _Progress:
 
 
 class ExportsSpider(scrapy.Spider):
-    """Imports files: saved tracklist pages (.html, .mhtml) and DJ-software exports.
+    """Imports files: saved tracklist pages (.html, .mhtml), DJ-software exports and Discogs
+    releases dumps (streamed after the other files, whatever their size).
 
     Argument: ``path``, files or folders separated by commas. Settings:
     ``IMPORT_MAX_FILE_BYTES`` (default 20 MB), files above it are refused unread;

@@ -22,6 +22,7 @@ variation a credit uses (``anv``).
 from __future__ import annotations
 
 import gzip
+import logging
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,6 +33,8 @@ from crawler.exports._errors import UnreadableFile
 from crawler.items import DJSet, TrackEntry
 
 __all__ = ["DumpReader", "is_dump", "release_set"]
+
+logger = logging.getLogger(__name__)
 
 DUMP_NAME = re.compile(r"^discogs_\d{8}_releases\.xml(?:\.gz)?$", re.IGNORECASE)
 RELEASE_URL = "https://www.discogs.com/release/{id}"
@@ -72,6 +75,8 @@ class DumpReader:
         self.size = self.path.stat().st_size
         self.releases = 0
         """Releases read so far (DJ mixes or not)."""
+        self.skipped = 0
+        """Releases that could not be read (each logged)."""
         self._raw: BinaryIO | None = None
 
     @property
@@ -116,7 +121,13 @@ class DumpReader:
             if elem.tag != "release":
                 continue
             self.releases += 1
-            djset = release_set(elem)
+            try:
+                djset = release_set(elem)
+            except (ValueError, TypeError, AttributeError) as exc:
+                # One odd release is skipped with a log line, never the rest of the dump.
+                self.skipped += 1
+                logger.warning("Discogs release %s skipped: %r", elem.get("id"), exc)
+                djset = None
             # The release is done: dropping it from the root is what keeps memory flat.
             assert root is not None
             root.clear()

@@ -122,8 +122,15 @@ class MusicBrainzSpider(scrapy.Spider):
             self.crawler.stats.inc_value("musicbrainz/not_dj_mix")
             return
         self.seen.add(mbid)
+        try:
+            sets = mb.release_sets(release)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            # An answer of an unexpected shape: that release is skipped, said in the log.
+            self.crawler.stats.inc_value("musicbrainz/unreadable")
+            self.logger.warning("MusicBrainz release %s could not be read: %r", mbid, exc)
+            return
         self.crawler.stats.inc_value("musicbrainz/releases")
-        yield from mb.release_sets(release)
+        yield from sets
 
     def parse_release(self, response: Response, dj_mix_only: bool) -> Iterator[Any]:
         release = self._json(response)

@@ -47,10 +47,12 @@ _HEAD = 4096
 
 
 def is_dump(path: Path) -> bool:
-    """A Discogs releases dump: by its name, or a ``<releases>`` root in its first bytes
-    (gzip or plain)."""
+    """A Discogs releases dump: by its name, or (for ``.xml`` and ``.gz`` files) a
+    ``<releases>`` root in its first bytes, gzip or plain."""
     if DUMP_NAME.match(path.name):
         return True
+    if path.suffix.lower() not in (".xml", ".gz"):
+        return False  # saved pages and other exports: no extra read
     try:
         with path.open("rb") as handle:
             head = handle.read(_HEAD)

@@ -99,3 +99,12 @@ def test_request_urls_ask_for_everything_in_one_request() -> None:
     browse = mb.browse_releases_url(api, "artist", "x", 25)
     assert "artist=x" in browse and "type=dj-mix" in browse and "offset=25" in browse
     assert "secondarytype%3A%22dj-mix%22" in mb.search_releases_url(api, "fabric")
+
+
+def test_several_media_of_a_release_that_is_no_dj_mix_are_one_set() -> None:
+    release = load("picard_release_multidisc")
+    (djset,) = mb.release_sets(release)
+    assert len(release["media"]) == 2
+    assert len(djset.tracks) == sum(len(m["tracks"]) for m in release["media"]) == 7
+    assert [t.position for t in djset.tracks] == list(range(1, 8))
+    assert djset.url == f"https://musicbrainz.org/release/{release['id']}"

@@ -29,11 +29,13 @@ __all__ = [
     "SEARCH_LIMIT",
     "browse_releases_url",
     "is_dj_mix",
+    "is_mbid",
     "next_offset",
     "recording_search_url",
     "release_sets",
     "release_url",
     "search_releases_url",
+    "series_members",
     "series_url",
     "split_credit",
 ]
@@ -109,6 +111,8 @@ def series_members(series: dict[str, Any]) -> tuple[list[str], list[str]]:
         key=lambda r: (r.get("ordering-key") is None, r.get("ordering-key") or 0),
     )
     releases = [r["release"]["id"] for r in relations if (r.get("release") or {}).get("id")]
+    # Relations name their target by its type, "release_group"; the hyphenated spelling of
+    # the entity elsewhere in the service is accepted too.
     groups = [
         r["release_group"]["id"] for r in relations if (r.get("release_group") or {}).get("id")
     ]

@@ -95,6 +95,8 @@ TRACKLISTS_SETTINGS = (
     "IMPORT_MAX_FILE_BYTES", "IMPORT_PROCESSES", "IMPORT_MAX_DEPTH",
     "INCREMENTAL_ENABLED", "INCREMENTAL_CACHE_MAX", "INCREMENTAL_FLUSH_SECONDS",
     "CRAWL_NAME", "CRAWL_LOCK_OWNER", "CRAWL_LOCK_HEARTBEAT", "DEPTH_PRIORITY",
+    # the shipped MusicBrainz spider and enrichment
+    "MUSICBRAINZ_API_URL", "ENRICH_MIN_SCORE",
 )  # fmt: skip
 """The settings whose defaults (in :mod:`crawler.settings`) :class:`Tracklists` applies."""
 

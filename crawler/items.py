@@ -31,6 +31,13 @@ class TrackEntry:
     """True when played together with the previous entry ("w/")."""
     raw: str | None = None
     """The original text (or fields) this entry was read from, for provenance."""
+    # Identifiers, from sources that have them (MusicBrainz, Discogs); they come last so
+    # that the text fields above keep their places in store rows and feeds.
+    recording_mbid: str | None = None
+    """MusicBrainz recording MBID, when the source gives it."""
+    isrcs: list[str] = field(default_factory=list)
+    duration_s: int | None = None
+    """Length of the track itself (not of its part in the set), when known."""
 
 
 @dataclass
@@ -49,8 +56,12 @@ class DJSet:
     """ISO ``YYYY-MM-DD`` or None."""
     duration_s: int | None = None
     genres: list[str] = field(default_factory=list)
+    label: str | None = None
+    """The label that released the set (MusicBrainz and Discogs releases)."""
     tracks: list[TrackEntry] = field(default_factory=list)
 
 
 TRACK_FIELDS: tuple[str, ...] = tuple(TrackEntry.__dataclass_fields__)
+TRACK_ID_FIELDS: tuple[str, ...] = ("recording_mbid", "isrcs", "duration_s")
+"""The last fields of ``TrackEntry``: identifiers, stored apart from the text columns."""
 SET_FIELDS: tuple[str, ...] = tuple(DJSet.__dataclass_fields__)

@@ -60,6 +60,12 @@ IMPORT_MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused unread
 IMPORT_PROCESSES = None  # reader processes; None: one per core (at most 4), 0: none
 IMPORT_MAX_DEPTH = 64  # folders deeper than this below a given folder are skipped, reported
 
+# --- MusicBrainz (crawler/spiders/musicbrainz.py, crawler/enrich/) -------------------------
+# The web service's root; point it at a mirror (or a test server) if you run one. Requests
+# to it follow robots.txt and the site terms of its host like any others.
+MUSICBRAINZ_API_URL = "https://musicbrainz.org/ws/2"
+ENRICH_MIN_SCORE = 85.0  # `crawler enrich musicbrainz`: matches below this are refused
+
 # --- Politeness (crawler/politeness/, documented in docs/politeness.md) --------------------
 ROBOTSTXT_OBEY = True  # robots.txt per RFC 9309 (crawler.politeness.robots)
 ROBOTSTXT_CACHE_SECONDS = 24 * 3600  # re-fetch a host's robots.txt after this (max 24 h)

@@ -111,6 +111,11 @@ def judge(url: str, settings: Settings, fetch: bool = True) -> tuple[list[str], 
         )
         if entry.terms_url:
             lines.append(f"              terms: {entry.terms_url}")
+        if entry.api_terms_url:
+            lines.append(
+                f"              web service for programs: {', '.join(entry.api_paths)}"
+                f" (robots.txt disallowing them gives way: {entry.api_terms_url})"
+            )
         refusal = entry.refusal()
     if refusal is None and not config.has_contact and not is_loopback_host(host):
         refusal = NO_CONTACT_HELP
@@ -137,6 +142,12 @@ def judge(url: str, settings: Settings, fetch: bool = True) -> tuple[list[str], 
         verdict = "allowed" if allowed else "DISALLOWED"
         group = rules.group(config.product)
         lines.append(f"robots.txt:   {verdict} ({rules.kind}: {rules.reason})")
+        permission = entry.api_permission(parts.path or "/") if entry else None
+        if verdict == "DISALLOWED" and rules.kind == "parsed" and permission:
+            lines.append(
+                f"              but ALLOWED for programs by the site's documented permission "
+                f"({permission}), recorded in the site terms for {', '.join(entry.api_paths)}"  # type: ignore[union-attr]
+            )
         if rules.kind == "parsed":
             lines.append(
                 "              group: "

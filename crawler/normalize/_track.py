@@ -96,6 +96,9 @@ def normalize_track(entry: TrackEntry) -> TrackEntry:
         unknown=unknown,
         with_previous=bool(entry.with_previous),
         raw=_raw(entry.raw),
+        recording_mbid=entry.recording_mbid,
+        isrcs=list(entry.isrcs),
+        duration_s=_int(entry.duration_s),
     )
 
 
@@ -165,6 +168,9 @@ def _normalize_track(entry: TrackEntry) -> TrackEntry:
         unknown=unknown,
         with_previous=with_previous,
         raw=_raw(entry.raw),
+        recording_mbid=entry.recording_mbid,
+        isrcs=list(entry.isrcs),
+        duration_s=_int(entry.duration_s),
     )
 
 

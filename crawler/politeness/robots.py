@@ -35,6 +35,7 @@ from crawler.politeness.clock import clock_for
 from crawler.politeness.config import config_for
 from crawler.politeness.pace import pace_for
 from crawler.politeness.robots_rules import RobotsFile
+from crawler.politeness.terms import terms_for
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -77,6 +78,8 @@ class RobotsPolicy:
         self.pace = pace_for(crawler)
         self._origins: dict[str, _Origin] = {}
         self._told_unreachable: set[str] = set()
+        self._told_permission: set[str] = set()
+        self.terms = terms_for(crawler)
         crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
         register(crawler, "robots", self)
 
@@ -106,6 +109,8 @@ class RobotsPolicy:
     def _verdict(self, request: Request, rules: RobotsFile) -> None:
         if rules.allowed(request.url, self.config.product):
             return
+        if rules.kind == "parsed" and self._api_permission(request):
+            return
         self._inc("refused/robots")
         if rules.kind == "disallow_all":
             origin = origin_of(request)
@@ -119,6 +124,33 @@ class RobotsPolicy:
             raise IgnoreRequest(f"robots.txt unreachable: {rules.reason}")
         logger.debug("Forbidden by robots.txt: %s", request)
         raise IgnoreRequest("Forbidden by robots.txt")
+
+    def _api_permission(self, request: Request) -> bool:
+        """Whether the site terms record a documented permission for this request's path
+        (a web service the site invites programs to use, which its robots.txt disallows).
+
+        Only explicit rules give way, and only on the entry's ``api_paths``; it is said
+        once per origin in the log and counted in ``politeness/robots/api_permission``.
+        """
+        parts = urlparse_cached(request)
+        entry = self.terms.lookup(parts.hostname or "")
+        permission = entry.api_permission(parts.path or "/") if entry else None
+        if permission is None:
+            return False
+        self._inc("robots/api_permission")
+        origin = origin_of(request)
+        if origin not in self._told_permission:
+            self._told_permission.add(origin)
+            logger.info(
+                "robots.txt of %s disallows %s; requested anyway under the documented "
+                "permission for programs (%s; site terms %s, api_paths %s)",
+                origin,
+                parts.path,
+                permission,
+                entry.source if entry else "",
+                ", ".join(entry.api_paths) if entry else "",
+            )
+        return True
 
     # -- the authoritative check, from the download handler -------------------------------
     async def admit(self, request: Request) -> None:

@@ -30,7 +30,16 @@ logger = logging.getLogger(__name__)
 
 Crawl = Literal["allowed", "exports-only", "forbidden"]
 _CRAWL_VALUES = ("allowed", "exports-only", "forbidden")
-_FIELDS = {"domain", "crawl", "render_js", "min_delay", "terms_url", "note"}
+_FIELDS = {
+    "domain",
+    "crawl",
+    "render_js",
+    "min_delay",
+    "terms_url",
+    "note",
+    "api_paths",
+    "api_terms_url",
+}
 
 
 class TermsError(ValueError):
@@ -45,12 +54,23 @@ class SiteTerms:
     min_delay: float = 0.0
     terms_url: str | None = None
     note: str | None = None
+    api_paths: tuple[str, ...] = ()
+    """Path prefixes of a web service the site invites programs to use..."""
+    api_terms_url: str | None = None
+    """...as its documentation (this URL) says, though robots.txt keeps crawlers off them."""
     source: str = ""
     """The file the entry came from."""
 
     def matches(self, host: str) -> bool:
         host = host.lower().rstrip(".")
         return host == self.domain or host.endswith("." + self.domain)
+
+    def api_permission(self, path: str) -> str | None:
+        """The documentation URL that lets programs use ``path`` whatever robots.txt says,
+        or None: only the entry's ``api_paths`` have such a permission."""
+        if self.api_terms_url and any(path.startswith(p) for p in self.api_paths):
+            return self.api_terms_url
+        return None
 
     def refusal(self) -> str | None:
         """Why a crawl of this site is refused, or None when it is allowed."""
@@ -87,6 +107,14 @@ def _entry(raw: Any, source: str) -> SiteTerms:
     render_js = raw.get("render_js", False)
     if not isinstance(render_js, bool):
         raise TermsError(f"{source}: {domain}: render_js must be true or false")
+    api_paths = raw.get("api_paths", [])
+    if not isinstance(api_paths, list) or not all(
+        isinstance(p, str) and p.startswith("/") and len(p) > 1 for p in api_paths
+    ):
+        raise TermsError(f'{source}: {domain}: api_paths must be a list of paths like "/ws/2/"')
+    if bool(api_paths) != bool(raw.get("api_terms_url")):
+        # A permission to read what robots.txt disallows must say where the site grants it.
+        raise TermsError(f"{source}: {domain}: api_paths and api_terms_url go together")
     return SiteTerms(
         domain=domain,
         crawl=crawl,
@@ -94,6 +122,8 @@ def _entry(raw: Any, source: str) -> SiteTerms:
         min_delay=float(min_delay),
         terms_url=raw.get("terms_url"),
         note=raw.get("note"),
+        api_paths=tuple(api_paths),
+        api_terms_url=raw.get("api_terms_url"),
         source=source,
     )
 

@@ -25,7 +25,8 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from crawler.addons import bring_addons
-from crawler.exports import DEFAULT_MAX_BYTES
+from crawler.exports import DEFAULT_MAX_BYTES, UnreadableFile
+from crawler.exports.discogs_dump import DumpReader, is_dump
 from crawler.exports.pool import FileResult, default_processes, read_ahead, read_files
 from crawler.logsafe import printable
 from crawler.spiders._arguments import SpiderArgumentError, check_arguments
@@ -82,6 +83,51 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+def _set_aside_dumps(files: Iterator[Path], dumps: list[Path]) -> Iterator[Path]:
+    for path in files:
+        if path.is_file() and is_dump(path):
+            dumps.append(path)
+        else:
+            yield path
+
+
+class _DumpProgress:
+    """A tqdm bar over a dump's bytes on a terminal; a log line every few seconds otherwise."""
+
+    def __init__(self, spider: ExportsSpider, reader: DumpReader) -> None:
+        self.spider = spider
+        self.reader = reader
+        self.done = 0
+        self.last_log = time.monotonic()
+        self.bar: Any = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=reader.size, unit="B", unit_scale=True, file=sys.stderr, dynamic_ncols=True
+            )
+
+    def update(self) -> None:
+        read = self.reader.bytes_read
+        if self.bar is not None:
+            self.bar.update(read - self.done)
+            self.bar.set_postfix(releases=self.reader.releases, refresh=False)
+        elif time.monotonic() - self.last_log >= PROGRESS_LOG_SECONDS:
+            self.last_log = time.monotonic()
+            self.spider.logger.info(
+                "Discogs dump: %.1f %% read, %d releases",
+                100 * read / max(self.reader.size, 1),
+                self.reader.releases,
+            )
+        self.done = read
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.reader.size - self.done)
+            self.bar.close()
+            self.bar = None
+
+
 class _Progress:
     """A tqdm bar on a terminal; a log line every few seconds otherwise."""
 
@@ -121,7 +167,8 @@ class _Progress:
 
 
 class ExportsSpider(scrapy.Spider):
-    """Imports files: saved tracklist pages (.html, .mhtml) and DJ-software exports.
+    """Imports files: saved tracklist pages (.html, .mhtml), DJ-software exports and Discogs
+    releases dumps (streamed after the other files, whatever their size).
 
     Argument: ``path``, files or folders separated by commas. Settings:
     ``IMPORT_MAX_FILE_BYTES`` (default 20 MB), files above it are refused unread;
@@ -150,6 +197,7 @@ class ExportsSpider(scrapy.Spider):
         self.unreadable: list[tuple[str, str]] = []
         self.skipped_folders = 0
         self.results: Iterator[FileResult] | None = None
+        self.dumps: list[Path] = []
         self.gc_threshold = gc.get_threshold()
 
     @classmethod
@@ -166,7 +214,9 @@ class ExportsSpider(scrapy.Spider):
             processes = default_processes() if processes in (None, "") else int(processes)
             max_bytes = settings.getint("IMPORT_MAX_FILE_BYTES", DEFAULT_MAX_BYTES)
             files = iter_files(spider.paths, settings.getint("IMPORT_MAX_DEPTH"), spider._skipped)
-            # Reading starts now, while Scrapy is still starting up.
+            # Reading starts now, while Scrapy is still starting up. Discogs dumps are
+            # set aside: they are streamed (crawler/exports/discogs_dump.py), not read whole.
+            files = _set_aside_dumps(files, spider.dumps)
             spider.results = read_ahead(read_files(files, max_bytes, processes))
         return spider
 
@@ -191,6 +241,9 @@ class ExportsSpider(scrapy.Spider):
                 progress.update(len(result.sets), error=False)
                 for djset in result.sets:
                     yield djset
+            for dump in self.dumps:
+                for djset in self._stream_dump(dump):
+                    yield djset
         finally:
             if self.skipped_folders:
                 stats.inc_value("import/folders_skipped", self.skipped_folders)
@@ -198,6 +251,28 @@ class ExportsSpider(scrapy.Spider):
             gc.set_threshold(*self.gc_threshold)
             progress.close()
             progress.log()
+
+    def _stream_dump(self, path: Path) -> Iterator[Any]:
+        """The DJ mixes of a Discogs dump, with a bar over the (compressed) bytes read."""
+        stats = self.crawler.stats
+        assert stats is not None
+        reader = DumpReader(path)
+        self.logger.info("Reading the Discogs dump %s (%.1f MB)", path, reader.size / 1e6)
+        progress = _DumpProgress(self, reader)
+        sets = 0
+        try:
+            for djset in reader.sets(every=1000, tick=progress.update):
+                sets += 1
+                stats.inc_value("import/sets")
+                yield djset
+        except UnreadableFile as exc:
+            self._unreadable(path, str(exc))
+        finally:
+            progress.close()
+            stats.inc_value("import/discogs_releases", reader.releases)
+            self.logger.info(
+                "Discogs dump %s: %d releases read, %d DJ mixes", path, reader.releases, sets
+            )
 
     def _unreadable(self, path: Path, reason: str) -> None:
         self.crawler.stats.inc_value("import/errors")

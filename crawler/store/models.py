@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -41,6 +41,17 @@ class Track(Base):
     title: Mapped[str | None] = mapped_column(Text)
     version: Mapped[str | None] = mapped_column(Text)
     label: Mapped[str | None] = mapped_column(Text)
+    # Identifiers (migration 0005): from a source (mbid_score is None) or found by
+    # `crawler enrich musicbrainz` (crawler/enrich/), which never overwrites a source's.
+    mbid: Mapped[str | None] = mapped_column(String(36), index=True)
+    """MusicBrainz recording MBID; two spellings with one MBID are one track."""
+    isrcs: Mapped[list[str] | None] = mapped_column(JSON)
+    duration_s: Mapped[int | None]
+    mbid_score: Mapped[float | None] = mapped_column(Float)
+    """Confidence (0-100) of an enrichment match; None when a source gave the MBID."""
+    mbid_matched_at: Mapped[datetime | None]
+    mbid_checked_at: Mapped[datetime | None]
+    """When enrichment last looked the track up (matched or not): resumes skip it."""
 
 
 class DJSetRow(Base):
@@ -56,6 +67,8 @@ class DJSetRow(Base):
     date: Mapped[str | None] = mapped_column(String(10))
     duration_s: Mapped[int | None]
     genres: Mapped[list[str]] = mapped_column(default=list)
+    label: Mapped[str | None] = mapped_column(Text)
+    """The releasing label (MusicBrainz and Discogs releases; migration 0005)."""
     content_hash: Mapped[str] = mapped_column(String(64))
     """Hash of the normalized item: an unchanged set is not written again."""
     first_seen: Mapped[datetime]
@@ -97,6 +110,8 @@ class SetEntry(Base):
     unknown: Mapped[bool] = mapped_column(default=False)
     with_previous: Mapped[bool] = mapped_column(default=False)
     raw: Mapped[str | None] = mapped_column(Text)
+    recording_mbid: Mapped[str | None] = mapped_column(String(36))
+    """The MusicBrainz recording MBID the source gave for this entry (migration 0005)."""
 
 
 class Page(Base):

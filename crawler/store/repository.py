@@ -19,8 +19,9 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from crawler.items import SET_FIELDS, TRACK_FIELDS, DJSet, TrackEntry
+from crawler.items import SET_FIELDS, TRACK_FIELDS, TRACK_ID_FIELDS, DJSet, TrackEntry
 from crawler.normalize import artist_key, track_key
+from crawler.store.identifiers import link_identifiers
 from crawler.store.models import (
     Artist,
     CrawlRun,
@@ -210,6 +211,7 @@ def store_sets(
             "date": item.date,
             "duration_s": item.duration_s,
             "genres": list(item.genres),
+            "label": item.label,
             "content_hash": digest,
             "first_seen": now,
             "updated_at": now,
@@ -240,7 +242,7 @@ def store_sets(
                 dj_rows.append((set_id, len(linked), artist_id))
                 linked.append(artist_id)
         for n, (t, key) in enumerate(zip(item.tracks, keys, strict=True)):
-            values = list(vars(t).values())[:_N_TRACK_FIELDS]  # the fields, in order
+            values = list(vars(t).values())[:_N_ENTRY_FIELDS]  # the fields, in order
             if values[_FEATURED]:
                 values[_FEATURED] = json.dumps(values[_FEATURED], ensure_ascii=False)
             else:
@@ -248,12 +250,15 @@ def store_sets(
             entry_rows.append((set_id, n, track_ids[key] if key else None, *values))
     _insert_rows(session, SetDJ.__table__, ("set_id", "ordinal", "artist_id"), dj_rows)
     _insert_rows(session, SetEntry.__table__, _ENTRY_COLUMNS, entry_rows)
+    link_identifiers(session, [(set_ids[item.url], item) for item, _ in todo])
     return outcomes
 
 
 _ENTRY_COLUMNS = ("set_id", "ordinal", "track_id", *_ENTRY_FIELDS)
 _FEATURED = _ENTRY_FIELDS.index("featured")
-assert _ENTRY_FIELDS == TRACK_FIELDS, "set entries store every TrackEntry field, in order"
+_N_ENTRY_FIELDS = len(_ENTRY_FIELDS)
+# The identifier fields that follow are written by crawler.store.identifiers.
+assert _ENTRY_FIELDS + TRACK_ID_FIELDS == TRACK_FIELDS, "set entries store every TrackEntry field"
 
 
 def _insert_rows(
@@ -294,7 +299,11 @@ def _to_item(row: DJSetRow) -> DJSet:
         date=row.date,
         duration_s=row.duration_s,
         genres=list(row.genres or []),
-        tracks=[TrackEntry(**{f: getattr(e, f) for f in _ENTRY_FIELDS}) for e in row.entries],
+        label=row.label,
+        tracks=[
+            TrackEntry(**{f: getattr(e, f) for f in _ENTRY_FIELDS}, recording_mbid=e.recording_mbid)
+            for e in row.entries
+        ],
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from crawler.exports import HEAD_BYTES, detect, read_path
+from tests._items import with_defaults
 from tests.conftest import FIXTURES
 
 EXPORTS = FIXTURES / "exports"
@@ -24,7 +25,7 @@ def expected_for(path: Path) -> list[dict]:
 @pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
 def test_fixture(path: Path) -> None:
     sets = read_path(path)
-    assert [dataclasses.asdict(s) for s in sets] == expected_for(path)
+    assert [dataclasses.asdict(s) for s in sets] == with_defaults(expected_for(path))
 
 
 @pytest.mark.parametrize(

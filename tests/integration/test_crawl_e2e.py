@@ -55,7 +55,7 @@ def test_crawl_into_sqlite_and_every_feed(demo_site: LoopbackSite, tmp_path: Pat
     sets = json.loads((tmp_path / "sets.json").read_text())
     assert {s["title"] for s in sets} == EXPECTED_TITLES
     assert set(sets[0]) == {"source", "url", "title", "djs", "event", "venue", "date",
-                            "duration_s", "genres", "tracks"}  # fmt: skip
+                            "duration_s", "genres", "label", "tracks"}  # fmt: skip
     fabric = next(s for s in sets if s["title"] == "Fabric Live 101")
     assert fabric["djs"] == ["Ben Klock"] and fabric["date"] == "2024-03-09"
     grey = fabric["tracks"][0]

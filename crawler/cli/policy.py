@@ -144,6 +144,7 @@ def judge(url: str, settings: Settings, fetch: bool = True) -> tuple[list[str], 
         lines.append(f"robots.txt:   {verdict} ({rules.kind}: {rules.reason})")
         permission = entry.api_permission(parts.path or "/") if entry else None
         if verdict == "DISALLOWED" and rules.kind == "parsed" and permission:
+            allowed = True  # the crawl fetches it, as RobotsPolicy lets it through
             lines.append(
                 f"              but ALLOWED for programs by the site's documented permission "
                 f"({permission}), recorded in the site terms for {', '.join(entry.api_paths)}"  # type: ignore[union-attr]

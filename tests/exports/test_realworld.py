@@ -18,6 +18,7 @@ import pytest
 
 from crawler.exports import UnreadableFile, read_path
 from crawler.normalize import normalize_set
+from tests._items import with_defaults
 from tests.conftest import FIXTURES
 
 REALWORLD = FIXTURES / "realworld"
@@ -30,7 +31,8 @@ FILES = sorted(
 
 def _expected(path: Path) -> object:
     text = path.with_name(path.name + ".expected.json").read_text(encoding="utf-8")
-    return json.loads(text.replace("{fixtures}", FIXTURES.resolve().as_uri()))
+    expected = json.loads(text.replace("{fixtures}", FIXTURES.resolve().as_uri()))
+    return with_defaults(expected) if isinstance(expected, list) else expected
 
 
 def _imported(path: Path) -> object:

@@ -60,5 +60,7 @@ def test_crawler_policy_shows_the_permission(service: MusicBrainzSite, tmp_path:
     assert "but ALLOWED for programs by the site's documented permission" in api
     assert "https://musicbrainz.org/doc/MusicBrainz_API" in api
     assert "Pace:         1 s between requests" in api
-    page = run_cli("policy", service.url("/search?query=x"), *common).check().stdout
+    refused = run_cli("policy", service.url("/search?query=x"), *common)
+    assert refused.returncode == 4, "a page robots.txt disallows: the crawl would not fetch it"
+    page = refused.stdout
     assert "DISALLOWED" in page and "ALLOWED for programs" not in page

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0006"
 """The newest migration. A store already there is opened without loading Alembic (a
 quarter of a second at every start); tests check this against Alembic's own head."""
 _lock = threading.Lock()

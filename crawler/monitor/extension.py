@@ -109,9 +109,7 @@ class CrawlOutcome:
             return self.verdict
         stats = self.crawler.stats
         assert stats is not None
-        verdict = crawl_outcome(
-            stats.get_stats(), reason, self.alert_ratio, self.alert_min_pages
-        )
+        verdict = crawl_outcome(stats.get_stats(), reason, self.alert_ratio, self.alert_min_pages)
         self.verdict = verdict
         stats.set_value(OUTCOME_STAT, verdict.outcome.value)
         for alarm in verdict.figures.alarms:

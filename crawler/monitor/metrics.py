@@ -165,9 +165,7 @@ class _QuietHandler(WSGIRequestHandler):
 class MetricsServer:
     """``/metrics`` and ``/healthz`` on ``127.0.0.1:port``, in a thread of its own."""
 
-    def __init__(
-        self, port: int, registry: CollectorRegistry, alive: Callable[[], bool]
-    ) -> None:
+    def __init__(self, port: int, registry: CollectorRegistry, alive: Callable[[], bool]) -> None:
         metrics = make_wsgi_app(registry)
 
         def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -184,9 +182,7 @@ class MetricsServer:
 
         self.httpd = make_server("127.0.0.1", port, app, _Server, _QuietHandler)
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, name="metrics", daemon=True
-        )
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="metrics", daemon=True)
 
     def start(self) -> MetricsServer:
         self.thread.start()

@@ -110,9 +110,7 @@ RULES: tuple[Rule, ...] = (
         "nothing was fetched or read: robots.txt or the site terms said no to every request",
         lambda f: f.fetched == 0,
     ),
-    Rule(
-        Outcome.PARTIAL, "sets are left unstored (some were stored)", lambda f: f.unstored > 0
-    ),
+    Rule(Outcome.PARTIAL, "sets are left unstored (some were stored)", lambda f: f.unstored > 0),
     Rule(
         Outcome.PARTIAL,
         "requests failed, pages could not be parsed or files could not be read",
@@ -150,19 +148,25 @@ def figures_from_stats(
     alert_ratio: float = 0.2,
     alert_min_pages: int = 10,
 ) -> Figures:
-    n = lambda key: _int(stats, key)  # noqa: E731 - a local shorthand
+    def n(key: str) -> int:
+        return _int(stats, key)
+
     unreachable = n("politeness/refused/robots_unreachable")
     imported = n("import/files") - n("import/errors")
     return Figures(
         fetched=n("crawl/pages/fetched") + n("incremental/not_modified") + imported,
         failed=(
-            n("crawl/pages/failed") + unreachable + n("spider_exceptions/count")
+            n("crawl/pages/failed")
+            + unreachable
+            + n("spider_exceptions/count")
             + n("import/errors")
-        ),  # fmt: skip
+        ),
         refused=(
-            n("politeness/refused/robots") - unreachable + n("politeness/refused/terms")
+            n("politeness/refused/robots")
+            - unreachable
+            + n("politeness/refused/terms")
             + n("politeness/refused/host_skipped")
-        ),  # fmt: skip
+        ),
         stored=n("store/created") + n("store/updated") + n("store/unchanged"),
         unstored=n("store/unstored"),
         stopped=not reason.startswith(_FINISHED),

@@ -33,7 +33,7 @@ class Command(ScrapyCrawlCommand):
             return
         outcome = crawler.stats.get_value(OUTCOME_STAT) if crawler.stats else None
         try:
-            self.exitcode = EXIT_CODES[Outcome(outcome)]
+            self.exitcode = EXIT_CODES[Outcome(str(outcome))]
         except ValueError:  # no outcome: the outcome extension is switched off
             self.exitcode = 0
 

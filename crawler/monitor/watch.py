@@ -43,7 +43,7 @@ def expects_set(host: str, yielded_before: bool) -> bool:
 def _is_html(response: Response) -> bool:
     if not isinstance(response, TextResponse):
         return False
-    kind = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
+    kind = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
     return kind in (b"text/html", b"application/xhtml+xml") or (
         not kind and response.text.lstrip()[:1] == "<"
     )

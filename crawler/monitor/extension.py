@@ -56,7 +56,7 @@ def summary_line(verdict: Verdict, stats: Mapping[str, Any]) -> str:
         parts.insert(3, f"{n('store/unstored')} sets unstored")
     if gaps:
         parts.append(f"shortest gap {min(gaps):.2f} s over {len(gaps)} hosts")
-    head = parts[0] if verdict.outcome.value == "ok" else f"{parts[0]} ({verdict.why})"
+    head = parts[0] if verdict.outcome.value == "ok" else f"{parts[0]} — {verdict.why}"
     return f"{head}: " + ", ".join(parts[1:])
 
 

@@ -3,8 +3,8 @@
 Like imports (crawler/spiders/exports.py), a terminal gets a tqdm status line, redrawn in
 place; a crawl writing to a file or a pipe (cron, systemd, the schedule runner) gets a plain
 log line every ``PROGRESS_LOG_SECONDS``. Both show pages fetched and queued, sets, hosts
-busy (a request in the downloader: on the wire or waiting for the host's turn on its
-clock), Retry-After pauses and errors.
+active (a request on the wire) and waiting for their turn on the host's clock (after a
+Retry-After pause too), Retry-After pauses so far, and errors.
 """
 
 from __future__ import annotations
@@ -33,12 +33,16 @@ def _n(stats: dict[str, Any], key: str) -> int:
 
 
 def progress_text(stats: dict[str, Any], busy: int) -> str:
+    """``busy``: hosts with a request in the downloader, on the wire or waiting for its turn
+    (the paced download handler counts those waiting, ``crawl/hosts_waiting``)."""
     fetched = _n(stats, "crawl/pages/fetched") + _n(stats, "incremental/not_modified")
     queued = _n(stats, "scheduler/enqueued") - _n(stats, "scheduler/dequeued")
     errors = _n(stats, "crawl/pages/failed") + _n(stats, "spider_exceptions/count")
+    waiting = min(max(_n(stats, "crawl/hosts_waiting"), 0), busy)
     return (
         f"{fetched} pages fetched, {max(queued, 0)} queued, "
-        f"{_n(stats, 'item_scraped_count')} sets, {busy} hosts busy, "
+        f"{_n(stats, 'item_scraped_count')} sets, "
+        f"hosts {busy - waiting} active / {waiting} waiting for their turn, "
         f"{_n(stats, 'politeness/paused/retry_after')} Retry-After pauses, {errors} errors"
     )
 

@@ -55,7 +55,7 @@ def test_a_port_that_refuses_connections_fails(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr[-3000:]
     assert outcomes(tmp_path / "c.db") == ["failed"]
     assert "'finish_reason': 'finished'" in result.stderr  # Scrapy's reason stays its own
-    assert "Crawl failed (nothing was fetched or read" in result.stderr
+    assert "Crawl failed — nothing was fetched or read" in result.stderr
 
 
 def test_every_request_failing_without_robots_fails(tmp_path: Path) -> None:
@@ -99,4 +99,4 @@ def test_the_alarm_fires_when_the_layout_changes(tmp_path: Path, site: MixesSite
         "127.0.0.31: 12 of 12 set pages gave no tracklist — the site's markup may have changed"
         in result.stderr
     )
-    assert "Crawl partial (a site's set pages gave no tracklist" in result.stderr
+    assert "Crawl partial — a site's set pages gave no tracklist" in result.stderr

@@ -4,7 +4,8 @@ Expected: every HTML page of a host that has a site-specific page class, and on 
 the pages whose set is in the store (they yielded one last time). Which of them gave no
 set, or only sets without tracks, is read from the spider's own output, before the
 politeness middlewares drop the sets of noindex or TDM-reserved pages: this measures
-extraction, not policy. The decision from the counts is in crawler/monitor/extraction.py.
+extraction, not policy. A page sent to the browser (crawler/render/) is judged by its
+rendered response. The decision from the counts is in crawler/monitor/extraction.py.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urlsplit
 
+from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import TextResponse
 from sqlalchemy import select
 
 from crawler.items import DJSet
 from crawler.monitor.extraction import EMPTY, PAGES, site_of
+from crawler.render.decision import RENDER_META
 from crawler.sites import PAGE_CLASSES
 
 if TYPE_CHECKING:
@@ -72,13 +75,16 @@ class ExtractionWatch:
             async for output in result:
                 yield output
             return
-        sets = with_tracks = 0
+        with_tracks = 0
+        rendering = False
         async for output in result:
             if isinstance(output, DJSet):
-                sets += 1
                 with_tracks += bool(output.tracks)
+            elif isinstance(output, Request) and output.meta.get(RENDER_META):
+                rendering = True  # the same page again, through the browser: judged then
             yield output
-        self._count(response.url, empty=with_tracks == 0)
+        if not rendering:
+            self._count(response.url, empty=with_tracks == 0)
 
     def _count(self, url: str, empty: bool) -> None:
         host = urlsplit(url).hostname or ""

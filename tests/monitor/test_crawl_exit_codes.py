@@ -100,3 +100,13 @@ def test_the_alarm_fires_when_the_layout_changes(tmp_path: Path, site: MixesSite
         in result.stderr
     )
     assert "Crawl partial — a site's set pages gave no tracklist" in result.stderr
+
+
+def test_an_unreachable_store_fails(site: MixesSite) -> None:
+    store = f"postgresql+psycopg://postgres@127.0.0.1:{refusing_port()}/crawler"
+    args = ["crawl", "sets", "-a", f"start_urls={site.url('/')}", "-a", "sitemaps=0"]
+    for setting in (*FAST, f"DATABASE_URL={store}"):
+        args += ["-s", setting]
+    result = run_scrapy(*args)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "Crawl failed" in result.stderr

@@ -18,6 +18,20 @@ LOG_LEVEL = "INFO"
 # pointed at pages written by strangers has no business running one.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# `scrapy crawl` checks that the store answers before anything is sent, and exits with the
+# crawl's outcome: 0 ok, 1 failed, 3 partial, 4 refused (crawler/commands/).
+COMMANDS_MODULE = "crawler.commands"
+
+# --- Bounds (documented in README "What happens when things break") ----------------------
+# Tracklist pages are tens to hundreds of kB: a few MB is generous, and a compressed bomb
+# is refused once it expands past it (Scrapy's own default is 1 GiB).
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30  # seconds for one whole download (Scrapy's default: 180)
+RETRY_TIMES = 1  # one retry of a failed or timed-out request (Scrapy's default: 2)
+SHUTDOWN_DOWNLOAD_GRACE = 2.0  # on SIGTERM/Ctrl-C, downloads still running after this stop
+MAX_TRACKS_PER_SET = 5000  # a longer tracklist is cut there, with a warning
+MAX_LINKS_PER_PAGE = 1000  # links followed from one page; the rest are counted and logged
 
 # --- Identity (crawler/politeness/useragent.py) ------------------------------------------
 # USER_AGENT: when the user sets it, it is used as is; otherwise the User-Agent is built as
@@ -26,7 +40,8 @@ USER_AGENT = None
 CONTACT = ""  # a URL or e-mail address; public hosts are refused until there is one
 
 # --- Safety (crawler/politeness/private_hosts.py) -----------------------------------------
-ALLOW_PRIVATE_HOSTS = False  # refuse hosts resolving to loopback, private, link-local addresses
+ALLOW_PRIVATE_HOSTS = False  # refuse hosts resolving to any address that is not global
+ALLOWED_PRIVATE_NETWORKS: list[str] = []  # with the guard on, these pass (a lab, an intranet)
 
 # --- Crawl shape (crawler/spiders/sets.py) -------------------------------------------------
 DEPTH_PRIORITY = 0
@@ -34,6 +49,9 @@ DEPTH_PRIORITY = 0
 # --- Store and feeds (crawler/pipelines/, crawler/store/, crawler/feeds.py) -----------------
 DATABASE_URL = "sqlite:///data/crawler.db"  # or postgresql+psycopg://user@host/db
 STORE_BATCH_SIZE = 1  # sets per transaction (the exports spider uses 200)
+STORE_FLUSH_SECONDS = 0.5  # ...or the sets that came within this, whichever is first
+SPOOL_DIR = "data/spool"  # sets the store could not take wait here (crawler/store/spool.py)
+STORE_RETRY_MAX_DELAY = 60.0  # longest wait (s) between retries while the database is away
 ITEM_PIPELINES = {
     "crawler.pipelines.normalize.NormalizePipeline": 100,
     "crawler.pipelines.store.StorePipeline": 800,
@@ -45,6 +63,7 @@ FEED_EXPORTERS = {
 # --- Imports (crawler/exports/, crawler/spiders/exports.py) --------------------------------
 IMPORT_MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused unread
 IMPORT_PROCESSES = None  # reader processes; None: one per core (at most 4), 0: none
+IMPORT_MAX_DEPTH = 64  # folders deeper than this below a given folder are skipped, reported
 
 # --- Politeness (crawler/politeness/, documented in docs/politeness.md) --------------------
 ROBOTSTXT_OBEY = True  # robots.txt per RFC 9309 (crawler.politeness.robots)
@@ -141,7 +160,6 @@ ADDONS = {
 # --- Unattended crawls (crawler/monitor/, crawler/commands/, docs/monitoring.md) -----------
 # The outcome of every crawl (ok / partial / failed / refused) in its stats, its crawl_runs
 # row and its exit code; one summary line at the end; progress while it runs; metrics.
-COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` exits 0 ok, 1 failed, 3 partial, 4 refused
 EXTRACTION_ALERT_RATIO = 0.2  # a site's set pages without a tracklist above this share: alarm
 EXTRACTION_ALERT_MIN_PAGES = 10  # ...once at least this many were expected to hold one; 0: off
 PROGRESS_BAR = True  # a live status line when stderr is a terminal (the schedule turns it off)

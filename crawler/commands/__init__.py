@@ -1,1 +1,2 @@
-"""The project's Scrapy commands (``COMMANDS_MODULE``): ``crawl`` with an honest exit code."""
+"""Scrapy commands of the project (``COMMANDS_MODULE``): ``crawl``, with checks of its own and
+the crawl's outcome as its exit code."""

@@ -75,6 +75,8 @@ class PageBook:
         """origin prefix -> its pages; None when it has too many to hold (query per URL)."""
         self._pending: list[PageRecord] = []
         self._last_flush = time.monotonic()
+        self._failing = False
+        """The store failed last time: further failures are logged at DEBUG."""
 
     @property
     def factory(self) -> sessionmaker[Session]:
@@ -84,6 +86,15 @@ class PageBook:
 
     # -- reads ---------------------------------------------------------------------------
     def known(self, url: str) -> Known | None:
+        """What the store knows of ``url``; None when nothing, or when the store is away
+        (the page is then simply fetched in full)."""
+        try:
+            return self._known(url)
+        except Exception as error:
+            self._store_failed("read what is known of a page", error)
+            return None
+
+    def _known(self, url: str) -> Known | None:
         prefix = _origin_prefix(url)
         if prefix not in self._origins:
             self._origins[prefix] = self._load(prefix)
@@ -93,6 +104,15 @@ class PageBook:
         with self.factory() as session:
             row = known_page(session, url)
         return Known(row.status, row.fetched_at, row.etag, row.last_modified) if row else None
+
+    def _store_failed(self, what: str, error: Exception) -> None:
+        from crawler.store.db import describe_store_error
+
+        # Once per outage at ERROR (the store pipeline says the rest); then at DEBUG.
+        log = logger.debug if self._failing else logger.error
+        self._failing = True
+        log("Could not %s: %s", what, describe_store_error(self.config.database_url, error))
+        logger.debug("The error in full:", exc_info=error)
 
     def _load(self, prefix: str) -> dict[str, Known] | None:
         limit = self.config.cache_max
@@ -104,8 +124,12 @@ class PageBook:
         return {r.url: Known(r.status, r.fetched_at, r.etag, r.last_modified) for r in rows}
 
     def links(self, url: str) -> list[Any]:
-        with self.factory() as session:
-            return page_links(session, url)
+        try:
+            with self.factory() as session:
+                return page_links(session, url)
+        except Exception as error:
+            self._store_failed("read the links of a page", error)
+            return []
 
     # -- writes --------------------------------------------------------------------------
     def record(self, record: PageRecord) -> None:
@@ -124,9 +148,13 @@ class PageBook:
         now = utcnow()
         record = PageRecord(url, status, now, None, None, None)
         self._remember(url, record)
-        with self.factory.begin() as session:
-            record_page(session, url, status, now)
-            return mark_sets_gone(session, url, now)
+        try:
+            with self.factory.begin() as session:
+                record_page(session, url, status, now)
+                return mark_sets_gone(session, url, now)
+        except Exception as error:  # the next crawl sees the 404 again
+            self._store_failed(f"mark the sets of a gone page ({status})", error)
+            return 0
 
     def flush(self) -> None:
         self._last_flush = time.monotonic()
@@ -141,9 +169,10 @@ class PageBook:
                         r.last_modified,
                     )  # fmt: skip
                     record_page_links(session, r.url, r.links)
-        except Exception:
+            self._failing = False
+        except Exception as error:
             # Losing records costs full fetches next time, never data: log and go on.
-            logger.exception("Could not record %d fetched pages", len(records))
+            self._store_failed(f"record {len(records)} fetched pages", error)
 
     def _remember(self, url: str, record: PageRecord) -> None:
         pages = self._origins.get(_origin_prefix(url))

@@ -22,6 +22,7 @@ from crawler.incremental.book import PageRecord, book_for, utcnow
 from crawler.incremental.config import IncrementalConfig
 from crawler.incremental.meta import FETCHED_AT, LASTMOD
 from crawler.incremental.middleware import eligible
+from crawler.signals import set_unstored
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -40,6 +41,8 @@ class _Open:
     links: list[Any] = field(default_factory=list)
     items: int = 0
     done: bool = False
+    unstored: bool = False
+    """A set of this page went to the spool: the page stays unrecorded."""
 
 
 def _link(request: Request) -> list[Any] | None:
@@ -60,6 +63,9 @@ class PageRecorder:
         self.stats = crawler.stats
         self.book = book_for(crawler)
         self._open: dict[int, _Open] = {}
+        self._item_pages: dict[int, _Open] = {}
+        """id(item) -> the page it came from, while the item is in the pipelines."""
+        crawler.signals.connect(self._item_unstored, signal=set_unstored)
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(self._item_done, signal=signal)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
@@ -83,6 +89,7 @@ class PageRecorder:
                         page.links.append(link)
                 elif output is not None:
                     page.items += 1
+                    self._item_pages[id(output)] = page
                 yield output
         except BaseException:
             # a callback that failed half-way: leave the page unrecorded, to parse again
@@ -91,7 +98,13 @@ class PageRecorder:
         page.done = True
         self._maybe_record(page)
 
+    def _item_unstored(self, item: Any, **_: Any) -> None:
+        page = self._item_pages.get(id(item))
+        if page is not None:
+            page.unstored = True
+
     def _item_done(self, item: Any, response: Response | None = None, **_: Any) -> None:
+        self._item_pages.pop(id(item), None)
         page = self._open.get(id(response)) if response is not None else None
         if page is not None and page.response is response:
             page.items -= 1
@@ -103,6 +116,12 @@ class PageRecorder:
 
     def _record(self, page: _Open) -> None:
         self._open.pop(id(page.response), None)
+        assert self.stats is not None
+        if page.unstored:
+            # Its sets wait in the spool: with a record, the next crawl would get a 304
+            # and never see them again; without one, it fetches the page in full.
+            self.stats.inc_value("incremental/pages_not_recorded")
+            return
         response = page.response
         headers = response.headers
         etag = headers.get(b"ETag")
@@ -118,7 +137,6 @@ class PageRecorder:
                 links=page.links,
             )
         )
-        assert self.stats is not None
         self.stats.inc_value("incremental/pages_recorded")
 
     def _spider_closed(self, spider: Any, reason: str) -> None:

@@ -22,7 +22,7 @@ from crawler.normalize._credits import (
     split_title,
     trailing_group,
 )
-from crawler.normalize._text import clean_text, refine, refine_names
+from crawler.normalize._text import clean_text, refine, refine_names, strip_controls
 
 # h:mm:ss, or m:ss with any number of minutes ("[63:21]" is 3801 s).
 _CUE = r"(?:(?P<h>\d{1,2}):(?P<hm>[0-5]?\d)|(?P<m>\d{1,3})):(?P<s>[0-5]\d)"
@@ -189,8 +189,9 @@ def _is_feat(text: str) -> bool:
 
 
 def parse_track_line(text: str) -> TrackEntry:
-    """Parse one tracklist line; never raises, keeps the original text in ``raw``."""
-    entry = TrackEntry(raw=text)
+    """Parse one tracklist line; never raises, keeps the original text in ``raw`` (less
+    control characters, which no store should keep)."""
+    entry = TrackEntry(raw=strip_controls(text) if isinstance(text, str) else text)
     line = clean_text(text) if isinstance(text, str) else None
     if not line:
         return entry

@@ -29,6 +29,19 @@ _FTFY = ftfy.TextFixerConfig(
 )
 
 
+# Control characters other than whitespace: no tracklist means them, and PostgreSQL
+# refuses NUL in text where SQLite takes it, so they never reach the store.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_ALL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(text: str | None) -> str | None:
+    """``text`` without control characters, tabs and line breaks kept (for raw text)."""
+    if text is None or text.isprintable():
+        return text
+    return _CONTROL_ALL.sub("", text)
+
+
 def _needs_ftfy(text: str) -> bool:
     """Whether ftfy could change the text: control characters, ligatures, or mojibake.
 
@@ -45,7 +58,8 @@ def _unescape(match: re.Match[str]) -> str:
 
 
 def clean_text(text: str | None) -> str | None:
-    """Entities decoded, mojibake repaired, NFC, whitespace runs collapsed; None when empty.
+    """Entities decoded, mojibake repaired, NFC, control characters dropped, whitespace
+    runs collapsed; None when empty.
 
     Idempotent: entities are decoded until none is left ("&amp;amp;" is common on
     pages that escape twice), so cleaning clean text changes nothing.
@@ -68,6 +82,8 @@ def clean_text(text: str | None) -> str | None:
                 text = fixed
         if not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
+    if not text.isprintable():
+        text = _CONTROL.sub("", text)
     text = " ".join(text.split())
     return text or None
 

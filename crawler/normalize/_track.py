@@ -22,7 +22,7 @@ from crawler.normalize._credits import (
     split_title,
 )
 from crawler.normalize._line import _find_separator, parse_track_line
-from crawler.normalize._text import clean_text, refine, refine_names
+from crawler.normalize._text import clean_text, refine, refine_names, strip_controls
 
 
 def _field(value: Any) -> str | None:
@@ -94,8 +94,14 @@ def normalize_track(entry: TrackEntry) -> TrackEntry:
         label=label,
         unknown=unknown,
         with_previous=bool(entry.with_previous),
-        raw=entry.raw,
+        raw=_raw(entry.raw),
     )
+
+
+def _raw(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return strip_controls(value)
+    return str(value)
 
 
 @lru_cache(maxsize=65536)
@@ -156,7 +162,7 @@ def _normalize_track(entry: TrackEntry) -> TrackEntry:
         label=label,
         unknown=unknown,
         with_previous=with_previous,
-        raw=entry.raw,
+        raw=_raw(entry.raw),
     )
 
 
@@ -180,6 +186,8 @@ def normalize_set(djset: DJSet) -> DJSet:
         tracks.append(track)
     return replace(
         djset,
+        url=strip_controls(djset.url) or djset.url,
+        date=strip_controls(djset.date),
         title=_field(djset.title),
         djs=_names(djset.djs),
         event=_field(djset.event),

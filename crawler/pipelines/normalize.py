@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import DJSet
+from crawler.logsafe import printable
 from crawler.normalize import normalize_set
 
 logger = logging.getLogger(__name__)
@@ -29,18 +30,35 @@ def mark_normalized(item: DJSet) -> None:
 class NormalizePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
+        self.max_tracks = crawler.settings.getint("MAX_TRACKS_PER_SET")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, DJSet) or vars(item).get(_MARK):
+        if not isinstance(item, DJSet):
+            return item
+        if len(item.tracks) > self.max_tracks > 0:
+            self._cut(item)
+        if vars(item).get(_MARK):
             return item
         try:
             return normalize_set(item)
         except Exception as exc:
             # A normalizer bug must not lose the set silently: say which one, keep crawling.
-            logger.exception("Could not normalize the set from %s", item.url)
+            logger.exception("Could not normalize the set from %s", printable(item.url))
             self.stats.inc_value("normalize/errors")
             raise DropItem(f"normalization failed: {exc!r}") from exc
+
+    def _cut(self, item: DJSet) -> None:
+        """No real set has thousands of tracks: a list that long is a page or a file that
+        is not one set (or is hostile), and storing it whole costs memory and time."""
+        logger.warning(
+            "%s has %d tracks, more than MAX_TRACKS_PER_SET (%d): the rest are left out",
+            printable(item.url),
+            len(item.tracks),
+            self.max_tracks,
+        )
+        self.stats.inc_value("normalize/tracks_left_out", len(item.tracks) - self.max_tracks)
+        del item.tracks[self.max_tracks :]

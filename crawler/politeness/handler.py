@@ -67,6 +67,10 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         self._inner = build_from_crawler(load_object(self.config.http_handler), crawler)
         self._last_sent: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._active: set[asyncio.Task[Response]] = set()
+        self._stopping = False
+        self._grace = crawler.settings.getfloat("SHUTDOWN_DOWNLOAD_GRACE")
+        self._watch: asyncio.Task[None] | None = None
         crawler.signals.connect(self._zero_slot_delay, signal=signals.request_reached_downloader)
         crawler.signals.connect(self._headers_received, signal=signals.headers_received)
 
@@ -86,6 +90,40 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         request.meta[_ANSWERED_AT] = self.clock.now()
 
     async def download_request(self, request: Request) -> Response:
+        """The download in a task of its own, so that a stopping crawl can end it."""
+        if self._stopping:
+            raise IgnoreRequest("the crawl is stopping")
+        if self._watch is None:
+            self._watch = asyncio.ensure_future(self._watch_for_shutdown())
+        task = asyncio.ensure_future(self._download(request))
+        self._active.add(task)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if self._stopping and task.cancelled():
+                raise IgnoreRequest("the crawl is stopping: download cut short") from None
+            raise
+        finally:
+            self._active.discard(task)
+
+    async def _watch_for_shutdown(self) -> None:
+        """Scrapy's graceful stop (SIGTERM, Ctrl-C) waits for every download in flight,
+        and for every request waiting for its host's turn: with a server that drips one
+        byte a second, or a Crawl-delay of 30 s, that is minutes. The engine stops running
+        first thing in a stop; ``SHUTDOWN_DOWNLOAD_GRACE`` seconds later, whatever is
+        still in flight is cut short (its page is not recorded, so the next crawl fetches
+        it again)."""
+        engine = self.crawler.engine
+        while engine is not None and engine.running:
+            await sleep(0.25)
+        await sleep(self._grace)
+        self._stopping = True
+        if self._active:
+            logger.info("Stopping: %d downloads still in flight are cut short", len(self._active))
+        for task in list(self._active):
+            task.cancel()
+
+    async def _download(self, request: Request) -> Response:
         host = urlparse_cached(request).hostname or ""
         self._refuse_if_dropped(host)
         if ROBOTS_META in request.meta:
@@ -164,5 +202,7 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             self.stats.inc_value("politeness/gap_below_allowed")
 
     async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
         await self._inner.close()
         await self.clock.close()

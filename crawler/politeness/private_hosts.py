@@ -1,4 +1,4 @@
-"""Safety: refuse URLs whose host resolves to a loopback, private or link-local address.
+"""Safety: refuse URLs whose host resolves to any address that is not globally routable.
 
 A crawler that follows links written by strangers must not be steerable into the user's
 own network (routers, admin pages, cloud metadata services). Off with
@@ -30,18 +30,26 @@ __all__ = ["PrivateHostsMiddleware", "is_private_address", "resolve"]
 logger = logging.getLogger(__name__)
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
 def is_private_address(address: str) -> bool:
+    """Whether ``address`` is anything but a globally routable unicast address.
+
+    ``not is_global`` rather than a list of private ranges: carrier-grade NAT
+    (100.64.0.0/10, where some cloud metadata services live) is neither private nor global
+    to Python, and so are other special ranges. IPv4 addresses written inside IPv6 ones
+    (IPv4-mapped ``::ffff:a.b.c.d``, 6to4 ``2002::/16``, Teredo, NAT64) are judged as the IPv4
+    address they reach, and refused if the outer form is not global either.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return (
-        ip.is_loopback
-        or ip.is_private
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-    )
+    candidates: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+        if ip in _NAT64:
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        candidates += [e for e in embedded if e is not None]
+    return any(not c.is_global or c.is_multicast for c in candidates)
 
 
 def resolve(host: str) -> list[str]:
@@ -63,6 +71,10 @@ class PrivateHostsMiddleware:
             raise NotConfigured("ALLOW_PRIVATE_HOSTS is on")
         self.crawler = crawler
         self._verdicts: dict[str, str | None] = {}
+        self.allowed = [
+            ipaddress.ip_network(n, strict=False)
+            for n in crawler.settings.getlist("ALLOWED_PRIVATE_NETWORKS")
+        ]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateHostsMiddleware:
@@ -85,12 +97,16 @@ class PrivateHostsMiddleware:
             addresses = await run_in_thread(resolve, host)
         except OSError:
             return None  # unresolvable: the download fails on its own, with its own error
-        private = [a for a in addresses if is_private_address(a)]
+        private = [a for a in addresses if is_private_address(a) and not self._allowed(a)]
         if not private:
             return None
         reason = (
-            f"{host} resolves to a private, loopback or link-local address "
+            f"{host} resolves to an address that is not public "
             f"({', '.join(private)}); set ALLOW_PRIVATE_HOSTS = True to crawl it"
         )
         logger.warning("Refusing %s", reason)
         return reason
+
+    def _allowed(self, address: str) -> bool:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        return any(ip in network for network in self.allowed if ip.version == network.version)

@@ -108,5 +108,11 @@ class PolitenessSummary:
                     finish_reason=reason,
                     outcome=outcome,
                 )
-        except Exception:
-            logger.exception("Crawl run not recorded in %s", self.config.database_url)
+        except Exception as error:
+            from crawler.store.db import describe_store_error
+
+            logger.error(
+                "Crawl run not recorded: %s",
+                describe_store_error(self.config.database_url or "", error),
+            )
+            logger.debug("The error in full:", exc_info=error)

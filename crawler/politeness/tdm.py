@@ -31,6 +31,10 @@ __all__ = ["TdmRepMiddleware", "parse_tdmrep", "reserved_by_rules"]
 
 logger = logging.getLogger(__name__)
 
+TDMREP_MAX_BYTES = 1024 * 1024
+"""A tdmrep.json is a short list of rules; anything larger (or expanding past this) is
+refused like a missing file."""
+
 Rules = list[tuple[re.Pattern[str], bool]]
 
 
@@ -125,7 +129,12 @@ class TdmRepMiddleware:
             callback=NO_CALLBACK,
             dont_filter=True,
             priority=900,
-            meta={"dont_retry": True, "handle_httpstatus_all": True, "dont_redirect": True},
+            meta={
+                "dont_retry": True,
+                "handle_httpstatus_all": True,
+                "dont_redirect": True,
+                "download_maxsize": TDMREP_MAX_BYTES,
+            },
         )
         try:
             response = await self.crawler.engine.download_async(request)

@@ -14,7 +14,7 @@ import gc
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,21 +23,58 @@ from scrapy.crawler import Crawler
 
 from crawler.exports import DEFAULT_MAX_BYTES
 from crawler.exports.pool import FileResult, default_processes, read_ahead, read_files
+from crawler.logsafe import printable
 
 PROGRESS_LOG_SECONDS = 10.0
 
 
-def iter_files(roots: list[Path]) -> Iterator[Path]:
-    """Every regular, non-hidden file under the given files and folders, in name order."""
+def iter_files(
+    roots: list[Path],
+    max_depth: int = 64,
+    on_skip: Callable[[Path, str], None] | None = None,
+) -> Iterator[Path]:
+    """Every regular, non-hidden file under the given files and folders, in name order
+    (each folder's files, then its subfolders, as ``os.walk`` gives them).
+
+    The walk keeps its own stack, not Python's: a tree thousands of folders deep is read
+    down to ``max_depth`` and the rest reported, never a RecursionError. A folder reached
+    twice (a symlink loop) is read once; a folder that cannot be listed is reported. Each
+    skip goes to ``on_skip(path, reason)`` and the walk goes on.
+    """
+    skip = on_skip or (lambda path, reason: None)
     for root in roots:
         if root.is_file() or not root.exists():
             yield root  # a missing path is reported by read_path like any bad file
             continue
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if not name.startswith("."):
-                    yield Path(folder, name)
+        seen: set[tuple[int, int]] = set()
+        stack = [(root, 0)]
+        while stack:
+            folder, depth = stack.pop()
+            try:
+                info = folder.stat()
+                with os.scandir(folder) as scan:
+                    entries = sorted((e for e in scan if not e.name.startswith(".")),
+                                     key=lambda e: e.name)  # fmt: skip
+            except OSError as exc:
+                skip(folder, f"cannot list the folder: {exc.strerror or exc}")
+                continue
+            if (info.st_dev, info.st_ino) in seen:
+                skip(folder, "a folder already read (symlink loop)")
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            folders = [Path(e.path) for e in entries if _is_dir(e)]
+            yield from (Path(e.path) for e in entries if not _is_dir(e))
+            if folders and depth >= max_depth:
+                skip(folder, f"subfolders deeper than {max_depth} levels (IMPORT_MAX_DEPTH)")
+                continue
+            stack.extend((sub, depth + 1) for sub in reversed(folders))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows symlinks: a linked folder is read (once)
+    except OSError:
+        return False
 
 
 class _Progress:
@@ -110,8 +147,9 @@ class ExportsSpider(scrapy.Spider):
             processes = settings.get("IMPORT_PROCESSES")
             processes = default_processes() if processes in (None, "") else int(processes)
             max_bytes = settings.getint("IMPORT_MAX_FILE_BYTES", DEFAULT_MAX_BYTES)
+            files = iter_files(spider.paths, settings.getint("IMPORT_MAX_DEPTH"), spider._skipped)
             # Reading starts now, while Scrapy is still starting up.
-            spider.results = read_ahead(read_files(iter_files(spider.paths), max_bytes, processes))
+            spider.results = read_ahead(read_files(files, max_bytes, processes))
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -126,7 +164,9 @@ class ExportsSpider(scrapy.Spider):
                 stats.inc_value("import/files")
                 if result.error is not None:
                     if result.crashed:
-                        self.logger.error("Reader failed on %s:\n%s", result.path, result.crashed)
+                        self.logger.error(
+                            "Reader failed on %s:\n%s", printable(result.path), result.crashed
+                        )
                     self._unreadable(result.path, result.error)
                     progress.update(0, error=True)
                     continue
@@ -144,10 +184,15 @@ class ExportsSpider(scrapy.Spider):
     def _unreadable(self, path: Path, reason: str) -> None:
         self.crawler.stats.inc_value("import/errors")
         self.unreadable.append((str(path), reason))
-        self.logger.warning("Cannot import %s: %s", path, reason)
+        self.logger.warning("Cannot import %s: %s", printable(path), printable(reason))
+
+    def _skipped(self, folder: Path, reason: str) -> None:
+        """A folder the walk could not, or would not, go into."""
+        self.crawler.stats.inc_value("import/folders_skipped")
+        self._unreadable(folder, reason)
 
     def closed(self, reason: str) -> None:
         if not self.unreadable:
             return
-        lines = "\n".join(f"  {path}: {why}" for path, why in self.unreadable)
+        lines = "\n".join(f"  {printable(path)}: {printable(why)}" for path, why in self.unreadable)
         self.logger.warning("%d files could not be imported:\n%s", len(self.unreadable), lines)

@@ -16,6 +16,11 @@ from crawler.incremental import LASTMOD, sitemap_body
 from crawler.render.decision import page_depth, render_request
 from crawler.sites import extract_sets
 
+ROBOTS_MAX_BYTES = 2 * 1024 * 1024
+"""robots.txt read for its sitemaps: RFC 9309 parsers read 500 KiB; this is generous."""
+SITEMAP_META = {"download_maxsize": 50 * 1024 * 1024}
+"""The sitemaps protocol's own limit (uncompressed), above DOWNLOAD_MAXSIZE."""
+
 
 def _split_urls(value: str | None) -> list[str]:
     return [u.strip() for u in (value or "").split(",") if u.strip()]
@@ -61,7 +66,12 @@ class SetsSpider(scrapy.Spider):
                 f"{p.scheme}://{p.netloc}" for p in map(urlsplit, self.start_urls)
             )
             for origin in origins:
-                yield scrapy.Request(f"{origin}/robots.txt", callback=self.parse_robots, priority=1)
+                yield scrapy.Request(
+                    f"{origin}/robots.txt",
+                    callback=self.parse_robots,
+                    priority=1,
+                    meta={"download_maxsize": ROBOTS_MAX_BYTES},
+                )
         for url in self.start_urls:
             yield scrapy.Request(url, callback=self.parse)
 
@@ -69,7 +79,9 @@ class SetsSpider(scrapy.Spider):
         """The sitemaps a start host's robots.txt names (on the start hosts only)."""
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             if urlsplit(url).hostname in self.hosts:
-                yield scrapy.Request(url, callback=self.parse_sitemap, priority=1)
+                yield scrapy.Request(
+                    url, callback=self.parse_sitemap, priority=1, meta=SITEMAP_META
+                )
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """Sitemap indexes lead to sitemaps; sitemaps to pages, each with its ``lastmod``
@@ -84,7 +96,9 @@ class SetsSpider(scrapy.Spider):
             if not url or urlsplit(url).hostname not in self.hosts:
                 continue
             if sitemap.type == "sitemapindex":
-                yield scrapy.Request(url, callback=self.parse_sitemap, priority=1)
+                yield scrapy.Request(
+                    url, callback=self.parse_sitemap, priority=1, meta=SITEMAP_META
+                )
             elif sitemap.type == "urlset":
                 yield scrapy.Request(url, callback=self.parse, meta={LASTMOD: entry.get("lastmod")})
 
@@ -99,12 +113,23 @@ class SetsSpider(scrapy.Spider):
             yield rendered
         if page_depth(response) >= self.max_depth:
             return
-        for link in self.links.extract_links(response):
+        followed, max_links = 0, self.settings.getint("MAX_LINKS_PER_PAGE")
+        links = self.links.extract_links(response)
+        for n, link in enumerate(links):
             if urlsplit(link.url).hostname not in self.hosts:
                 continue
             if link.nofollow:  # rel="nofollow": the page asked us not to follow this link
                 self.crawler.stats.inc_value("politeness/nofollow_links")
                 continue
+            if followed >= max_links:
+                left = len(links) - n
+                self.crawler.stats.inc_value("crawl/links_left_out", left)
+                self.logger.warning(
+                    "%s has more links than MAX_LINKS_PER_PAGE (%d): %d left out",
+                    response.url, max_links, left,
+                )  # fmt: skip
+                return
+            followed += 1
             yield response.follow(link.url, callback=self.parse)
 
     # -- cluster mode (crawler/cluster/): seeds may come from the shared frontier ----------

@@ -39,7 +39,10 @@ def create_store_engine(url: str) -> Engine:
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A server that drops packets must not hang the crawl: give up connecting after 10 s
+    # (the store pipeline then spools and retries).
+    connect_args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -101,3 +104,37 @@ def session_factory(url: str) -> sessionmaker[Session]:
     """The migrated store at ``url``; callers own their transactions (``with f.begin()``)."""
     with _lock:
         return _factory(url)
+
+
+def store_problem(url: str) -> str | None:
+    """Why the store at ``url`` cannot be opened (one line, password masked), or None.
+
+    Crawls ask this before anything is sent to any site: a crawl that could not keep what
+    it fetches should not fetch it.
+    """
+
+    try:
+        session_factory(url)
+    except Exception as error:
+        return describe_store_error(url, error)
+    return None
+
+
+def describe_store_error(url: str, error: BaseException) -> str:
+    from crawler.logsafe import mask_secrets, mask_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return f"DATABASE_URL is not a database URL: {mask_url(url)!r}"
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    first = mask_secrets(reason[0] if reason else type(error).__name__)
+    message = f"Cannot open the store {mask_url(url)}: {first}"
+    if parsed.get_backend_name() == "postgresql" and "does not exist" in first:
+        options = " ".join(
+            f"{flag} {value}"
+            for flag, value in (("-h", parsed.host), ("-p", parsed.port), ("-U", parsed.username))
+            if value
+        )
+        message += f" (create it with: createdb {options} {parsed.database})".replace("  ", " ")
+    return message

@@ -113,8 +113,9 @@ def _ensure_keys(
     if missing:
         stmt = _insert(session, table).on_conflict_do_nothing(index_elements=["key"])
         session.execute(stmt, [rows[k] for k in missing])
-        found = session.execute(select(table.c.key, table.c.id).where(table.c.key.in_(missing)))
-        cache.update({key: id_ for key, id_ in found})
+        for chunk in _chunks(missing):
+            found = session.execute(select(table.c.key, table.c.id).where(table.c.key.in_(chunk)))
+            cache.update({key: id_ for key, id_ in found})
     return {k: cache[k] for k in rows}
 
 
@@ -276,6 +277,8 @@ def _insert_rows(
 
 
 def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    """Slices for ``IN (...)`` lists: every statement stays far under each backend's
+    limit of bound parameters (SQLite 32,766, older builds 999; PostgreSQL 65,535)."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
 

@@ -1,0 +1,65 @@
+"""Storing a batch of sets in one transaction, telling a refused set from an absent store.
+
+Shared by the store pipeline and ``crawler store replay``: a batch either commits, or the
+sets the store refuses are found one by one (so one bad set never costs the others their
+place), or the database is away (:class:`StoreAway`), with nothing stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.items import DJSet
+from crawler.store.repository import KeyCache, store_sets
+
+__all__ = ["StoreAway", "is_outage", "store_batch"]
+
+
+class StoreAway(Exception):
+    """The database did not answer (as opposed to refusing one set)."""
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` says the database is away, not that it refused the data.
+
+    Connection errors, lost connections and a locked SQLite file are worth retrying
+    later; a constraint or data error would fail the same way again.
+    """
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
+
+
+def store_batch(
+    factory: sessionmaker[Session],
+    items: list[DJSet],
+    cache: KeyCache,
+    on_refused: Callable[[DJSet, Exception], None],
+) -> tuple[list[str], list[DJSet]]:
+    """Store ``items``: the outcome of each stored set ("created", "updated",
+    "unchanged"), and the sets the store refused (each told to ``on_refused`` once).
+
+    Raises :class:`StoreAway` when the database is away; nothing is stored then.
+    """
+    now = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        with factory.begin() as session:
+            return store_sets(session, items, now, cache), []
+    except Exception as error:
+        cache.clear()  # ids learnt in a rolled-back transaction may not exist
+        if is_outage(error):
+            raise StoreAway(str(error).splitlines()[0] if str(error) else repr(error)) from error
+        if len(items) == 1:
+            on_refused(items[0], error)
+            return [], items
+    outcomes: list[str] = []
+    refused: list[DJSet] = []
+    for item in items:
+        stored, bad = store_batch(factory, [item], cache, on_refused)
+        outcomes += stored
+        refused += bad
+    return outcomes, refused

@@ -11,7 +11,7 @@ in step):
 outcome   when
 ========  ==================================================================================
 failed    sets are left unstored and none was stored
-failed    nothing was fetched or read, and a request failed or nothing was even refused
+failed    nothing was fetched or read, and requests failed or none was made
 refused   nothing was fetched or read: robots.txt or the site terms said no to every request
 partial   sets are left unstored (some were stored)
 partial   requests failed, pages could not be parsed or files could not be read
@@ -102,7 +102,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         Outcome.FAILED,
-        "nothing was fetched or read, and a request failed or nothing was even refused",
+        "nothing was fetched or read, and requests failed or none was made",
         lambda f: f.fetched == 0 and (f.failed > 0 or f.refused == 0),
     ),
     Rule(

@@ -33,10 +33,10 @@ from crawler.schedule.lock import STALE_AFTER, CrawlLockHandle, is_stale, try_lo
 from crawler.schedule.status import (
     CrawlHealth,
     first_run_started,
+    is_stale_crawl,
     last_success,
     stale_after_for,
 )
-from crawler.schedule.status import is_stale as is_stale_crawl
 from crawler.schedule.timing import is_due, next_run
 from crawler.store import record_crawl_run, session_factory
 from crawler.store.models import CrawlRun

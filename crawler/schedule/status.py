@@ -29,7 +29,7 @@ __all__ = [
     "CrawlHealth",
     "cron_interval",
     "exit_code",
-    "is_stale",
+    "is_stale_crawl",
     "last_success",
     "stale_after_for",
 ]
@@ -77,7 +77,7 @@ def stale_after_for(crawl: ScheduledCrawl, now: datetime, zone: ZoneInfo) -> tim
     return STALE_INTERVALS * cron_interval(crawl.cron, now, zone)
 
 
-def is_stale(
+def is_stale_crawl(
     last_success_at: datetime | None,
     first_due_at: datetime | None,
     stale_after: timedelta,

@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crawler.schedule.config import ScheduledCrawl, parse_duration
-from crawler.schedule.status import CrawlHealth, cron_interval, exit_code, is_stale, stale_after_for
+from crawler.schedule.status import (
+    CrawlHealth,
+    cron_interval,
+    exit_code,
+    is_stale_crawl,
+    stale_after_for,
+)
 
 UTC = ZoneInfo("UTC")
 NOW = datetime(2026, 12, 1, 12, 0)
@@ -58,8 +64,10 @@ H = timedelta(hours=1)
         (None, None, False),
     ],
 )
-def test_is_stale(last_success: datetime | None, first_due: datetime | None, stale: bool) -> None:
-    assert is_stale(last_success, first_due, 18 * H, NOW) is stale
+def test_is_stale_crawl(
+    last_success: datetime | None, first_due: datetime | None, stale: bool
+) -> None:
+    assert is_stale_crawl(last_success, first_due, 18 * H, NOW) is stale
 
 
 def _health(outcome: str | None, stale: bool) -> CrawlHealth:

@@ -2,7 +2,7 @@
 
 Set pages ``/w/Set_N`` are ``fixtures/mixesdb/jeff_mills_liquid_room.html`` with their own
 title; after ``site.changed = True`` they are the changed layout of
-``fixtures/mixesdb/layout_changed/`` (no tracklist the page class can read). Pages listed in
+``fixtures/layout_changed/`` (no tracklist the page class can read). Pages listed in
 ``failing`` answer 500. robots.txt allows everything, or nothing with ``disallow=True``.
 """
 
@@ -16,7 +16,7 @@ from tests.conftest import FIXTURES
 __all__ = ["MixesSite", "refusing_port"]
 
 ORIGINAL = (FIXTURES / "mixesdb/jeff_mills_liquid_room.html").read_text(encoding="utf-8")
-CHANGED = (FIXTURES / "mixesdb/layout_changed/jeff_mills_liquid_room.html").read_text(
+CHANGED = (FIXTURES / "layout_changed/mixesdb_jeff_mills_liquid_room.html").read_text(
     encoding="utf-8"
 )
 _TITLE = "2000-09-29 - Jeff Mills @ The Liquid Room, Tokyo"

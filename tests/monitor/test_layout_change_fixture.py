@@ -8,7 +8,7 @@ from crawler.sites.mixesdb import MixesDBPage
 from tests.conftest import FIXTURES
 
 ORIGINAL = FIXTURES / "mixesdb/jeff_mills_liquid_room.html"
-CHANGED = FIXTURES / "mixesdb/layout_changed/jeff_mills_liquid_room.html"
+CHANGED = FIXTURES / "layout_changed/mixesdb_jeff_mills_liquid_room.html"
 
 
 def test_the_original_gives_its_tracklist() -> None:

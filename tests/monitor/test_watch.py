@@ -19,7 +19,7 @@ from crawler.sites import extract_sets
 from tests.conftest import FIXTURES
 
 ORIGINAL = (FIXTURES / "mixesdb/jeff_mills_liquid_room.html").read_bytes()
-CHANGED = (FIXTURES / "mixesdb/layout_changed/jeff_mills_liquid_room.html").read_bytes()
+CHANGED = (FIXTURES / "layout_changed/mixesdb_jeff_mills_liquid_room.html").read_bytes()
 
 
 @pytest.mark.parametrize(

@@ -97,6 +97,9 @@ TRACKLISTS_SETTINGS = (
     "CRAWL_NAME", "CRAWL_LOCK_OWNER", "CRAWL_LOCK_HEARTBEAT", "DEPTH_PRIORITY",
     # the shipped MusicBrainz spider and enrichment
     "MUSICBRAINZ_API_URL", "ENRICH_MIN_SCORE",
+    # unattended crawls: outcome, extraction alarm, progress, metrics
+    "EXTRACTION_ALERT_RATIO", "EXTRACTION_ALERT_MIN_PAGES", "PROGRESS_BAR",
+    "PROGRESS_LOG_SECONDS", "METRICS_PORT",
 )  # fmt: skip
 """The settings whose defaults (in :mod:`crawler.settings`) :class:`Tracklists` applies."""
 
@@ -107,12 +110,16 @@ TRACKLISTS_COMPONENTS: dict[str, dict[str, int | str | None]] = {
     },
     "FEED_EXPORTERS": {"csv": "crawler.feeds.TrackCsvItemExporter"},  # a row per track entry
     "DOWNLOADER_MIDDLEWARES": {
+        "crawler.monitor.requests.RequestOutcomes": 540,  # outside retries: final answers
         "crawler.incremental.middleware.ConditionalRequestMiddleware": 950,  # by the downloader
     },
     "SPIDER_MIDDLEWARES": {
         "crawler.incremental.recorder.PageRecorder": 10,  # outermost: sees the final output
+        "crawler.monitor.watch.ExtractionWatch": 900,  # next to the spider: layout changes
     },
     "EXTENSIONS": {
+        "crawler.monitor.extension.CrawlOutcome": 0,  # outcome, summary line, metrics
+        "crawler.monitor.progress.CrawlProgress": 0,  # live line or log lines
         "crawler.incremental.jobdir.JobDirGuard": 0,  # resume a stopped JOBDIR, not a dead one
         "crawler.schedule.heartbeat.LockHeartbeat": 0,  # scheduled crawls keep their lock alive
     },

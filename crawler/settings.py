@@ -140,3 +140,13 @@ ADDONS = {
 EXTENSIONS = {
     "scrapy.extensions.remote_control.RemoteControl": None,  # off, and not even loaded
 }
+
+# --- Unattended crawls (crawler/monitor/, crawler/commands/, docs/monitoring.md) -----------
+# The outcome of every crawl (ok / partial / failed / refused) in its stats, its crawl_runs
+# row and its exit code; one summary line at the end; progress while it runs; metrics. The
+# components are Tracklists'.
+EXTRACTION_ALERT_RATIO = 0.2  # a site's set pages without a tracklist above this share: alarm
+EXTRACTION_ALERT_MIN_PAGES = 10  # ...once at least this many were expected to hold one; 0: off
+PROGRESS_BAR = True  # a live status line when stderr is a terminal (the schedule turns it off)
+PROGRESS_LOG_SECONDS = 60.0  # otherwise a progress log line this often; 0: none
+METRICS_PORT = 0  # > 0: serve this crawl's Prometheus metrics on 127.0.0.1:PORT/metrics

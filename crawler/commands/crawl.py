@@ -1,4 +1,4 @@
-"""``scrapy crawl`` (and ``crawler crawl``): Scrapy's command, with one-line start-up errors.
+"""``scrapy crawl`` (and ``crawler crawl``): Scrapy's command, telling the truth.
 
 A crawl that cannot start says why in one line, without a traceback, and exits non-zero:
 an unknown or missing spider argument is a usage error (exit 2), so is a feature whose
@@ -7,7 +7,11 @@ A store that cannot be opened ends the crawl before anything is sent to any site
 line (the URL's password masked, the ``createdb`` command for a missing PostgreSQL
 database) and exit 1: a crawl that could not keep what it fetches should not fetch it.
 Anything else that stops a crawl from starting is Scrapy's exit 1, with its traceback.
-A crawl that leaves sets unstored (they wait in the spool) exits 1 too.
+
+Scrapy's own command exits 0 whenever the crawl could start, even when every request
+failed. This one reads the outcome the crawl put in its stats (``crawl/outcome``, see
+crawler/monitor/outcome.py) and exits with its code: 0 ok, 1 failed, 3 partial, 4 refused
+(sets left unstored in the spool are never ok).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from twisted.internet.defer import Deferred
 from crawler.addons import PolitenessRefused
 from crawler.extras import MissingExtra
 from crawler.logsafe import install_secrets_filter
+from crawler.monitor.extension import OUTCOME_STAT
+from crawler.monitor.outcome import EXIT_CODES, Outcome
 from crawler.store.db import store_problem
 
 if TYPE_CHECKING:
@@ -71,8 +77,8 @@ class Command(ScrapyCrawl):
         crawler = self._create_crawler(args[0])
         url = crawler.settings.get("DATABASE_URL")
         if url and (problem := store_problem(url)):
-            logging.getLogger("crawler.store").error("%s. Nothing was crawled.", problem)
-            self.exitcode = 1
+            logger.error("%s. Nothing was crawled.", problem)
+            self.exitcode = EXIT_CODES[Outcome.FAILED]
             return
         started = self.crawler_process.crawl(crawler, **opts.spargs)
         start = _StartError(started)
@@ -89,5 +95,16 @@ class Command(ScrapyCrawl):
             self.exitcode = EXIT_USAGE
         elif self.crawler_process.bootstrap_failed:
             self.exitcode = 1
-        elif crawler.stats is not None and crawler.stats.get_value("store/unstored"):
-            self.exitcode = 1  # sets left in the spool: a failure, whatever else went well
+        else:
+            self.exitcode = _exit_code(crawler.stats)
+
+
+def _exit_code(stats: Any) -> int:
+    """The outcome's exit code; without an outcome (its extension switched off), sets left
+    unstored still make the crawl fail."""
+    outcome = stats.get_value(OUTCOME_STAT) if stats is not None else None
+    try:
+        return EXIT_CODES[Outcome(str(outcome))]
+    except ValueError:
+        unstored = stats.get_value("store/unstored") if stats is not None else 0
+        return EXIT_CODES[Outcome.FAILED] if unstored else 0

@@ -143,7 +143,12 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             start = await self.clock.reserve(host, self.pace.gap(host))
             wait = start - self.clock.now()
             if wait > 0:
-                await sleep(wait)
+                # a live count for the crawl's progress line: hosts waiting for their turn
+                self.stats.inc_value("crawl/hosts_waiting")
+                try:
+                    await sleep(wait)
+                finally:
+                    self.stats.inc_value("crawl/hosts_waiting", -1)
             self._refuse_if_dropped(host)
             # A pause set while we slept (a Retry-After on another request) wins.
             if await self.clock.paused_until(host) <= self.clock.now():

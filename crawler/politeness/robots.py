@@ -113,6 +113,8 @@ class RobotsPolicy:
             return
         self._inc("refused/robots")
         if rules.kind == "disallow_all":
+            # not the site saying no: the crawl's outcome counts these as failed requests
+            self._inc("refused/robots_unreachable")
             origin = origin_of(request)
             if origin not in self._told_unreachable:
                 self._told_unreachable.add(origin)

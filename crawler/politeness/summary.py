@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from crawler.monitor.extension import verdict_for
 from crawler.politeness.config import config_for
 
 if TYPE_CHECKING:
@@ -62,7 +63,9 @@ class PolitenessSummary:
         figures = politeness_figures(stats)
         logger.info("%s", self.block(figures))
         if self.config.record_runs and self.config.database_url:
-            self._record(spider, reason, stats, {**figures, **self.config.summary()})
+            # judged here too: the row must carry the outcome whichever extension runs first
+            outcome = verdict_for(self.crawler, reason).outcome.value
+            self._record(spider, reason, stats, {**figures, **self.config.summary()}, outcome)
 
     def block(self, figures: dict[str, Any]) -> str:
         gaps = figures.get("gap_min", {})
@@ -82,7 +85,12 @@ class PolitenessSummary:
         return "\n".join(lines)
 
     def _record(
-        self, spider: Spider, reason: str, stats: dict[str, Any], figures: dict[str, Any]
+        self,
+        spider: Spider,
+        reason: str,
+        stats: dict[str, Any],
+        figures: dict[str, Any],
+        outcome: str,
     ) -> None:
         try:
             from crawler.store.db import session_factory
@@ -102,6 +110,7 @@ class PolitenessSummary:
                     figures,
                     name=self.crawler.settings.get("CRAWL_NAME"),
                     finish_reason=reason,
+                    outcome=outcome,
                 )
         except Exception as error:
             from crawler.store.db import describe_store_error

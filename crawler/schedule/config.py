@@ -12,6 +12,7 @@ spider = "sets"
 cron = "0 */6 * * *"
 args = { start_urls = "https://example.org/sets/" }
 settings = { CONTACT = "mailto:me@example.org" }
+stale_after = "18h"                      # optional: default 3 x the cron interval
 ```
 """
 
@@ -28,11 +29,13 @@ from croniter import croniter
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-__all__ = ["Schedule", "ScheduleError", "ScheduledCrawl", "load_schedule"]
+__all__ = ["Schedule", "ScheduleError", "ScheduledCrawl", "load_schedule", "parse_duration"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _TOP_KEYS = {"database", "state_dir", "timezone", "crawls"}
-_CRAWL_KEYS = {"spider", "cron", "args", "settings", "enabled"}
+_CRAWL_KEYS = {"spider", "cron", "args", "settings", "enabled", "stale_after"}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _RESERVED = {"CRAWL_NAME", "CRAWL_LOCK_OWNER", "JOBDIR", "DATABASE_URL"}
 DEFAULT_DATABASE = "sqlite:///data/crawler.db"
 
@@ -50,6 +53,9 @@ class ScheduledCrawl:
     settings: dict[str, str] = field(default_factory=dict)
     """Values as ``-s NAME=VALUE`` takes them (TOML tables as JSON, arrays comma-joined)."""
     enabled: bool = True
+    stale_after: float | None = None
+    """Seconds without a successful run before the crawl counts as stale; None: three times
+    its cron interval (crawler/schedule/status.py)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,21 @@ def _absolute_database(url: str, base: Path) -> str:
     return url
 
 
+def parse_duration(value: Any) -> float:
+    """Seconds from a number of seconds or a duration such as ``"90m"``, ``"18h"``, ``"3d"``."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a duration: {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value.lower())):
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    else:
+        raise ValueError(f'not a duration: {value!r} (seconds, or e.g. "18h", "3d")')
+    if seconds <= 0:
+        raise ValueError(f"a duration is more than zero, got {value!r}")
+    return seconds
+
+
 def _crawl(name: str, raw: Any, where: str) -> ScheduledCrawl:
     if not _NAME.match(name):
         raise ScheduleError(f"{where}: a crawl name is letters, digits, '_', '.' and '-'")
@@ -112,6 +133,10 @@ def _crawl(name: str, raw: Any, where: str) -> ScheduledCrawl:
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ScheduleError(f"{where}: 'enabled' is true or false")
+    try:
+        stale_after = parse_duration(raw["stale_after"]) if "stale_after" in raw else None
+    except ValueError as exc:
+        raise ScheduleError(f"{where}: 'stale_after': {exc}") from exc
     return ScheduledCrawl(
         name=name,
         spider=spider,
@@ -119,6 +144,7 @@ def _crawl(name: str, raw: Any, where: str) -> ScheduledCrawl:
         args={str(k): _setting_value(v) for k, v in args.items()},
         settings={str(k): _setting_value(v) for k, v in settings.items()},
         enabled=enabled,
+        stale_after=stale_after,
     )
 
 

@@ -16,23 +16,33 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from crawler.incremental.book import utcnow
 from crawler.incremental.jobdir import read_marker
+from crawler.monitor.metrics import CrawlTotals
+from crawler.monitor.outcome import EXIT_CODES, SUCCESSES, Outcome
 from crawler.schedule.config import Schedule, ScheduledCrawl
 from crawler.schedule.lock import STALE_AFTER, CrawlLockHandle, is_stale, try_lock
+from crawler.schedule.status import (
+    CrawlHealth,
+    first_run_started,
+    is_stale_crawl,
+    last_success,
+    stale_after_for,
+)
 from crawler.schedule.timing import is_due, next_run
 from crawler.store import record_crawl_run, session_factory
 from crawler.store.models import CrawlRun
 from crawler.store.repository import crawl_locks, latest_crawl_run
 
-__all__ = ["CrawlStatus", "RunOutcome", "Runner"]
+__all__ = ["CrawlStatus", "RunOutcome", "Runner", "exit_code_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +72,24 @@ class RunOutcome:
     name: str
     returncode: int
     reason: str
+    """Scrapy's finish reason, or why the process ended without one (``died ...``)."""
+    outcome: str = Outcome.FAILED.value
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0 and self.reason == "finished"
+        return self.outcome in SUCCESSES
+
+
+_WORST_FIRST = (Outcome.FAILED, Outcome.PARTIAL, Outcome.REFUSED)
+
+
+def exit_code_of(outcomes: Iterable[RunOutcome]) -> int:
+    """Of several runs: a failed one's code, else a partial one's, else a refused one's."""
+    seen = {o.outcome for o in outcomes}
+    for outcome in _WORST_FIRST:
+        if outcome.value in seen:
+            return EXIT_CODES[outcome]
+    return 0
 
 
 def _result(run: CrawlRun | None) -> str:
@@ -73,7 +97,8 @@ def _result(run: CrawlRun | None) -> str:
         return "never run"
     reason = run.finish_reason or "?"
     items = (run.stats or {}).get("item_scraped_count")
-    return f"{reason} ({items} sets)" if items is not None else reason
+    detail = f"{reason}, {items} sets" if items is not None else reason
+    return f"{run.outcome} ({detail})" if run.outcome else detail
 
 
 class Runner:
@@ -89,6 +114,10 @@ class Runner:
         self.factory = session_factory(schedule.database)
         self._running: dict[str, _Running] = {}
         self._said_busy: set[str] = set()
+        self.totals: dict[str, CrawlTotals] = {}
+        """Per crawl name, what the metrics show (crawler/monitor/metrics.py)."""
+        self.loop_beat = time.monotonic()
+        """When the ``forever`` loop last went round (``/healthz``)."""
 
     # -- what is due ---------------------------------------------------------------------
     def status(self, now: datetime | None = None) -> list[CrawlStatus]:
@@ -118,6 +147,49 @@ class Runner:
                 )
         return rows
 
+    def health(self, now: datetime | None = None) -> list[CrawlHealth]:
+        """Each crawl's last outcome, last success, next due time and staleness."""
+        now = now or utcnow()
+        written = datetime.fromtimestamp(self.schedule.path.stat().st_mtime, UTC)
+        rows = []
+        with self.factory() as session:
+            for status in self.status(now):
+                crawl = status.crawl
+                last = latest_crawl_run(session, crawl.name)
+                success = last_success(session, crawl.name)
+                success_at = (success.finished_at or success.started_at) if success else None
+                first_due = first_run_started(session, crawl.name) or written.replace(tzinfo=None)
+                stale_after = stale_after_for(crawl, now, self.schedule.timezone)
+                rows.append(
+                    CrawlHealth(
+                        name=crawl.name,
+                        spider=crawl.spider,
+                        last_outcome=last.outcome if last else None,
+                        last_run_at=last.started_at if last else None,
+                        last_success_at=success_at,
+                        next_due_at=now if status.running else status.next_run,
+                        stale=crawl.enabled
+                        and is_stale_crawl(success_at, first_due, stale_after, now),
+                    )
+                )
+        return rows
+
+    def load_totals(self) -> None:
+        """The metrics' timestamps from the store, so that a restart does not reset them."""
+        with self.factory() as session:
+            for name in self.schedule.crawls:
+                totals = self.totals.setdefault(name, CrawlTotals())
+                last = latest_crawl_run(session, name)
+                success = last_success(session, name)
+                if last is not None:
+                    totals.last_run = _timestamp(last.finished_at or last.started_at)
+                if success is not None:
+                    totals.last_success = _timestamp(success.finished_at or success.started_at)
+
+    def alive(self, tick: float) -> bool:
+        """Whether the ``forever`` loop went round lately (it sleeps at most ``tick``)."""
+        return time.monotonic() - self.loop_beat < 2 * tick + 10
+
     def due(
         self, now: datetime, names: Iterable[str] = (), force: bool = False
     ) -> list[ScheduledCrawl]:
@@ -140,6 +212,7 @@ class Runner:
         for key, value in crawl.args.items():
             cmd += ["-a", f"{key}={value}"]
         cmd += ["-s", f"LOG_FILE={folder / 'crawl.log'}"]  # the crawl's settings may change it
+        cmd += ["-s", "PROGRESS_BAR=False"]  # crawls share the runner's terminal: log lines
         for key, value in crawl.settings.items():
             cmd += ["-s", f"{key}={value}"]
         for key, value in (
@@ -184,7 +257,13 @@ class Runner:
             logger.exception("Could not start %s", crawl.name)
             return False
         lock.refresh(utcnow(), pid=proc.pid)
-        logger.info("Started %s (pid %d): spider %s", crawl.name, proc.pid, crawl.spider)
+        logger.info(
+            "Running crawl %s: spider %s, pid %d, log %s",
+            crawl.name,
+            crawl.spider,
+            proc.pid,
+            folder / "crawl.log",
+        )
         self._running[crawl.name] = _Running(crawl, proc, lock, now, rows_before or 0)
         return True
 
@@ -214,23 +293,30 @@ class Runner:
         if not reason:
             reason = f"killed by signal {-code}" if code < 0 else f"died (exit code {code})"
         try:
-            self._record_if_missing(run, reason, marker.get("stats") if ours else None)
+            row = self._record_if_missing(run, reason, marker.get("stats") if ours else None)
         finally:
             run.lock.release()
-        level = logging.INFO if code == 0 and reason == "finished" else logging.WARNING
-        logger.log(level, "%s ended: %s (exit code %d)", run.crawl.name, reason, code)
-        return RunOutcome(run.crawl.name, code, reason)
+        outcome = row.outcome or Outcome.FAILED.value
+        totals = self.totals.setdefault(run.crawl.name, CrawlTotals())
+        totals.add_stats(row.stats or {})
+        totals.add_outcome(outcome, time.time(), outcome in SUCCESSES)
+        level = logging.INFO if outcome == Outcome.OK.value else logging.WARNING
+        logger.log(level, "%s ended: %s (%s, exit code %d)", run.crawl.name, outcome, reason, code)
+        return RunOutcome(run.crawl.name, code, reason, outcome)
 
-    def _record_if_missing(self, run: _Running, reason: str, stats: Any) -> None:
-        """The run's ``crawl_runs`` row, when the crawl process wrote none itself."""
+    def _record_if_missing(self, run: _Running, reason: str, stats: Any) -> CrawlRun:
+        """The run's ``crawl_runs`` row; written here when the crawl process wrote none (it
+        was killed, crashed or could not start: the run failed)."""
         with self.factory.begin() as session:
             rows = session.scalar(
                 select(func.count()).select_from(CrawlRun).where(CrawlRun.name == run.crawl.name)
             )
             if (rows or 0) > run.rows_before:
-                return
+                own = latest_crawl_run(session, run.crawl.name)
+                assert own is not None
+                return own
             stats = stats if isinstance(stats, dict) else {}
-            record_crawl_run(
+            run_id = record_crawl_run(
                 session,
                 spider=run.crawl.spider,
                 name=run.crawl.name,
@@ -239,7 +325,11 @@ class Runner:
                 finish_reason=reason[:100],
                 stats=stats,
                 politeness={k: v for k, v in stats.items() if k.startswith("politeness/")},
+                outcome=Outcome.FAILED.value,
             )
+            row = session.get(CrawlRun, run_id)
+            assert row is not None
+            return row
 
     # -- the two ways to run -------------------------------------------------------------
     def run_due(
@@ -267,6 +357,7 @@ class Runner:
         outcomes: list[RunOutcome] = []
         logger.info("Running %s until stopped", self.schedule.path)
         while not stop_event.is_set():
+            self.loop_beat = time.monotonic()
             now = utcnow()
             for crawl in self.due(now):
                 self.start(crawl, now)
@@ -287,3 +378,8 @@ class Runner:
             if status.next_run is not None and status.running is None:
                 soonest = min(soonest, max(0.5, (status.next_run - now).total_seconds()))
         return soonest
+
+
+def _timestamp(moment: datetime) -> float:
+    """Unix time of a naive UTC datetime, as the store keeps them."""
+    return moment.replace(tzinfo=UTC).timestamp()

@@ -137,6 +137,9 @@ class CrawlRun(Base):
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     finish_reason: Mapped[str | None] = mapped_column(String(100))
+    """Scrapy's reason (``finished``, ``shutdown``, ...), or the runner's (``died ...``)."""
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    """``ok``, ``partial``, ``failed`` or ``refused`` (crawler/monitor/outcome.py)."""
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     politeness: Mapped[dict[str, Any]] = mapped_column(default=dict)
 

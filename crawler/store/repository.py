@@ -346,6 +346,7 @@ def record_crawl_run(
     politeness: dict[str, Any],
     name: str | None = None,
     finish_reason: str | None = None,
+    outcome: str | None = None,
 ) -> int:
     """One row per crawl run, with its stats and politeness summary (JSON-safe values)."""
     run = CrawlRun(
@@ -354,6 +355,7 @@ def record_crawl_run(
         started_at=started_at,
         finished_at=finished_at,
         finish_reason=finish_reason,
+        outcome=outcome,
         stats=_jsonable(stats),
         politeness=_jsonable(politeness),
     )

@@ -86,7 +86,8 @@ def test_import_of_a_hostile_folder_reports_every_failure(tmp_path: Path) -> Non
     result = run_scrapy(
         "crawl", "exports", "-a", f"path={folder}",
         "-s", f"DATABASE_URL=sqlite:///{tmp_path}/db.sqlite", "-O", str(tmp_path / "out.json"),
-    ).check()  # fmt: skip
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr[-3000:]  # partial: some files unreadable
     summary = result.stderr.split("files could not be imported:", 1)[1]
     for name in reasons:
         assert str(folder / name) in summary, name

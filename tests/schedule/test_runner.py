@@ -49,15 +49,16 @@ def test_list_run_and_nothing_due_after(tmp_path: Path, site: ChangingSite) -> N
     assert "radio" in listing and "never run" in listing and "now (due)" in listing
 
     result = run_cli("schedule", "run", "-f", str(path)).check()
-    assert "radio: finished" in result.stdout
+    assert "radio: ok (finished" in result.stdout
     [run] = runs(tmp_path)
     assert run.name == "radio" and run.spider == "sets" and run.finish_reason == "finished"
+    assert run.outcome == "ok"
     assert run.stats["item_scraped_count"] == 20
     assert run.politeness  # the politeness summary rides along
     assert (tmp_path / "data/schedule/radio/crawl.log").stat().st_size > 0
 
     listing = run_cli("schedule", "list", "-f", str(path)).check().stdout
-    assert "finished (20 sets)" in listing and "03:00" in listing
+    assert "ok (finished, 20 sets)" in listing and "03:00" in listing
     assert "Nothing due." in run_cli("schedule", "run", "-f", str(path)).check().stdout
     assert len(runs(tmp_path)) == 1
 
@@ -86,7 +87,7 @@ def test_a_crawl_never_overlaps_itself(tmp_path: Path, site: ChangingSite) -> No
         holder.kill()
         holder.wait()
     # its holder gone, the lock is stale: the next run takes it
-    assert "radio: finished" in run_cli("schedule", "run", "-f", str(path)).check().stdout
+    assert "radio: ok (finished" in run_cli("schedule", "run", "-f", str(path)).check().stdout
 
 
 def test_a_killed_crawl_is_recorded_by_the_runner(tmp_path: Path, site: ChangingSite) -> None:
@@ -97,6 +98,8 @@ def test_a_killed_crawl_is_recorded_by_the_runner(tmp_path: Path, site: Changing
     assert result.returncode == 1
     [run] = runs(tmp_path)
     assert run.name == "broken" and run.finish_reason.startswith("died (exit code")
+    assert run.outcome == "failed"
+    assert run_cli("schedule", "list", "-f", str(path)).returncode == 1
 
 
 def test_forever_runs_what_is_due_and_stops_on_sigterm(tmp_path: Path, site: ChangingSite) -> None:
@@ -117,4 +120,4 @@ def test_forever_runs_what_is_due_and_stops_on_sigterm(tmp_path: Path, site: Cha
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert [r.finish_reason for r in runs(tmp_path)] == ["finished"]
-    assert "radio: finished" in out
+    assert "radio: ok (finished" in out

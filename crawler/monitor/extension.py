@@ -44,7 +44,8 @@ def summary_line(verdict: Verdict, stats: Mapping[str, Any]) -> str:
         f"Crawl {verdict.outcome.value}",
         f"{fetched} pages fetched ({_n(stats, 'incremental/not_modified')} not modified)",
         f"sets {n('store/created', 0)} new / {n('store/updated', 0)} updated / "
-        f"{n('store/unchanged', 0)} unchanged / {n('incremental/sets_gone', 0)} gone",
+        f"{n('store/unchanged', 0)} unchanged / {n('store/linked', 0)} linked to a set seen"
+        f" elsewhere / {n('incremental/sets_gone', 0)} gone",
         f"{verdict.figures.failed} errors",
         f"refused: {refused['robots']} by robots.txt, {refused['terms']} by terms, "
         f"{refused['noindex']} noindex, {refused['tdm']} TDM",

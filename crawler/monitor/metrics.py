@@ -68,7 +68,8 @@ class CrawlTotals:
         self.pages_fetched += _n(stats, "crawl/pages/fetched") + _n(
             stats, "incremental/not_modified"
         )
-        self.sets_stored += _n(stats, "store/created") + _n(stats, "store/updated")
+        # A linked set (the same set seen under another URL) is kept as a source of it.
+        self.sets_stored += sum(_n(stats, f"store/{o}") for o in ("created", "updated", "linked"))
         for reason, count in refusals(stats).items():
             self.refused[reason] = self.refused.get(reason, 0) + count
         self.retry_after_pauses += _n(stats, "politeness/paused/retry_after")
@@ -109,7 +110,11 @@ class TotalsCollector:
         yield outcomes
         for metric, doc, attr in (
             ("crawler_pages_fetched", "Page requests answered (304s included).", "pages_fetched"),
-            ("crawler_sets_stored", "Sets written to the store (new or updated).", "sets_stored"),
+            (
+                "crawler_sets_stored",
+                "Sets written to the store (new, updated, or linked to one seen elsewhere).",
+                "sets_stored",
+            ),
             ("crawler_retry_after_pauses", "Hosts paused by a Retry-After.", "retry_after_pauses"),
         ):
             family = CounterMetricFamily(metric, doc, labels=["crawl"])

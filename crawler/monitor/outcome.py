@@ -167,7 +167,7 @@ def figures_from_stats(
             + n("politeness/refused/terms")
             + n("politeness/refused/host_skipped")
         ),
-        stored=n("store/created") + n("store/updated") + n("store/unchanged"),
+        stored=n("store/created") + n("store/updated") + n("store/unchanged") + n("store/linked"),
         unstored=n("store/unstored"),
         stopped=not reason.startswith(_FINISHED),
         alarms=tuple(extraction_alarms(stats, alert_ratio, alert_min_pages)),

@@ -17,10 +17,12 @@ from tests.reliability.hostile import DripServer, gzip_bomb, hostile_site, links
 MiB = 1024 * 1024
 
 
-def _crawl(url: str, tmp_path: Path, *extra: str) -> str:
+def _crawl(url: str, tmp_path: Path, *extra: str, exit_code: int = 0) -> str:
+    """The crawl's log; its exit code is its outcome's (1: every page request failed)."""
     result = run_scrapy("crawl", "sets", "-a", f"start_urls={url}", "-a", "sitemaps=0",
                         "-s", f"DATABASE_URL=sqlite:///{tmp_path}/c.db", *FAST, *extra)  # fmt: skip
-    return result.check().stderr
+    assert result.returncode == exit_code, result.stderr[-3000:]
+    return result.stderr
 
 
 def test_a_compressed_bomb_is_refused_once_it_expands_past_the_download_limit(
@@ -29,7 +31,7 @@ def test_a_compressed_bomb_is_refused_once_it_expands_past_the_download_limit(
     bomb = gzip_bomb(1024 * MiB)  # 1 MiB on the wire, 1 GiB expanded
     reply = Reply(200, bomb, headers={"Content-Encoding": "gzip"})
     with hostile_site("127.0.0.8", {"/": reply}) as site:
-        log = _crawl(site.url("/"), tmp_path)
+        log = _crawl(site.url("/"), tmp_path, exit_code=1)
     assert "DOWNLOAD_MAXSIZE (8388608 B) during decompression" in log
     assert stat(log, "item_scraped_count") == 0
 
@@ -39,7 +41,7 @@ def test_a_page_of_a_million_links_is_refused_by_its_size_and_the_crawl_ends_at_
 ) -> None:
     with hostile_site("127.0.0.8", {"/": Reply(200, links_page(1_000_000))}) as site:
         started = time.monotonic()
-        log = _crawl(site.url("/"), tmp_path)
+        log = _crawl(site.url("/"), tmp_path, exit_code=1)
         assert time.monotonic() - started < 30
         assert [r.path for r in site.requests() if r.path.startswith("/p/")] == []
     assert "larger than download max size" in log or "DOWNLOAD_MAXSIZE" in log
@@ -81,7 +83,7 @@ def test_a_stop_signal_ends_a_crawl_within_seconds_while_a_server_drips(tmp_path
 def test_a_slow_download_gives_up_within_the_download_timeout(tmp_path: Path) -> None:
     with DripServer("127.0.0.9") as drip:
         started = time.monotonic()
-        log = _crawl(f"{drip.url}/", tmp_path, "-s", "DOWNLOAD_TIMEOUT=2")
+        log = _crawl(f"{drip.url}/", tmp_path, "-s", "DOWNLOAD_TIMEOUT=2", exit_code=1)
         took = time.monotonic() - started
         pages = [path for _, path in drip.requests if path == "/"]
     assert len(pages) == 2, "one retry (RETRY_TIMES = 1)"

@@ -256,6 +256,7 @@ class ExportsSpider(scrapy.Spider):
         """The DJ mixes of a Discogs dump, with a bar over the (compressed) bytes read."""
         stats = self.crawler.stats
         assert stats is not None
+        stats.inc_value("import/files")  # a file read, like any other (the outcome counts it)
         reader = DumpReader(path)
         self.logger.info("Reading the Discogs dump %s (%.1f MB)", path, reader.size / 1e6)
         progress = _DumpProgress(self, reader)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -151,9 +152,16 @@ def store_problem(url: str) -> str | None:
     """Why the store at ``url`` cannot be opened (one line, password masked), or None.
 
     Crawls ask this before anything is sent to any site: a crawl that could not keep what
-    it fetches should not fetch it.
+    it fetches should not fetch it. A SQLite file is not created here (a crawl refused
+    for another reason, a misspelt argument, say, leaves nothing behind): only its folder
+    is checked, the nearest one that exists, for writing.
     """
-
+    try:
+        parsed = make_url(url)
+    except Exception as error:
+        return describe_store_error(url, error)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_problem(parsed.database)
     try:
         session_factory(url)
     except MissingExtra:
@@ -161,6 +169,21 @@ def store_problem(url: str) -> str | None:
     except Exception as error:
         return describe_store_error(url, error)
     return None
+
+
+def _sqlite_problem(database: str | None) -> str | None:
+    if not database or database == ":memory:":
+        return None
+    path = Path(database).absolute()
+    if path.exists():
+        ok = path.is_file() and os.access(path, os.R_OK | os.W_OK)
+        return None if ok else f"Cannot open the store sqlite:///{database}: not a writable file"
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK):
+        return None
+    return f"Cannot create the store sqlite:///{database}: {folder} is not a writable folder"
 
 
 def describe_store_error(url: str, error: BaseException) -> str:

@@ -138,12 +138,14 @@ def test_entities_are_refused(tmp_path: Path) -> None:
 
 
 def test_scrapy_crawl_exports_imports_a_dump(tmp_path: Path) -> None:
-    dump = tmp_path / "discogs_20200806_releases.xml.gz"
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    dump = inputs / "discogs_20200806_releases.xml.gz"
     dump.write_bytes(DUMP.read_bytes())
-    other = tmp_path / "set.cue"
+    other = inputs / "set.cue"
     other.write_bytes((FIXTURES / "exports" / "mat_zo_abgt500.cue").read_bytes())
     result = run_scrapy(
-        "crawl", "exports", "-a", f"path={tmp_path}", "-s", f"DATABASE_URL=sqlite:///{tmp_path}/d.db",
+        "crawl", "exports", "-a", f"path={inputs}", "-s", f"DATABASE_URL=sqlite:///{tmp_path}/d.db",
         "-O", str(tmp_path / "out.json"),
     ).check()  # fmt: skip
     sets = json.loads((tmp_path / "out.json").read_text())

@@ -16,14 +16,13 @@ from typing import Any
 
 import scrapy
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from crawler.addons import bring_addons
 from crawler.enrich.matching import Wanted, best_match, candidates
 from crawler.enrich.pipeline import RecordingLookup
 from crawler.enrich.store import count_pending, iter_pending
 from crawler.sites.musicbrainz import recording_search_url
+from crawler.spiders._base import PoliteSpider
 from crawler.store.db import session_factory
 
 _LUCENE_QUOTED = re.compile(r'(["\\])')
@@ -40,18 +39,12 @@ def search_query(wanted: Wanted) -> str:
     return f"recording:{lucene_phrase(wanted.title)} AND artist:{lucene_phrase(wanted.artist)}"
 
 
-class EnrichSpider(scrapy.Spider):
+class EnrichSpider(PoliteSpider):
     name = "musicbrainz_enrich"
     custom_settings = {
         "ITEM_PIPELINES": {"crawler.enrich.pipeline.EnrichPipeline": 800},
         "INCREMENTAL_ENABLED": False,  # answers are not pages to revisit
     }
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        """The spider's own settings, then the add-ons it never runs without."""
-        super().update_settings(settings)
-        bring_addons(settings)
 
     def __init__(
         self,

@@ -20,16 +20,14 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import scrapy
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
 
-from crawler.addons import bring_addons
 from crawler.exports import DEFAULT_MAX_BYTES, UnreadableFile
 from crawler.exports.discogs_dump import DumpReader, is_dump
 from crawler.exports.pool import FileResult, default_processes, read_ahead, read_files
 from crawler.logsafe import printable
 from crawler.spiders._arguments import SpiderArgumentError, check_arguments
+from crawler.spiders._base import PoliteSpider
 
 PROGRESS_LOG_SECONDS = 10.0
 
@@ -166,7 +164,7 @@ class _Progress:
             self.bar = None
 
 
-class ExportsSpider(scrapy.Spider):
+class ExportsSpider(PoliteSpider):
     """Imports files: saved tracklist pages (.html, .mhtml), DJ-software exports and Discogs
     releases dumps (streamed after the other files, whatever their size).
 
@@ -181,12 +179,6 @@ class ExportsSpider(scrapy.Spider):
         # Re-running an import is cheap, so sets are stored in larger transactions.
         "STORE_BATCH_SIZE": 200,
     }
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        """The spider's own settings, then the add-ons it never runs without."""
-        super().update_settings(settings)
-        bring_addons(settings)
 
     def __init__(self, path: str | None = None, **kwargs: Any) -> None:
         check_arguments(type(self), kwargs)

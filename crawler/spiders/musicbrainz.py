@@ -18,12 +18,11 @@ from typing import Any
 
 import scrapy
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from crawler.addons import bring_addons
 from crawler.sites import musicbrainz as mb
 from crawler.spiders._arguments import check_arguments
+from crawler.spiders._base import PoliteSpider
 
 _HEADERS = {"Accept": "application/json"}
 
@@ -32,7 +31,7 @@ def _mbids(value: str | None) -> list[str]:
     return [v.strip().lower() for v in (value or "").split(",") if v.strip()]
 
 
-class MusicBrainzSpider(scrapy.Spider):
+class MusicBrainzSpider(PoliteSpider):
     """Yields one ``DJSet`` per release (per medium when a release holds several mixes).
 
     Arguments: ``release`` (MBIDs, comma-separated: imported whatever their type),
@@ -43,12 +42,6 @@ class MusicBrainzSpider(scrapy.Spider):
     """
 
     name = "musicbrainz"
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        """The spider's own settings, then the add-ons it never runs without."""
-        super().update_settings(settings)
-        bring_addons(settings)
 
     def __init__(
         self,

@@ -11,14 +11,13 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
-from scrapy.settings import BaseSettings
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
-from crawler.addons import bring_addons
 from crawler.incremental import LASTMOD, sitemap_body
 from crawler.render.decision import page_depth, render_request
 from crawler.sites import extract_sets
 from crawler.spiders._arguments import SpiderArgumentError, check_arguments
+from crawler.spiders._base import PoliteSpider
 
 ROBOTS_MAX_BYTES = 2 * 1024 * 1024
 """robots.txt read for its sitemaps: RFC 9309 parsers read 500 KiB; this is generous."""
@@ -30,7 +29,7 @@ def _split_urls(value: str | None) -> list[str]:
     return [u.strip() for u in (value or "").split(",") if u.strip()]
 
 
-class SetsSpider(scrapy.Spider):
+class SetsSpider(PoliteSpider):
     """Fetches the start URLs, follows links on the same hosts up to ``max_depth``, and
     yields one ``DJSet`` per playlist found (via the page-class registry).
 
@@ -42,12 +41,6 @@ class SetsSpider(scrapy.Spider):
     name = "sets"
     crawl: str | None = None
     """``-a crawl=NAME``: the crawl's name in a cluster (crawler/cluster/)."""
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        """The spider's own settings, then the add-ons it never runs without."""
-        super().update_settings(settings)
-        bring_addons(settings)
 
     def __init__(
         self,

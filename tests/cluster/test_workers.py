@@ -138,6 +138,10 @@ def test_three_workers_fed_by_enqueue_store_into_postgresql(
         assert "0 request(s) queued on 0 host(s), 0 leased" in status.stdout
 
 
+def _text(path):
+    return path.read_text() if path.exists() else ""
+
+
 def test_a_worker_killed_mid_crawl_loses_no_page(redis_url, prefix, tmp_path):
     """SIGKILL: no goodbye, leases left behind. They run out and the survivor takes them."""
     database = f"sqlite:///{tmp_path}/store.db"
@@ -146,8 +150,13 @@ def test_a_worker_killed_mid_crawl_loses_no_page(redis_url, prefix, tmp_path):
         doomed = start_worker("kill", redis_url, farm.seeds, *settings, log=tmp_path / "a.log")
         survivor = start_worker("kill", redis_url, farm.seeds, *settings, log=tmp_path / "b.log")
         deadline = time.monotonic() + 40
+        # The doomed worker must be crawling (a loaded machine may start it last, after the
+        # survivor has fetched the first pages), so that it has requests out when killed.
+        while "Spider opened" not in _text(tmp_path / "a.log") and time.monotonic() < deadline:
+            time.sleep(0.05)
         while sum(farm.page_counts().values()) < 8 and time.monotonic() < deadline:
             time.sleep(0.05)
+        time.sleep(1.0)
         doomed.send_signal(signal.SIGKILL)
         assert doomed.wait(timeout=10) == -signal.SIGKILL
         assert wait_all([survivor], timeout=60) == [0], _logs(tmp_path)

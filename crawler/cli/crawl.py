@@ -15,7 +15,7 @@ from collections.abc import Sequence
 SETTINGS_MODULE = "crawler.settings"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "crawl",
         help="run a spider (sets, exports) with the package's settings, as scrapy crawl",

@@ -24,7 +24,7 @@ from crawler.store.models import Artist, DJSetRow, SetEntry, Track
 DEMO_SITE = Path(str(resources.files("crawler") / "demo_site"))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("demo", help="crawl the bundled demo site into data/")
     parser.add_argument("--data", default="data", help="folder for the database and feeds")
     parser.set_defaults(func=run)

@@ -17,7 +17,7 @@ import os
 import sys
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -25,12 +25,14 @@ from sqlalchemy.orm import Session
 from crawler.normalize.duplicates import DEFAULT_THRESHOLD, near_duplicate_ids
 from crawler.settings import DATABASE_URL
 from crawler.store import session_factory
-from crawler.store.db import missing_store
+from crawler.store.db import missing_store, rowcount
 from crawler.store.identity import DEFAULT_SET_SIMILARITY, merge_sets, near_duplicate_sets
 from crawler.store.models import Artist, ArtistAlias, DJSetRow, SetDJ, SetEntry, Track
 
+_Row = TypeVar("_Row", Artist, Track)
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "duplicates", help="report near-duplicate artists or tracks; merge two when asked"
     )
@@ -143,14 +145,15 @@ def _tracks(session: Session) -> tuple[dict[int, str], Counter[int]]:
     return names, uses
 
 
-def _get(session: Session, model: type[Artist] | type[Track], keep: int, drop: int) -> tuple:
+def _get(session: Session, model: type[_Row], keep: int, drop: int) -> tuple[_Row, _Row]:
     if keep == drop:
         raise LookupError("KEEP_ID and DROP_ID are the same row")
-    rows = session.get(model, keep), session.get(model, drop)
-    for id_, row in zip((keep, drop), rows, strict=True):
+    kept, dropped = session.get(model, keep), session.get(model, drop)
+    for id_, row in ((keep, kept), (drop, dropped)):
         if row is None:
             raise LookupError(f"no {model.__tablename__[:-1]} with id {id_}")
-    return rows
+    assert kept is not None and dropped is not None
+    return kept, dropped
 
 
 def merge_tracks(session: Session, keep: int, drop: int) -> str:
@@ -233,11 +236,11 @@ def _rename_everywhere(session: Session, dropped: Artist, kept: Artist) -> int:
     result = session.execute(
         update(SetEntry).where(SetEntry.artist == dropped.name).values(artist=kept.name)
     )
-    return renamed + (result.rowcount or 0)
+    return renamed + (rowcount(result) or 0)
 
 
 def _move_entries(session: Session, source: int, target: int) -> int:
     result = session.execute(
         update(SetEntry).where(SetEntry.track_id == source).values(track_id=target)
     )
-    return result.rowcount or 0
+    return rowcount(result) or 0

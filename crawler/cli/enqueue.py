@@ -22,7 +22,7 @@ from crawler.extras import require
 from crawler.settings import CLUSTER_KEY_PREFIX, CLUSTER_LEASE_TIMEOUT
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "enqueue", help="feed seed URLs to a cluster crawl's shared frontier (Redis)"
     )

@@ -28,7 +28,7 @@ EXPORTERS: dict[str, Any] = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("export", help="write a feed (json, jsonl, csv) from the store")
     parser.add_argument(
         "--database", default=None, help=f"database URL (default: DATABASE_URL or {DATABASE_URL})"

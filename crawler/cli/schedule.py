@@ -30,7 +30,7 @@ DEFAULT_FILE = "schedule.toml"
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("schedule", help="scheduled crawls: list, run when due")
     commands = parser.add_subparsers(dest="schedule_command", required=True, metavar="ACTION")
     common = argparse.ArgumentParser(add_help=False)

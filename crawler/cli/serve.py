@@ -13,7 +13,7 @@ import sys
 from crawler.settings import DATABASE_URL
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "serve", help="serve the store as web pages and a JSON API (read-only)"
     )

@@ -19,7 +19,7 @@ from crawler.store.spool import Spool
 from crawler.store.writer import StoreAway, store_batch
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("store", help="the store's spool: replay sets kept there")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     replay = actions.add_parser("replay", help="store the sets waiting in the spool")

@@ -30,10 +30,11 @@ logger = logging.getLogger(__name__)
 
 def fingerprint(request: Request) -> str:
     """The shared filter's key for ``request`` (the same in every worker and the CLI)."""
-    return RFPDupeFilter.request_fingerprint(None, request)  # type: ignore[arg-type]
+    key: str = RFPDupeFilter.request_fingerprint(None, request)
+    return key
 
 
-class ClusterDupeFilter(RFPDupeFilter):
+class ClusterDupeFilter(RFPDupeFilter):  # type: ignore[misc]  # scrapy-redis is untyped
     logger = logger
 
     def __init__(self, server: object, key: str, debug: bool = False) -> None:

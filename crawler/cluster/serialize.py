@@ -20,7 +20,8 @@ __all__ = ["request_from_bytes", "request_to_bytes"]
 
 
 def request_to_bytes(request: Request, spider: Spider | None = None) -> bytes:
-    return picklecompat.dumps(request.to_dict(spider=spider))
+    data: bytes = picklecompat.dumps(request.to_dict(spider=spider))  # an untyped library
+    return data
 
 
 def request_from_bytes(data: bytes, spider: Spider | None = None) -> Request:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from crawler.addons import PolitenessRefused
 from crawler.extras import MissingExtra
@@ -53,8 +54,8 @@ class _StartError:
         elif isinstance(started, asyncio.Future):
             started.add_done_callback(self._done)
 
-    def _failure(self, failure: Any) -> None:
-        if failure.check(*_ONE_LINE):
+    def _failure(self, failure: Failure) -> Failure | None:
+        if isinstance(failure.value, _ONE_LINE):  # as Failure.check, which is untyped
             self.error = failure.value
             return None
         return failure

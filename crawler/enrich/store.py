@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from crawler.enrich.matching import Wanted
+from crawler.store.db import rowcount
 from crawler.store.models import Artist, SetEntry, Track
 
 __all__ = ["count_pending", "iter_pending", "record_lookup"]
@@ -72,9 +73,11 @@ def record_lookup(
         session.execute(update(Track).where(Track.id == track_id).values(**values))
         return False
     values |= {"mbid": mbid, "mbid_score": score, "mbid_matched_at": now}
-    stored = session.execute(
-        update(Track).where(Track.id == track_id, Track.mbid.is_(None)).values(**values)
-    ).rowcount
+    stored = rowcount(
+        session.execute(
+            update(Track).where(Track.id == track_id, Track.mbid.is_(None)).values(**values)
+        )
+    )
     if not stored:  # a source stated an MBID since the lookup began: it stays
         return False
     if isrcs and not session.scalar(select(Track.isrcs).where(Track.id == track_id)):

@@ -58,7 +58,7 @@ def read(path: Path, data: bytes) -> list[DJSet]:
         elif command == "INDEX" and tracks and len(words) >= 3 and words[1] == "01":
             tracks[-1]["INDEX"] = words[2]
     hms = _writes_hms(rem, [fields.get("INDEX", "") for fields in tracks])
-    entries = []
+    entries: list[TrackEntry] = []
     for fields in tracks:
         artist, title = text(fields.get("PERFORMER")), text(fields.get("TITLE"))
         if artist is None and title is None:

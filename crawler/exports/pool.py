@@ -21,6 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
+from typing import Any
 
 from crawler.exports import UnreadableFile, read_path
 from crawler.items import SET_FIELDS, TRACK_FIELDS, DJSet, TrackEntry
@@ -75,10 +76,12 @@ def _read_batch(paths: list[Path], max_bytes: int) -> list[FileResult]:
 # the crawl process as much as reading the file had cost the reader. They are normalized
 # in the reader process too (with the same normalize_set), and marked so that the crawl
 # process's NormalizePipeline does not do it again.
-_Packed = tuple[Path, list[tuple[object, ...]], str | None, str | None]
+_PackedSet = tuple[bool, tuple[Any, ...], list[tuple[Any, ...]]]
+"""Whether normalized, the set's fields but its tracks (in order), each track's fields."""
+_Packed = tuple[Path, list[_PackedSet], str | None, str | None]
 
 
-def _pack(djset: DJSet) -> tuple[object, ...]:
+def _pack(djset: DJSet) -> _PackedSet:
     try:
         djset, done = normalize_set(djset), True
     except Exception:  # the pipeline normalizes it again, and reports the failure
@@ -88,8 +91,9 @@ def _pack(djset: DJSet) -> tuple[object, ...]:
     return (done, head, tracks)
 
 
-def _unpack(packed: tuple[object, ...]) -> DJSet:
+def _unpack(packed: _PackedSet) -> DJSet:
     done, head, tracks = packed
+    # head holds every field but tracks, which mypy cannot tell from a tuple[Any, ...]
     djset = DJSet(*head, tracks=[TrackEntry(*t) for t in tracks])  # type: ignore[misc]
     if done:
         mark_normalized(djset)

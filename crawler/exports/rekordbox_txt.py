@@ -34,7 +34,7 @@ def read(path: Path, data: bytes) -> list[DJSet]:
         i = column.get(name)
         return text(row[i]) if i is not None and i < len(row) else None
 
-    tracks = []
+    tracks: list[TrackEntry] = []
     for line in lines[1:]:
         if not line.strip():
             continue

@@ -7,6 +7,7 @@ so cues stay empty.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
@@ -51,7 +52,7 @@ def read(path: Path, data: bytes) -> list[DJSet]:
     return sets
 
 
-def _playlists(node: Element | None, parents: tuple[str, ...]):
+def _playlists(node: Element | None, parents: tuple[str, ...]) -> Iterator[tuple[str, Element]]:
     if node is None:
         return
     for child in node.iterfind("NODE"):

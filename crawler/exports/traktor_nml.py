@@ -9,6 +9,7 @@ difference from the first entry's start is the cue.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path, PureWindowsPath
 from xml.etree.ElementTree import Element
 
@@ -53,7 +54,7 @@ def _collection(root: Element) -> dict[str, Element]:
     return entries
 
 
-def _playlists(node: Element | None, parents: tuple[str, ...]):
+def _playlists(node: Element | None, parents: tuple[str, ...]) -> Iterator[tuple[str, Element]]:
     """(folder/name path, PLAYLIST element) for every playlist under a node."""
     if node is None:
         return

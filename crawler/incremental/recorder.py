@@ -77,7 +77,8 @@ class PageRecorder:
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
-        if not (eligible(response.request) and 200 <= response.status < 300):
+        request = response.request
+        if not (request is not None and eligible(request) and 200 <= response.status < 300):
             async for output in result:
                 yield output
             return

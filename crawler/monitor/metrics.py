@@ -154,7 +154,7 @@ class TotalsCollector:
 
 def registry_for(source: Callable[[], Mapping[str, CrawlTotals]]) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(TotalsCollector(source))  # type: ignore[arg-type]
+    registry.register(TotalsCollector(source))
     return registry
 
 
@@ -176,7 +176,8 @@ class MetricsServer:
         def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
             path = environ.get("PATH_INFO", "")
             if path == "/metrics":
-                return metrics(environ, start_response)
+                body: Iterable[bytes] = metrics(environ, start_response)
+                return body
             if path == "/healthz":
                 ok = alive()
                 start_response("200 OK" if ok else "503 Service Unavailable",

@@ -40,6 +40,7 @@ from crawler.politeness.robots import ROBOTS_META
 
 if TYPE_CHECKING:
     from scrapy import Request
+    from scrapy.core.downloader.handlers import DownloadHandlerProtocol
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
@@ -64,7 +65,9 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         self.clock = clock_for(crawler)
         self.pace = pace_for(crawler)
         self.stats = crawler.stats
-        self._inner = build_from_crawler(load_object(self.config.http_handler), crawler)
+        self._inner: DownloadHandlerProtocol = build_from_crawler(
+            load_object(self.config.http_handler), crawler
+        )
         self._last_sent: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._active: set[asyncio.Task[Response]] = set()

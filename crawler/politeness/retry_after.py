@@ -98,6 +98,7 @@ class RetryAfterMiddleware:
             self.stats.inc_value("politeness/backoff/no_retry_after")
         if request.meta.get("dont_retry"):
             return response
+        assert self.crawler.spider is not None  # responses come only while a spider runs
         retry = get_retry_request(
             request,
             spider=self.crawler.spider,

@@ -65,7 +65,7 @@ def reserved_by_rules(path: str, rules: Rules) -> bool:
 
 
 def reserved_by_page(response: Response) -> bool:
-    if response.headers.get(b"tdm-reservation", b"").strip() == b"1":
+    if (response.headers.get(b"tdm-reservation") or b"").strip() == b"1":
         return True
     if isinstance(response, HtmlResponse):
         value = response.xpath('//meta[@name="tdm-reservation"]/@content').get()

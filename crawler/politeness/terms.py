@@ -198,7 +198,7 @@ class SiteTermsMiddleware:
         if refusal is None:
             return
         assert entry is not None
-        self.crawler.stats.inc_value("politeness/refused/terms")  # type: ignore[union-attr]
+        self.crawler.stats.inc_value("politeness/refused/terms")
         if entry.domain not in self._told:
             self._told.add(entry.domain)
             logger.warning("Not crawling %s: %s", entry.domain, refusal)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.settings import BaseSettings
 
@@ -87,7 +87,7 @@ class RenderConfig:
         if problems:
             raise RenderConfigError("Rendering settings: " + "; ".join(problems))
 
-    def launch_options(self, user_options: dict | None = None) -> dict:
+    def launch_options(self, user_options: dict[str, Any] | None = None) -> dict[str, Any]:
         """Playwright launch options: Debian's Chromium, our flags, then the user's
         ``PLAYWRIGHT_LAUNCH_OPTIONS`` (their ``args`` are added to ours)."""
         options = {"headless": True, "executable_path": self.browser_path}

@@ -22,6 +22,7 @@ from crawler.render.decision import RENDER_META, render_policy_for
 
 if TYPE_CHECKING:
     from scrapy import Request
+    from scrapy.core.downloader.handlers import DownloadHandlerProtocol
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
@@ -40,7 +41,9 @@ class RenderingDownloadHandler(BaseDownloadHandler):
         self.config = render_config_for(crawler)
         self.policy = render_policy_for(crawler)
         self.stats = crawler.stats
-        self._plain = build_from_crawler(load_object(self.config.plain_handler), crawler)
+        self._plain: DownloadHandlerProtocol = build_from_crawler(
+            load_object(self.config.plain_handler), crawler
+        )
         self.renderer = _renderer_for(crawler)
         if self.renderer is not None:
             self.renderer.users += 1

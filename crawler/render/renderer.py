@@ -39,7 +39,7 @@ __all__ = ["Renderer", "renderer_for"]
 logger = logging.getLogger(__name__)
 
 
-class _Browser(ScrapyPlaywrightDownloadHandler):
+class _Browser(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]  # an untyped library
     """scrapy-playwright's handler, launching Debian's Chromium with our flags, and with
     the gate's fail-closed hook as its abort rule (reached only by requests that escaped
     the gate's own route); the user's ``PLAYWRIGHT_ABORT_REQUEST`` moves into the gate."""
@@ -107,7 +107,7 @@ class Renderer:
         self._busy[context] = self._busy.get(context, 0) + 1
         started = time.monotonic()
         try:
-            response = await self.browser.download_request(request)
+            response: Response = await self.browser.download_request(request)
         except PlaywrightTimeoutError as exc:
             self.stats.inc_value("render/timeouts")
             logger.warning(

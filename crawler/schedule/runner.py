@@ -215,13 +215,13 @@ class Runner:
         cmd += ["-s", "PROGRESS_BAR=False"]  # crawls share the runner's terminal: log lines
         for key, value in crawl.settings.items():
             cmd += ["-s", f"{key}={value}"]
-        for key, value in (
+        for key, fixed in (
             ("CRAWL_NAME", crawl.name),
             ("CRAWL_LOCK_OWNER", owner),
             ("JOBDIR", folder / "job"),
             ("DATABASE_URL", self.schedule.database),
         ):
-            cmd += ["-s", f"{key}={value}"]
+            cmd += ["-s", f"{key}={fixed}"]
         return cmd
 
     def start(self, crawl: ScheduledCrawl, now: datetime | None = None) -> bool:

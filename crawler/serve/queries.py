@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -439,16 +439,17 @@ def transitions(session: Session, track_id: int, limit: int = TOP) -> dict[str, 
 AGGREGATE_TTL = 60.0
 """Seconds a whole-store figure (most played, counts, plays per month) is kept: each reads
 every entry (a second or more at millions), and the archive changes slowly."""
-_aggregates: dict[tuple[str, str, int], tuple[float, Any]] = {}
+_aggregates: dict[tuple[str, str, int], tuple[float, object]] = {}
+_T = TypeVar("_T")
 
 
-def _aggregate(session: Session, name: str, arg: int, compute: Callable[[], Any]) -> Any:
+def _aggregate(session: Session, name: str, arg: int, compute: Callable[[], _T]) -> _T:
     """``compute()``, or its value from the last :data:`AGGREGATE_TTL` seconds."""
     key = (str(session.get_bind().engine.url), name, arg)
     now = time.monotonic()
     cached = _aggregates.get(key)
     if cached is not None and now - cached[0] < AGGREGATE_TTL:
-        return cached[1]
+        return cast(_T, cached[1])  # stored under the same key by the same compute
     value = compute()
     _aggregates[key] = (now, value)
     return value

@@ -46,7 +46,8 @@ class SitePage(ABC):
 
     @cached_property
     def html(self) -> str:
-        return self._selector.get()
+        html: str = self._selector.get()  # parsel types get() as Any; the root's is its HTML
+        return html
 
     @classmethod
     def handles_host(cls, host: str) -> bool:

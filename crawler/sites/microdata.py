@@ -42,18 +42,18 @@ def _text(el: Any) -> str:
     return " ".join(text.split())
 
 
-def _value(el: Any) -> str:
+def _value(el: etree._Element) -> str:
     tag = el.tag
     if tag == "meta":
         return (el.get("content") or "").strip()
-    if attr := _URL_ATTRS.get(tag):
+    if isinstance(tag, str) and (attr := _URL_ATTRS.get(tag)):  # a parsed tag is a str
         return (el.get(attr) or "").strip()
-    if tag in ("data", "meter") and el.get("value") is not None:
-        return el.get("value").strip()
-    if tag == "time" and el.get("datetime"):
-        return el.get("datetime").strip()
-    if el.get("content") is not None:  # common in the wild on any element
-        return el.get("content").strip()
+    if tag in ("data", "meter") and (value := el.get("value")) is not None:
+        return value.strip()
+    if tag == "time" and (when := el.get("datetime")):
+        return when.strip()
+    if (content := el.get("content")) is not None:  # common in the wild on any element
+        return content.strip()
     return _text(el)
 
 

@@ -180,7 +180,7 @@ def _mix_djs(release: dict[str, Any]) -> dict[int | None, list[str]]:
 
 def _label(release: dict[str, Any]) -> str | None:
     for info in release.get("label-info") or []:
-        name = ((info or {}).get("label") or {}).get("name")
+        name: str | None = ((info or {}).get("label") or {}).get("name")
         if name and name != "[no label]":
             return name
     return None

@@ -52,7 +52,7 @@ def _short(name: str) -> str:
 
 
 def _types(node: Node) -> set[str]:
-    value = node.get("@type", node.get("type", ()))
+    value: Any = node.get("@type", node.get("type", ()))  # JSON: a str, a list, or anything
     if isinstance(value, str):
         value = [value]
     return {_short(v) for v in value if isinstance(v, str)}
@@ -197,8 +197,8 @@ def rdfa_nodes(selector: Selector, url: str) -> list[Node]:
             return node["@value"]
         if "@list" in node:
             return [fold(v, seen) for v in node["@list"]]
-        ref = node.get("@id")
-        if set(node) == {"@id"} and ref in by_id and ref not in seen:
+        ref: str | None = node.get("@id")
+        if ref is not None and set(node) == {"@id"} and ref in by_id and ref not in seen:
             return fold(by_id[ref], seen | {ref})
         out: Node = {"@type": [_short(t) for t in _as_list(node.get("@type"))]}
         for key, value in node.items():

@@ -34,10 +34,10 @@ class Tracklists1001Page(SitePage):
         return bool(selector.xpath("//div[@id='tlTab']//div[contains(@class,'tlpItem')]"))
 
     def sets(self) -> list[DJSet]:
-        tab = self.selector.xpath("//div[@id='tlTab']")
-        if not tab:
+        tabs = self.selector.xpath("//div[@id='tlTab']")
+        if not tabs:
             return []
-        tab = tab[0]
+        tab = tabs[0]
         title = clean(tab.xpath("./meta[@itemprop='name']/@content").get()) or clean(
             self.selector.xpath("//title/text()").get()
         )

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from crawler.items import DJSet
 from crawler.normalize import artist_key, fold
+from crawler.store.db import rowcount
 from crawler.store.models import ArtistAlias, DJSetRow, SetDJ, SetEntry, SetSource
 from crawler.store.repository import (
     KeyCache,
@@ -90,7 +91,8 @@ def store_sets_once(
     for chunk in _chunks(sorted({k for k in keys if k})):
         stmt = select(DJSetRow.content_key, DJSetRow.id, DJSetRow.url)
         for key, id_, url in session.execute(stmt.where(DJSetRow.content_key.in_(chunk))):
-            known.setdefault(key, (id_, url))
+            if key is not None:  # always, as matched by IN; the column itself may be NULL
+                known.setdefault(key, (id_, url))
     first_in_batch: dict[str, int] = {}
     link_to: dict[int, int | str] = {}  # item index -> set id, or the URL stored in this call
     for i, (item, key) in enumerate(zip(items, keys, strict=True)):
@@ -249,9 +251,9 @@ def merge_sets(session: Session, keep: int, drop: int, now: datetime) -> str:
         if row is None:
             raise LookupError(f"no set with id {id_}")
     assert dropped is not None
-    moved = session.execute(
-        update(SetSource).where(SetSource.set_id == drop).values(set_id=keep)
-    ).rowcount
+    moved = rowcount(
+        session.execute(update(SetSource).where(SetSource.set_id == drop).values(set_id=keep))
+    )
     stmt = _insert(session, SetSource.__table__).on_conflict_do_update(
         index_elements=["url"], set_={"set_id": keep}
     )

@@ -25,6 +25,8 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
     url = os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database to migrate: set DATABASE_URL or sqlalchemy.url")
     engine = create_engine(url)
     with engine.connect() as conn:
         context.configure(

@@ -18,9 +18,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m crawler demo
 
-## The whole test suite (server-dependent tests skip when PostgreSQL/Redis/Chromium are absent).
+## ruff, mypy (strict for crawler/) and the whole test suite (server-dependent tests skip when
+## PostgreSQL/Redis/Chromium are absent).
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -38,4 +38,4 @@ bench: $(STAMP)
 		$(BIN)/python -m bench.$$name || exit 1; done
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .ruff_cache .mypy_cache

@@ -71,6 +71,8 @@ ROBOTSTXT_OBEY = True  # robots.txt per RFC 9309 (crawler.politeness.robots)
 ROBOTSTXT_CACHE_SECONDS = 24 * 3600  # re-fetch a host's robots.txt after this (max 24 h)
 ROBOTSTXT_RETRY_DELAY = 30.0  # first retry of an unreachable robots.txt; doubles each time
 ROBOTSTXT_RETRY_TIMES = 3  # failed robots.txt attempts a host's requests wait through
+ROBOTSTXT_MAX_BYTES = 500 * 1024  # rules past this are ignored (RFC 9309 asks for >= 500 KiB)
+ROBOTSTXT_MAX_REDIRECTS = 5  # robots.txt redirects followed (RFC 9309: at least five)
 CONCURRENT_REQUESTS = 256  # many hosts in parallel (the frontier hands out one per host)
 CONCURRENT_REQUESTS_PER_DOMAIN = 1  # ...one request at a time per host
 SCHEDULER_PRIORITY_QUEUE = "crawler.politeness.frontier.HostAwarePriorityQueue"  # no host hogs
@@ -105,6 +107,15 @@ RENDER_MAX_PAGES = 4  # pages rendering at once, over all hosts
 RENDER_MAX_CONTEXTS = 16  # browser contexts (one per host) kept open; LRU closed beyond
 RENDER_TIMEOUT = 30.0  # seconds for one page, its paced sub-requests included
 RENDER_WAIT_UNTIL = "networkidle"  # when a page counts as rendered (Playwright's wait_until)
+# Chromium's flags, which keep the browser from phoning home or needing a GPU or a sandbox
+RENDER_BROWSER_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+]  # fmt: skip
+# What a page may load to build its content; images, media and fonts are refused at start-up
+RENDER_RESOURCE_TYPES = ["document", "script", "stylesheet", "xhr", "fetch"]
+# The rendering handler's handler for everything it does not render
+RENDER_PLAIN_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 
 # --- Incremental and scheduled crawls (crawler/incremental/, crawler/schedule/) ------------
 # Pages the store has seen are asked for with If-None-Match / If-Modified-Since; a 304 is not

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from crawler import settings as defaults
 from crawler.extras import require
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
-__all__ = ["CLUSTER_SETTINGS", "ClusterAddon"]
+__all__ = ["CLUSTER_DEFAULTS", "CLUSTER_SETTINGS", "ClusterAddon"]
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,11 @@ CLUSTER_SETTINGS = {
     # For anything reading scrapy-redis' settings: the frontier outlives each worker.
     "SCHEDULER_PERSIST": True,
 }
+CLUSTER_DEFAULTS = (
+    "IDLE_TIMEOUT", "CLUSTER_LEASE_TIMEOUT", "CLUSTER_POLL_INTERVAL", "CLUSTER_KEY_PREFIX",
+    "CLUSTER_CLOCK_MARGIN", "CLUSTER_CLOCK_TTL", "CLUSTER_CRAWL",
+)  # fmt: skip
+"""The settings whose defaults (in :mod:`crawler.settings`) a cluster crawl gets here."""
 
 
 class ClusterAddon:
@@ -32,6 +38,8 @@ class ClusterAddon:
         if not settings.get("REDIS_URL"):
             return
         require("cluster", "REDIS_URL (a cluster crawl)")
+        for name in CLUSTER_DEFAULTS:
+            settings.set(name, getattr(defaults, name), priority="addon")
         for name, value in CLUSTER_SETTINGS.items():
             priority = settings.getpriority(name) or 0
             if priority >= SETTINGS_PRIORITIES["cmdline"]:

@@ -53,12 +53,12 @@ class ClusterConfig:
             raise ClusterConfigError("REDIS_URL is not set: the crawl is not in cluster mode")
         config = cls(
             redis_url=str(url),
-            key_prefix=settings.get("CLUSTER_KEY_PREFIX", "crawler"),
-            idle_timeout=settings.getfloat("IDLE_TIMEOUT", 30.0),
-            lease_timeout=settings.getfloat("CLUSTER_LEASE_TIMEOUT", 30.0),
-            poll_interval=settings.getfloat("CLUSTER_POLL_INTERVAL", 0.1),
-            clock_margin=settings.getfloat("CLUSTER_CLOCK_MARGIN", 0.001),
-            clock_ttl=settings.getfloat("CLUSTER_CLOCK_TTL", 24 * 3600.0),
+            key_prefix=settings.get("CLUSTER_KEY_PREFIX"),
+            idle_timeout=settings.getfloat("IDLE_TIMEOUT"),
+            lease_timeout=settings.getfloat("CLUSTER_LEASE_TIMEOUT"),
+            poll_interval=settings.getfloat("CLUSTER_POLL_INTERVAL"),
+            clock_margin=settings.getfloat("CLUSTER_CLOCK_MARGIN"),
+            clock_ttl=settings.getfloat("CLUSTER_CLOCK_TTL"),
         )
         if config.lease_timeout < 1.0:
             raise ClusterConfigError("CLUSTER_LEASE_TIMEOUT must be at least 1 second")

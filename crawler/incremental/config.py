@@ -21,10 +21,10 @@ class IncrementalConfig:
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> IncrementalConfig:
         config = cls(
-            enabled=settings.getbool("INCREMENTAL_ENABLED", True),
+            enabled=settings.getbool("INCREMENTAL_ENABLED"),
             database_url=settings.get("DATABASE_URL") or "",
-            cache_max=settings.getint("INCREMENTAL_CACHE_MAX", 100_000),
-            flush_seconds=settings.getfloat("INCREMENTAL_FLUSH_SECONDS", 0.0),
+            cache_max=settings.getint("INCREMENTAL_CACHE_MAX"),
+            flush_seconds=settings.getfloat("INCREMENTAL_FLUSH_SECONDS"),
         )
         if config.enabled and not config.database_url:
             raise ValueError("INCREMENTAL_ENABLED needs DATABASE_URL (the store it reads)")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.settings import BaseSettings
 
+from crawler import settings as defaults
 from crawler.render._shared import shared
 
 if TYPE_CHECKING:
@@ -14,20 +15,10 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_BROWSER_ARGS", "RenderConfig", "RenderConfigError", "render_config_for"]
 
-DEFAULT_BROWSER_ARGS: tuple[str, ...] = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-)
+DEFAULT_BROWSER_ARGS: tuple[str, ...] = tuple(defaults.RENDER_BROWSER_ARGS)
 """Chromium flags that keep the browser from phoning home or needing a GPU or a sandbox."""
 
-ALLOWED_RESOURCE_TYPES: frozenset[str] = frozenset(
-    {"document", "script", "stylesheet", "xhr", "fetch"}
-)
+ALLOWED_RESOURCE_TYPES: frozenset[str] = frozenset(defaults.RENDER_RESOURCE_TYPES)
 """What a page needs to build its content. Images, media and fonts (and beacons,
 websockets, manifests...) are never fetched."""
 
@@ -52,18 +43,16 @@ class RenderConfig:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> RenderConfig:
-        types = settings.getlist("RENDER_RESOURCE_TYPES") or sorted(ALLOWED_RESOURCE_TYPES)
         config = cls(
-            enabled=settings.getbool("RENDER_ENABLED", True),
-            browser_path=settings.get("RENDER_BROWSER_PATH") or "/usr/bin/chromium",
-            browser_args=tuple(settings.getlist("RENDER_BROWSER_ARGS") or DEFAULT_BROWSER_ARGS),
-            max_pages=settings.getint("RENDER_MAX_PAGES", 4),
-            timeout_s=settings.getfloat("RENDER_TIMEOUT", 30.0),
-            wait_until=settings.get("RENDER_WAIT_UNTIL") or "networkidle",
-            resource_types=frozenset(types),
-            max_contexts=settings.getint("RENDER_MAX_CONTEXTS", 16),
-            plain_handler=settings.get("RENDER_PLAIN_HANDLER")
-            or "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+            enabled=settings.getbool("RENDER_ENABLED"),
+            browser_path=settings.get("RENDER_BROWSER_PATH"),
+            browser_args=tuple(settings.getlist("RENDER_BROWSER_ARGS")),
+            max_pages=settings.getint("RENDER_MAX_PAGES"),
+            timeout_s=settings.getfloat("RENDER_TIMEOUT"),
+            wait_until=settings.get("RENDER_WAIT_UNTIL"),
+            resource_types=frozenset(settings.getlist("RENDER_RESOURCE_TYPES")),
+            max_contexts=settings.getint("RENDER_MAX_CONTEXTS"),
+            plain_handler=settings.get("RENDER_PLAIN_HANDLER"),
         )
         config._validate()
         return config

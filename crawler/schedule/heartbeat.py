@@ -38,7 +38,7 @@ class LockHeartbeat:
         if not name:
             raise NotConfigured("CRAWL_LOCK_OWNER without CRAWL_NAME")
         self.crawler = crawler
-        self.interval = max(0.1, settings.getfloat("CRAWL_LOCK_HEARTBEAT", 30.0))
+        self.interval = max(0.1, settings.getfloat("CRAWL_LOCK_HEARTBEAT"))
         self.handle = CrawlLockHandle(session_factory(settings.get("DATABASE_URL")), name, owner)
         self.loop: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)

@@ -22,7 +22,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from crawler.exports import DEFAULT_MAX_BYTES, UnreadableFile
+from crawler.exports import UnreadableFile
 from crawler.exports.discogs_dump import DumpReader, is_dump
 from crawler.exports.pool import FileResult, default_processes, read_ahead, read_files
 from crawler.logsafe import printable
@@ -204,7 +204,7 @@ class ExportsSpider(PoliteSpider):
             settings = crawler.settings
             processes = settings.get("IMPORT_PROCESSES")
             processes = default_processes() if processes in (None, "") else int(processes)
-            max_bytes = settings.getint("IMPORT_MAX_FILE_BYTES", DEFAULT_MAX_BYTES)
+            max_bytes = settings.getint("IMPORT_MAX_FILE_BYTES")
             files = iter_files(spider.paths, settings.getint("IMPORT_MAX_DEPTH"), spider._skipped)
             # Reading starts now, while Scrapy is still starting up. Discogs dumps are
             # set aside: they are streamed (crawler/exports/discogs_dump.py), not read whole.

@@ -94,14 +94,22 @@ def test_host_allowed(host: str, page_host: str, entry: SiteTerms | None, allowe
     assert host_allowed(host, page_host, entry) is allowed
 
 
+def _settings(values: dict[str, object] | None = None) -> Settings:
+    """The project's defaults (the add-ons apply the same), then ``values``."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.setdict(values or {}, priority="cmdline")
+    return settings
+
+
 def test_config_defaults_and_launch_options() -> None:
-    config = RenderConfig.from_settings(Settings())
+    config = RenderConfig.from_settings(_settings())
     assert config.browser_path == "/usr/bin/chromium"
     assert config.resource_types == ALLOWED_RESOURCE_TYPES
     options = config.launch_options({"args": ["--lang=en", "--no-sandbox"], "slow_mo": 5})
     assert options["executable_path"] == "/usr/bin/chromium" and options["headless"] is True
     assert options["args"] == [*DEFAULT_BROWSER_ARGS, "--lang=en"] and options["slow_mo"] == 5
-    custom = RenderConfig.from_settings(Settings({"RENDER_BROWSER_PATH": "/opt/chromium"}))
+    custom = RenderConfig.from_settings(_settings({"RENDER_BROWSER_PATH": "/opt/chromium"}))
     assert custom.launch_options()["executable_path"] == "/opt/chromium"
 
 
@@ -117,7 +125,7 @@ def test_config_defaults_and_launch_options() -> None:
 )
 def test_config_rejects(settings: dict, message: str) -> None:
     with pytest.raises(RenderConfigError, match=message):
-        RenderConfig.from_settings(Settings(settings))
+        RenderConfig.from_settings(_settings(settings))
 
 
 def test_browser_problem(tmp_path: Path) -> None:

@@ -32,11 +32,10 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from crawler.politeness._shared import lookup
 from crawler.politeness.clock import clock_for
 from crawler.politeness.config import config_for
 from crawler.politeness.pace import pace_for
-from crawler.politeness.robots import ROBOTS_META
+from crawler.politeness.robots import ROBOTS_META, RobotsPolicy
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -71,6 +70,8 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         self._stopping = False
         self._grace = crawler.settings.getfloat("SHUTDOWN_DOWNLOAD_GRACE")
         self._watch: asyncio.Task[None] | None = None
+        self._robots: RobotsPolicy | bool | None = False
+        """The crawl's robots policy, looked up on first use (None when it is off)."""
         crawler.signals.connect(self._zero_slot_delay, signal=signals.request_reached_downloader)
         crawler.signals.connect(self._headers_received, signal=signals.headers_received)
 
@@ -131,8 +132,10 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             # lock and waits for it; the clock alone keeps it apart from that host's others.
             return await self._paced_download(host, request)
         async with self._lock(host):
-            robots = lookup(self.crawler, "robots")
-            if robots is not None:
+            if self._robots is False:  # built after this handler: asked for on first use
+                self._robots = self.crawler.get_downloader_middleware(RobotsPolicy)
+            robots = self._robots
+            if isinstance(robots, RobotsPolicy):
                 await robots.admit(request)
                 self._refuse_if_dropped(host)  # robots.txt may ask for too long a delay
             return await self._paced_download(host, request)

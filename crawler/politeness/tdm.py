@@ -13,8 +13,8 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Awaitable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
@@ -73,6 +73,13 @@ def reserved_by_page(response: Response) -> bool:
     return False
 
 
+class TurnFetcher(Protocol):
+    """What downloads a politeness file at its host's turn, outside the download slots
+    (the frontier, ``frontier.py``)."""
+
+    def fetch_at_turn(self, request: Request) -> Awaitable[Response]: ...
+
+
 class TdmRepMiddleware:
     """Spider middleware: drops items from pages whose rights holder reserves TDM."""
 
@@ -82,6 +89,12 @@ class TdmRepMiddleware:
             raise NotConfigured("TDM_RESERVATION_DROPS_ITEMS is off")
         self.crawler = crawler
         self._rules: dict[str, asyncio.Future[Rules]] = {}
+        self._frontier: TurnFetcher | None = None
+
+    def use_frontier(self, frontier: TurnFetcher) -> None:
+        """Fetch tdmrep.json through ``frontier`` (which calls this when it opens): at
+        the host's turn, rather than waiting for it in a download slot."""
+        self._frontier = frontier
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TdmRepMiddleware:
@@ -137,7 +150,10 @@ class TdmRepMiddleware:
             },
         )
         try:
-            response = await self.crawler.engine.download_async(request)
+            if self._frontier is not None:
+                response = await self._frontier.fetch_at_turn(request)
+            else:
+                response = await self.crawler.engine.download_async(request)
         except Exception as exc:
             logger.debug("No tdmrep.json for %s: %s", origin, exc)
             return []

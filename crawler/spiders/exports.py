@@ -175,10 +175,6 @@ class ExportsSpider(PoliteSpider):
     """
 
     name = "exports"
-    custom_settings = {
-        # Re-running an import is cheap, so sets are stored in larger transactions.
-        "STORE_BATCH_SIZE": 200,
-    }
 
     def __init__(self, path: str | None = None, **kwargs: Any) -> None:
         check_arguments(type(self), kwargs)

@@ -4,8 +4,8 @@ The conditional-request middleware and the page recorder share one :class:`PageB
 crawl. Reads are one query per origin (a dict lookup per request after that), or one query
 per request for origins with more than ``INCREMENTAL_CACHE_MAX`` pages. Page records are
 written at once (the records that come in one moment in one small transaction), or in
-batches with ``INCREMENTAL_FLUSH_SECONDS``: a record lost to a crash only costs a full fetch next time,
-never a set, because a page is recorded only after its sets were stored.
+batches with ``INCREMENTAL_FLUSH_SECONDS``: a record lost to a crash only costs a full
+fetch next time, never a set, because a page is recorded only after its sets were stored.
 """
 
 from __future__ import annotations

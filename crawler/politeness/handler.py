@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 _ERROR_STATUSES = frozenset({429, 500, 502, 503, 504, 522, 524})
 _EPSILON = 1e-6
+_SLOT_WAIT = 0.02
+"""A wait longer than this holds a download slot: counted, since it should be rare."""
 OBSERVED_META = "pace_observed"
 """Request meta set by an inner handler that told the pace itself how the host did (the
 renderer: a render's length is not the server's latency)."""
@@ -146,6 +148,8 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             start = await self.clock.reserve(host, self.pace.gap(host))
             wait = start - self.clock.now()
             if wait > 0:
+                if wait > _SLOT_WAIT:  # the frontier keeps this near 0 (frontier.py)
+                    self.stats.inc_value("politeness/waits_in_download_slot")
                 # a live count for the crawl's progress line: hosts waiting for their turn
                 self.stats.inc_value("crawl/hosts_waiting")
                 try:

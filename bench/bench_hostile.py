@@ -129,7 +129,7 @@ def report(rows: list[tuple[str, float, float, str]]) -> None:
 
 def imports(out: Path, rows: list[tuple[str, float, float, str]]) -> None:
     """Streamed imports of huge files against the import of a small one."""
-    cases = [
+    cases: list[tuple[str, Callable[[Path, int], Path], int]] = [
         ("baseline import (100-row CSV)", serato_history, 100),
         ("CSV of 1,000,000 rows, streamed", serato_history, 1_000_000),
         ("M3U of 1,000,000 entries, streamed", m3u, 1_000_000),

@@ -77,7 +77,7 @@ def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
             current["INDEX"] = words[2]
     close(current)
     hms = _writes_hms(rem, frames)
-    entries = []
+    entries: list[TrackEntry] = []
     for fields in kept:
         artist, title = text(fields.get("PERFORMER")), text(fields.get("TITLE"))
         if artist is None and title is None:

@@ -36,7 +36,7 @@ def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
         i = column.get(name)
         return text(row[i]) if i is not None and i < len(row) else None
 
-    tracks = []
+    tracks: list[TrackEntry] = []
     seen = 0
     for line in lines:
         if not line.strip():

@@ -269,8 +269,9 @@ class ExportsSpider(PoliteSpider):
             progress.close()
             stats.inc_value("import/discogs_releases", reader.releases)
             self.logger.info(
-                "Discogs dump %s: %d releases read, %d DJ mixes", path, reader.releases, sets
-            )
+                "Discogs dump %s: %d releases read, %d DJ mixes (%d sets: one a disc)",
+                path, reader.releases, reader.mixes, sets,
+            )  # fmt: skip
 
     def _unreadable(self, path: Path, reason: str) -> None:
         self.crawler.stats.inc_value("import/errors")

@@ -61,6 +61,24 @@ class DJSet:
     tracks: list[TrackEntry] = field(default_factory=list)
 
 
+_SEEN = "_tracks_seen"
+
+
+def mark_tracks_seen(djset: DJSet, count: int) -> None:
+    """Say that the source listed ``count`` tracks, of which the reader kept only the
+    first ones (a file streamed past ``MAX_TRACKS_PER_SET``), so that the cut is reported
+    with the true count. An instance attribute, not a field: feeds and the store never
+    see it."""
+    if count > len(djset.tracks):
+        vars(djset)[_SEEN] = count
+
+
+def tracks_seen(djset: DJSet) -> int:
+    """How many tracks the source listed: those kept, or more when a reader cut them."""
+    seen: int = vars(djset).get(_SEEN, 0)
+    return max(len(djset.tracks), seen)
+
+
 TRACK_FIELDS: tuple[str, ...] = tuple(TrackEntry.__dataclass_fields__)
 TRACK_ID_FIELDS: tuple[str, ...] = ("recording_mbid", "isrcs", "duration_s")
 """The last fields of ``TrackEntry``: identifiers, stored apart from the text columns."""

@@ -49,8 +49,9 @@ DEPTH_PRIORITY = 0
 # --- Store and feeds (crawler/pipelines/, crawler/store/, crawler/feeds.py) -----------------
 # The pipelines (normalize 100, store 800) and the CSV exporter are Tracklists' components.
 DATABASE_URL = "sqlite:///data/crawler.db"  # or postgresql+psycopg://user@host/db
-STORE_BATCH_SIZE = 1  # sets per transaction (the exports spider uses 200)
+STORE_BATCH_SIZE = 200  # sets per transaction at most...
 STORE_FLUSH_SECONDS = 0.5  # ...or the sets that came within this, whichever is first
+CONCURRENT_ITEMS = 16  # items of one response in the pipelines at once (Scrapy: 100 tasks each)
 SPOOL_DIR = "data/spool"  # sets the store could not take wait here (crawler/store/spool.py)
 STORE_RETRY_MAX_DELAY = 60.0  # longest wait (s) between retries while the database is away
 MAX_TRACKS_PER_SET = 5000  # a longer tracklist is cut there, with a warning; 0: no cap
@@ -122,7 +123,7 @@ RENDER_PLAIN_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHan
 # parsed, the page's stored links are followed instead. docs/scheduling.md documents these.
 INCREMENTAL_ENABLED = True  # off: every page fetched in full, nothing recorded
 INCREMENTAL_CACHE_MAX = 100_000  # stored pages per host held in memory; more: a query each
-INCREMENTAL_FLUSH_SECONDS = 0.0  # 0: each page record written at once; > 0: batched
+INCREMENTAL_FLUSH_SECONDS = 0.0  # 0: page records written at once; > 0: batched this long
 CRAWL_NAME = None  # the scheduled crawl's name, for its crawl_runs row (set by the schedule)
 CRAWL_LOCK_OWNER = None  # the schedule's lock token: the crawl keeps the lock's heartbeat
 CRAWL_LOCK_HEARTBEAT = 30.0  # seconds between heartbeats of the crawl's lock

@@ -14,7 +14,7 @@ its pieces (connection settings, fingerprints, serializer) and replaces the queu
 - :meth:`next_request` leases only a request whose host may be sent to now, and at most
   one per host across the cluster; when none is ready it wakes the engine again when the
   next host will be (or after ``CLUSTER_POLL_INTERVAL``), so nothing is hoarded;
-- a lease ends when the engine has fully handled the request (``_engine.py``); until
+- a lease ends when the engine has fully handled the request (``crawler/_engine.py``); until
   then the worker extends it, and if the worker dies it runs out and the request goes
   back to its host's queue;
 - the spider stops once the whole frontier has been empty, with nothing leased anywhere,
@@ -42,7 +42,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy_redis import picklecompat
 from twisted.internet import task
 
-from crawler.cluster import _engine
+from crawler import _engine
 from crawler.cluster.config import ClusterConfig, ClusterConfigError, check_crawl_name
 from crawler.cluster.dupefilter import ClusterDupeFilter, fingerprint
 from crawler.cluster.frontier import ALL_BUSY, EMPTY, Frontier, Leased

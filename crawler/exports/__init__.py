@@ -3,13 +3,18 @@
 ``read_path(path)`` recognizes a file by its content (the extension only breaks ties),
 routes it to its reader and returns the sets in it; a file nobody can read raises
 :class:`UnreadableFile` with the reason. Readers are pure: no Scrapy, no network.
+
+Line formats (CSV, M3U, the text exports, CUE) are streamed: read and decoded a chunk at a
+time, their tracks past the cap only counted, so memory is bounded by the set kept, not by
+the file; the size limit applies to the formats read whole (XML, saved pages).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from crawler.exports import (
     cue_sheet,
@@ -23,7 +28,7 @@ from crawler.exports import (
     virtualdj_m3u,
 )
 from crawler.exports._errors import NoSetsFound, UnreadableFile
-from crawler.exports._text import bom_encoding, looks_binary
+from crawler.exports._text import bom_encoding, looks_binary, read_streamed
 from crawler.items import DJSet
 
 __all__ = [
@@ -37,18 +42,27 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-"""Files above this size are refused unread (setting ``IMPORT_MAX_FILE_BYTES``)."""
+"""Files read whole above this size are refused unread (setting ``IMPORT_MAX_FILE_BYTES``);
+streamed formats are read whatever their size."""
 HEAD_BYTES = 64 * 1024
 """How much of a file is read to recognize its format."""
 
 
+StreamRead = Callable[[Path, Iterator[str], int], list[DJSet]]
+"""A streamed format's reader: the file's path, its decoded lines, the track cap."""
+
+
 @dataclass(frozen=True)
 class Reader:
-    """One file format: its name, how to recognize it, how to read it."""
+    """One file format: its name, how to recognize it, how to read it: whole
+    (``read``, the file's bytes) or line by line (``stream``)."""
 
     name: str
     sniff: Callable[[Path, str], bool]
-    read: Callable[[Path, bytes], list[DJSet]]
+    read: Callable[[Path, bytes], list[DJSet]] | None = None
+    stream: StreamRead | None = None
+    csv: bool = False
+    """Lines as the csv module wants them: split at "\n" only, ends kept."""
 
 
 # Most specific first: an NML or rekordbox XML is also "XML", a VirtualDJ history is
@@ -56,12 +70,12 @@ class Reader:
 READERS: tuple[Reader, ...] = (
     Reader("traktor_nml", traktor_nml.sniff, traktor_nml.read),
     Reader("rekordbox_xml", rekordbox_xml.sniff, rekordbox_xml.read),
-    Reader("virtualdj_m3u", virtualdj_m3u.sniff, virtualdj_m3u.read),
-    Reader("m3u", m3u.sniff, m3u.read),
-    Reader("cue_sheet", cue_sheet.sniff, cue_sheet.read),
-    Reader("rekordbox_txt", rekordbox_txt.sniff, rekordbox_txt.read),
-    Reader("serato_csv", serato_csv.sniff, serato_csv.read),
-    Reader("serato_txt", serato_txt.sniff, serato_txt.read),
+    Reader("virtualdj_m3u", virtualdj_m3u.sniff, stream=virtualdj_m3u.read),
+    Reader("m3u", m3u.sniff, stream=m3u.read),
+    Reader("cue_sheet", cue_sheet.sniff, stream=cue_sheet.read),
+    Reader("rekordbox_txt", rekordbox_txt.sniff, stream=rekordbox_txt.read),
+    Reader("serato_csv", serato_csv.sniff, stream=serato_csv.read, csv=True),
+    Reader("serato_txt", serato_txt.sniff, stream=serato_txt.read),
     Reader("saved_page", saved_page.sniff_html, saved_page.read_html),
 )
 # Files starting with "<" can only be one of these; skipping the text sniffers keeps
@@ -103,30 +117,60 @@ def detect(path: Path, head_bytes: bytes) -> Reader:
     raise UnreadableFile(f"unknown format ({path.suffix or 'no extension'})")
 
 
-def read_path(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[DJSet]:
+def read_path(
+    path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, max_tracks: int = 0
+) -> list[DJSet]:
     """The sets in one file; UnreadableFile (with the reason) when it cannot be read.
 
-    The size is checked before reading and the head is read first to pick the reader,
-    so a huge or binary file costs one ``stat`` and one small read.
+    The head is read first to pick the reader, so a binary file costs one small read.
+    Streamed formats are read line by line whatever their size, keeping at most
+    ``max_tracks`` tracks a set (0: all; the rest are counted, see
+    :func:`crawler.items.tracks_seen`); any other file above ``max_bytes`` is refused
+    after that one small read.
     """
     path = Path(path)
     try:
         size = path.stat().st_size
         if not path.is_file():
             raise UnreadableFile("not a regular file")
-        if size > max_bytes:
-            raise UnreadableFile(
-                f"too large: {size / 1e6:.1f} MB, above the {max_bytes / 1e6:.1f} MB limit"
-                " (IMPORT_MAX_FILE_BYTES)"
-            )
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
-            reader = detect(path, head)
+            try:
+                reader = detect(path, head)
+            except UnreadableFile:
+                if size > max_bytes:
+                    raise _too_large(size, max_bytes) from None
+                raise
+            if reader.stream is not None:
+                return _checked(reader, path, lambda: _stream(reader, path, handle, max_tracks))
+            if size > max_bytes:
+                raise _too_large(size, max_bytes)
             data = head + handle.read() if len(head) == HEAD_BYTES else head
     except OSError as exc:
         raise UnreadableFile(f"cannot open: {exc.strerror or exc}") from exc
+    assert reader.read is not None
+    whole = reader.read
+    return _checked(reader, path, lambda: whole(path, data))
+
+
+def _too_large(size: int, max_bytes: int) -> UnreadableFile:
+    return UnreadableFile(
+        f"too large: {size / 1e6:.1f} MB, above the {max_bytes / 1e6:.1f} MB limit"
+        " (IMPORT_MAX_FILE_BYTES)"
+    )
+
+
+def _stream(reader: Reader, path: Path, handle: BinaryIO, max_tracks: int) -> list[DJSet]:
+    stream = reader.stream
+    assert stream is not None
+    handle.seek(0)
+    return read_streamed(handle, lambda lines: stream(path, lines, max_tracks), csv=reader.csv)
+
+
+def _checked(reader: Reader, path: Path, read: Callable[[], list[DJSet]]) -> list[DJSet]:
+    """``read()``'s sets, its failures said as UnreadableFile with the reader's name."""
     try:
-        sets = reader.read(path, data)
+        sets = read()
     except UnreadableFile:
         raise
     except RecursionError as exc:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
 
 from crawler.exports._common import file_uri, render, text
-from crawler.exports._text import decode
-from crawler.items import DJSet, TrackEntry
+from crawler.items import DJSet, TrackEntry, mark_tracks_seen
 
 SOURCE = "cue"
 
@@ -39,27 +39,46 @@ def _words(line: str) -> list[str]:
         return line.replace('"', " ").split()
 
 
-def read(path: Path, data: bytes) -> list[DJSet]:
+def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
+    """The sheet, line by line; past ``max_tracks`` (0: no cap) tracks are only counted
+    (their INDEX still tells whether the sheet's times have frames)."""
     sheet: dict[str, str] = {}
     rem: dict[str, str] = {}
-    tracks: list[dict[str, str]] = []
-    for line in decode(data).lstrip("\ufeff").splitlines():
+    kept: list[dict[str, str]] = []
+    current: dict[str, str] | None = None
+    seen = 0
+    frames = False  # an INDEX whose last field is past 59: mm:ss:ff, whoever wrote it
+
+    def close(fields: dict[str, str] | None) -> None:
+        nonlocal seen, frames
+        if fields is None:
+            return
+        frames = frames or _has_frames(fields.get("INDEX", ""))
+        if text(fields.get("PERFORMER")) is None and text(fields.get("TITLE")) is None:
+            return
+        seen += 1
+        if not max_tracks or seen <= max_tracks:
+            kept.append(fields)
+
+    for line in lines:
         words = _words(line.strip())
         if not words:
             continue
         command = words[0].upper()
         value = " ".join(words[1:])
         if command == "TRACK":
-            tracks.append({})
-        elif command == "REM" and len(words) > 2 and not tracks:
+            close(current)
+            current = {}
+        elif command == "REM" and len(words) > 2 and current is None:
             rem[words[1].upper()] = " ".join(words[2:])
         elif command in ("PERFORMER", "TITLE"):
-            (tracks[-1] if tracks else sheet)[command] = value
-        elif command == "INDEX" and tracks and len(words) >= 3 and words[1] == "01":
-            tracks[-1]["INDEX"] = words[2]
-    hms = _writes_hms(rem, [fields.get("INDEX", "") for fields in tracks])
+            (current if current is not None else sheet)[command] = value
+        elif command == "INDEX" and current is not None and len(words) >= 3 and words[1] == "01":
+            current["INDEX"] = words[2]
+    close(current)
+    hms = _writes_hms(rem, frames)
     entries: list[TrackEntry] = []
-    for fields in tracks:
+    for fields in kept:
         artist, title = text(fields.get("PERFORMER")), text(fields.get("TITLE"))
         if artist is None and title is None:
             continue
@@ -76,27 +95,29 @@ def read(path: Path, data: bytes) -> list[DJSet]:
     performer = text(sheet.get("PERFORMER"))
     date_match = _ISO.match(text(rem.get("DATE")) or "")
     genre = text(rem.get("GENRE"))
-    return [
-        DJSet(
-            source=SOURCE,
-            url=file_uri(path),
-            title=text(sheet.get("TITLE")) or path.name.split(".", 1)[0] or path.stem,
-            djs=[performer] if performer else [],
-            date=date_match.group(1) if date_match else None,
-            genres=[genre] if genre else [],
-            tracks=entries,
-        )
-    ]
+    djset = DJSet(
+        source=SOURCE,
+        url=file_uri(path),
+        title=text(sheet.get("TITLE")) or path.name.split(".", 1)[0] or path.stem,
+        djs=[performer] if performer else [],
+        date=date_match.group(1) if date_match else None,
+        genres=[genre] if genre else [],
+        tracks=entries,
+    )
+    mark_tracks_seen(djset, seen)
+    return [djset]
 
 
-def _writes_hms(rem: dict[str, str], indexes: list[str]) -> bool:
+def _has_frames(index: str) -> bool:
+    match = _INDEX.match(index.strip())
+    return match is not None and int(match.group(3)) >= 60
+
+
+def _writes_hms(rem: dict[str, str], frames: bool) -> bool:
     """Whether the sheet's INDEX times are ``hh:mm:ss`` rather than ``mm:ss:ff``: said
     by the writer's mark, and never when a last field is past 59 (only frames go there)."""
     writer = rem.get("RECORDED_BY", "").casefold()
-    if not any(name in writer for name in _HMS_WRITERS):
-        return False
-    matches = [_INDEX.match(i.strip()) for i in indexes]
-    return not any(m is not None and int(m.group(3)) >= 60 for m in matches)
+    return any(name in writer for name in _HMS_WRITERS) and not frames
 
 
 def _cue(index: str, hms: bool = False) -> int | None:

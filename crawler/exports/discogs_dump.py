@@ -17,6 +17,11 @@ index tracks give their sub-tracks, headings are skipped, remixers credited on a
 become its version unless the title already names one, and "1-1b" after "1-1a" is played
 with it. Names lose Discogs' disambiguation suffix ("Care Company (2)") and keep the name
 variation a credit uses (``anv``).
+
+A mix on several discs (positions "1-05", "2-01"; "CD2-3") is one set per disc, as each
+disc of a DJ-mix CD set is a mix of its own (the MusicBrainz spider splits media alike):
+``url`` is the release's page with ``#disc<N>``, the title the release's with the disc's
+heading ("Hed Kandi: The Remix 2011: Saturday Night") or its format and number ("CD 2").
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from xml.etree.ElementTree import Element, ParseError, iterparse
 from crawler.exports._errors import UnreadableFile
 from crawler.items import DJSet, TrackEntry
 
-__all__ = ["DumpReader", "is_dump", "release_set"]
+__all__ = ["DumpReader", "is_dump", "release_sets"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +45,8 @@ DUMP_NAME = re.compile(r"^discogs_\d{8}_releases\.xml(?:\.gz)?$", re.IGNORECASE)
 RELEASE_URL = "https://www.discogs.com/release/{id}"
 _SUFFIX = re.compile(r"\s+\(\d+\)$")
 _SUBTRACK = re.compile(r"^(?P<stem>.*\d)(?P<letter>[a-z])$")
+# The disc in a position: "1-05", "2.3", "CD2-1", "Disc 3-4"; not "A1" or "B.2" (sides).
+_DISC = re.compile(r"^(?:CD|DVD|Disc|Disk)?\s*(?P<disc>\d+)\s*[-.]\s*\w", re.IGNORECASE)
 _VERSION_WORDS = re.compile(r"\b(?:mix|remix|edit|dub|version|rework|bootleg|vip)\b", re.I)
 _FEATURING = {"feat", "feat.", "ft", "ft.", "featuring"}
 _PLACEHOLDERS = {"various", "not on label", "unknown artist", "no artist"}
@@ -77,6 +84,8 @@ class DumpReader:
         self.size = self.path.stat().st_size
         self.releases = 0
         """Releases read so far (DJ mixes or not)."""
+        self.mixes = 0
+        """DJ mixes among them (a mix on several discs gives a set per disc)."""
         self.skipped = 0
         """Releases that could not be read (each logged)."""
         self._raw: BinaryIO | None = None
@@ -124,17 +133,17 @@ class DumpReader:
                 continue
             self.releases += 1
             try:
-                djset = release_set(elem)
+                sets = release_sets(elem)
             except (ValueError, TypeError, AttributeError) as exc:
                 # One odd release is skipped with a log line, never the rest of the dump.
                 self.skipped += 1
                 logger.warning("Discogs release %s skipped: %r", elem.get("id"), exc)
-                djset = None
+                sets = []
             # The release is done: dropping it from the root is what keeps memory flat.
             assert root is not None
             root.clear()
-            if djset is not None:
-                yield djset
+            self.mixes += bool(sets)
+            yield from sets
             if tick is not None and every and self.releases % every == 0:
                 tick()
 
@@ -253,10 +262,11 @@ def _release_artists(release: Element) -> list[Element]:
     ]
 
 
-def release_set(release: Element) -> DJSet | None:
-    """The set of one ``<release>`` element, or None when it is not a DJ mix."""
+def release_sets(release: Element) -> list[DJSet]:
+    """The sets of one ``<release>`` element: none when it is not a DJ mix, one per disc
+    when its positions name several discs, else one."""
     if not _is_dj_mix(release):
-        return None
+        return []
     release_id = release.get("id")
     credited = _release_artists(release)
     djs = [
@@ -273,32 +283,85 @@ def release_set(release: Element) -> DJSet | None:
     ]
     styles = [s.text.strip() for s in release.iterfind("styles/style") if s.text]
     genres = styles or [g.text.strip() for g in release.iterfind("genres/genre") if g.text]
-    return DJSet(
-        source="discogs",
-        url=RELEASE_URL.format(id=release_id),
-        title=_text(release, "title"),
-        djs=list(dict.fromkeys(djs)),
-        date=_date(_text(release, "released")),
-        genres=genres,
-        label=labels[0] if labels and labels[0] else None,
-        tracks=_tracks(release, credited),
-        duration_s=_length(release),
-    )
+    page = RELEASE_URL.format(id=release_id)
+    title = _text(release, "title")
+    elements = release.findall("tracklist/track")
+    discs = _discs(elements)
+    parts = [(page, title, elements)]
+    if len(discs) > 1:
+        medium = _format(release)
+        parts = [
+            (f"{page}#disc{disc}", f"{title}: {heading or f'{medium} {disc}'}", tracks)
+            for disc, heading, tracks in discs
+        ]
+    return [
+        DJSet(
+            source="discogs",
+            url=url,
+            title=name,
+            djs=list(dict.fromkeys(djs)),
+            date=_date(_text(release, "released")),
+            genres=list(genres),
+            label=labels[0] if labels and labels[0] else None,
+            tracks=_tracks(tracks, credited),
+            duration_s=_length(tracks),
+        )
+        for url, name, tracks in parts
+    ]
 
 
-def _length(release: Element) -> int | None:
+def _format(release: Element) -> str:
+    """What a disc is called: the release's first format ("CD", "CDr"), else "Disc"."""
+    first = release.find("formats/format")
+    return (first.get("name") if first is not None else None) or "Disc"
+
+
+def _disc(track: Element) -> int | None:
+    """The disc of a track (an index track: of its first sub-track), from its position."""
+    positions = [_text(track, "position")] + [
+        _text(sub, "position") for sub in track.iterfind("sub_tracks/track")
+    ]
+    for position in positions:
+        if position and (match := _DISC.match(position)):
+            return int(match["disc"])
+    return None
+
+
+def _discs(tracks: list[Element]) -> list[tuple[int, str | None, list[Element]]]:
+    """The tracklist cut where the disc changes: (disc, its heading, its tracks). A
+    heading just before a disc's first track names the disc ("Friday Evening", "CD2");
+    tracks without a disc in their position stay with the disc before them."""
+    discs: list[tuple[int, str | None, list[Element]]] = []
+    heading: str | None = None
+    for track in tracks:
+        kind = _text(track, "type_")
+        index = kind == "index" or track.find("sub_tracks/track") is not None
+        if not index and (kind == "heading" or _is_heading(track)):
+            heading = _text(track, "title")
+            continue
+        disc = _disc(track)
+        if disc is not None and (not discs or discs[-1][0] != disc):
+            discs.append((disc, heading, []))
+        elif not discs:
+            discs.append((1, heading, []))
+        discs[-1][2].append(track)
+        heading = None
+    return discs
+
+
+def _length(tracks: list[Element]) -> int | None:
     """The mix's length: the sum of its tracks' parts, when every one is given."""
-    tracks = [t for t in release.iterfind("tracklist/track") if not _is_heading(t)]
-    parts = [_seconds(_text(t, "duration")) for t in tracks]
+    played = [t for t in tracks if not _is_heading(t)]
+    parts = [_seconds(_text(t, "duration")) for t in played]
     if not parts or None in parts:
         return None
     return sum(p for p in parts if p is not None)
 
 
-def _tracks(release: Element, credited: list[Element]) -> list[TrackEntry]:
+def _tracks(elements: list[Element], credited: list[Element]) -> list[TrackEntry]:
     tracks: list[TrackEntry] = []
     previous: str | None = None
-    for track in release.iterfind("tracklist/track"):
+    for track in elements:
         subs = track.findall("sub_tracks/track")
         kind = _text(track, "type_")
         if subs or kind == "index":  # an index track: its sub-tracks are the tracks

@@ -8,11 +8,11 @@ Track numbers in front of file names are taken off (decided for the whole playli
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from crawler.exports._common import file_title, file_uri, strip_track_numbers, text
-from crawler.exports._text import decode
-from crawler.items import DJSet, TrackEntry
+from crawler.items import DJSet, TrackEntry, mark_tracks_seen
 
 SOURCE = "m3u"
 
@@ -22,11 +22,14 @@ def sniff(path: Path, head: str) -> bool:
     return start.startswith("#EXTM3U") or start.startswith("#EXTINF")
 
 
-def read(path: Path, data: bytes) -> list[DJSet]:
+def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
+    """The playlist, line by line; past ``max_tracks`` (0: no cap) entries are only
+    counted."""
     raws: list[str] = []
+    seen = 0
     title: str | None = None
     playlist: str | None = None
-    for line in decode(data).lstrip("\ufeff").splitlines():
+    for line in lines:
         line = line.strip()
         if line.startswith("#EXTINF:"):
             title = text(line[8:].split(",", 1)[1]) if "," in line else None
@@ -35,7 +38,9 @@ def read(path: Path, data: bytes) -> list[DJSet]:
         elif line and not line.startswith("#"):
             raw = title or file_title(line)
             if raw:
-                raws.append(raw)
+                seen += 1
+                if not max_tracks or seen <= max_tracks:
+                    raws.append(raw)
             title = None
     tracks = [
         TrackEntry(position=i, title=None if clean == raw else clean, raw=raw)
@@ -43,4 +48,6 @@ def read(path: Path, data: bytes) -> list[DJSet]:
     ]
     if not tracks:
         return []
-    return [DJSet(source=SOURCE, url=file_uri(path), title=playlist or path.stem, tracks=tracks)]
+    djset = DJSet(source=SOURCE, url=file_uri(path), title=playlist or path.stem, tracks=tracks)
+    mark_tracks_seen(djset, seen)
+    return [djset]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.exports import UnreadableFile, read_path
-from crawler.items import SET_FIELDS, TRACK_FIELDS, DJSet, TrackEntry
+from crawler.items import SET_FIELDS, TRACK_FIELDS, DJSet, TrackEntry, mark_tracks_seen, tracks_seen
 from crawler.normalize import normalize_set
 from crawler.pipelines.normalize import mark_normalized
 
@@ -58,9 +58,9 @@ def default_processes() -> int:
     return 0 if cores < 2 else min(4, cores)
 
 
-def _read(path: Path, max_bytes: int) -> FileResult:
+def _read(path: Path, max_bytes: int, max_tracks: int = 0) -> FileResult:
     try:
-        return FileResult(path, read_path(path, max_bytes=max_bytes))
+        return FileResult(path, read_path(path, max_bytes=max_bytes, max_tracks=max_tracks))
     except UnreadableFile as exc:
         return FileResult(path, [], exc.reason)
     except Exception as exc:  # a reader bug: report it, keep importing
@@ -68,40 +68,43 @@ def _read(path: Path, max_bytes: int) -> FileResult:
         return FileResult(path, [], reason, crashed=traceback.format_exc())
 
 
-def _read_batch(paths: list[Path], max_bytes: int) -> list[FileResult]:
-    return [_read(p, max_bytes) for p in paths]
+def _read_batch(paths: list[Path], max_bytes: int, max_tracks: int = 0) -> list[FileResult]:
+    return [_read(p, max_bytes, max_tracks) for p in paths]
 
 
 # What crosses between processes. Sets travel as plain tuples: unpickling dataclasses cost
 # the crawl process as much as reading the file had cost the reader. They are normalized
 # in the reader process too (with the same normalize_set), and marked so that the crawl
 # process's NormalizePipeline does not do it again.
-_PackedSet = tuple[bool, tuple[Any, ...], list[tuple[Any, ...]]]
-"""Whether normalized, the set's fields but its tracks (in order), each track's fields."""
+_PackedSet = tuple[bool, tuple[Any, ...], list[tuple[Any, ...]], int]
+"""Whether normalized, the set's fields but its tracks (in order), each track's fields, and
+how many tracks the source listed."""
 _Packed = tuple[Path, list[_PackedSet], str | None, str | None]
 
 
 def _pack(djset: DJSet) -> _PackedSet:
+    seen = tracks_seen(djset)  # before normalizing, which may copy the set
     try:
         djset, done = normalize_set(djset), True
     except Exception:  # the pipeline normalizes it again, and reports the failure
         done = False
     head = tuple(getattr(djset, f) for f in SET_FIELDS if f != "tracks")
     tracks = [tuple(getattr(t, f) for f in TRACK_FIELDS) for t in djset.tracks]
-    return (done, head, tracks)
+    return (done, head, tracks, seen)
 
 
 def _unpack(packed: _PackedSet) -> DJSet:
-    done, head, tracks = packed
+    done, head, tracks, seen = packed
     # head holds every field but tracks, which mypy cannot tell from a tuple[Any, ...]
     djset = DJSet(*head, tracks=[TrackEntry(*t) for t in tracks])  # type: ignore[misc]
+    mark_tracks_seen(djset, seen)
     if done:
         mark_normalized(djset)
     return djset
 
 
-def _read_packed(paths: list[Path], max_bytes: int) -> list[_Packed]:
-    results = _read_batch(paths, max_bytes)
+def _read_packed(paths: list[Path], max_bytes: int, max_tracks: int = 0) -> list[_Packed]:
+    results = _read_batch(paths, max_bytes, max_tracks)
     return [(r.path, [_pack(s) for s in r.sets], r.error, r.crashed) for r in results]
 
 
@@ -111,15 +114,19 @@ def _unpacked(packed: list[_Packed]) -> list[FileResult]:
 
 
 def read_files(
-    paths: Iterable[Path], max_bytes: int, processes: int, serial_first: int = SERIAL_FIRST
+    paths: Iterable[Path],
+    max_bytes: int,
+    processes: int,
+    serial_first: int = SERIAL_FIRST,
+    max_tracks: int = 0,
 ) -> Iterator[FileResult]:
     """Every file's result, in the order given. ``processes`` = 0, or fewer files than
-    ``serial_first``, reads in this process."""
+    ``serial_first``, reads in this process. ``max_tracks``: see :func:`read_path`."""
     files = iter(paths)
     head = list(islice(files, serial_first))
     if processes <= 0 or len(head) < serial_first:
         for path in chain(head, files):
-            yield _read(path, max_bytes)
+            yield _read(path, max_bytes, max_tracks)
         return
     files = chain(head, files)
     context = _context()
@@ -137,7 +144,7 @@ def read_files(
                 if not batch:
                     break
                 try:
-                    window.append((batch, pool.submit(_read_packed, batch, max_bytes)))
+                    window.append((batch, pool.submit(_read_packed, batch, max_bytes, max_tracks)))
                 except BrokenProcessPool:
                     broken = True
                     window.append((batch, _failed()))
@@ -150,10 +157,10 @@ def read_files(
                 if not broken:
                     logger.warning("A reader process died; reading the rest in this process")
                 broken = True
-                yield from _read_batch(batch, max_bytes)
+                yield from _read_batch(batch, max_bytes, max_tracks)
             if broken and not window:
                 for path in files:
-                    yield _read(path, max_bytes)
+                    yield _read(path, max_bytes, max_tracks)
                 return
 
 

@@ -6,12 +6,12 @@ The columns follow the user's view settings, so they are found by their header n
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from crawler.exports._common import file_uri, render, text
 from crawler.exports._errors import UnreadableFile
-from crawler.exports._text import decode
-from crawler.items import DJSet, TrackEntry
+from crawler.items import DJSet, TrackEntry, mark_tracks_seen
 
 SOURCE = "rekordbox"
 
@@ -21,11 +21,13 @@ def sniff(path: Path, head: str) -> bool:
     return "\t" in first and "Track Title" in first
 
 
-def read(path: Path, data: bytes) -> list[DJSet]:
-    lines = decode(data).lstrip("\ufeff").splitlines()
-    if not lines:
+def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
+    """The playlist, line by line; past ``max_tracks`` (0: no cap) rows are only
+    counted."""
+    first = next(lines, None)
+    if first is None:
         raise UnreadableFile("empty rekordbox playlist")
-    header = [h.strip() for h in lines[0].split("\t")]
+    header = [h.strip() for h in first.split("\t")]
     column = {name: i for i, name in enumerate(header)}
     if "Track Title" not in column:
         raise UnreadableFile("rekordbox .txt without a 'Track Title' column")
@@ -35,8 +37,12 @@ def read(path: Path, data: bytes) -> list[DJSet]:
         return text(row[i]) if i is not None and i < len(row) else None
 
     tracks: list[TrackEntry] = []
-    for line in lines[1:]:
+    seen = 0
+    for line in lines:
         if not line.strip():
+            continue
+        seen += 1
+        if max_tracks and seen > max_tracks:
             continue
         row = line.split("\t")
         artist, title, label = cell(row, "Artist"), cell(row, "Track Title"), cell(row, "Label")
@@ -55,4 +61,6 @@ def read(path: Path, data: bytes) -> list[DJSet]:
         )
     if not tracks:
         return []
-    return [DJSet(source=SOURCE, url=file_uri(path), title=path.stem, tracks=tracks)]
+    djset = DJSet(source=SOURCE, url=file_uri(path), title=path.stem, tracks=tracks)
+    mark_tracks_seen(djset, seen)
+    return [djset]

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from crawler.exports._common import file_uri, render, text
 from crawler.exports._errors import UnreadableFile
-from crawler.exports._text import decode
-from crawler.items import DJSet, TrackEntry
+from crawler.items import DJSet, TrackEntry, mark_tracks_seen
 
 SOURCE = "serato"
 
@@ -54,13 +52,16 @@ def sniff(path: Path, head: str) -> bool:
     return "," in first and is_history_header(header_cells(first))
 
 
-def read(path: Path, data: bytes) -> list[DJSet]:
-    reader = csv.reader(io.StringIO(decode(data).lstrip("\ufeff")))
-    table = [row for row in reader if any(cell.strip() for cell in row)]
-    if not table:
+def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
+    """The set of a CSV history, read row by row (``lines`` as the csv module wants
+    them, ends kept): only the tracks kept stay in memory, however long the file."""
+    table = (row for row in csv.reader(lines) if any(cell.strip() for cell in row))
+    first = next(table, None)
+    if first is None:
         raise UnreadableFile("Serato CSV without rows")
-    header = [c.strip().casefold() for c in table[0]]
-    return history_sets(path, [dict(zip(header, row, strict=False)) for row in table[1:]])
+    header = [c.strip().casefold() for c in first]
+    rows = (dict(zip(header, row, strict=False)) for row in table)
+    return history_sets(path, rows, max_tracks)
 
 
 def _date(value: str, *, anywhere: bool) -> dt.date | None:
@@ -92,10 +93,10 @@ def _seconds(value: str) -> int | None:
     return h * 3600 + int(match["m"]) * 60 + int(match["s"] or 0)
 
 
-def _entry(row: dict[str, str], has_artist: bool) -> TrackEntry | None:
+def _entry(row: dict[str, str]) -> TrackEntry | None:
     name, artist = text(row.get("name")), text(row.get("artist"))
     label = text(row.get("label"))
-    if has_artist and artist:
+    if artist:
         return TrackEntry(artist=artist, title=name, label=label, raw=render(artist, name, label))
     if name is None:
         return None
@@ -103,19 +104,27 @@ def _entry(row: dict[str, str], has_artist: bool) -> TrackEntry | None:
     return TrackEntry(title=name, label=label, raw=render(None, name, label))
 
 
-def history_sets(path: Path, rows: list[dict[str, str]]) -> list[DJSet]:
-    """The set of a Serato history: the session row, then one row per track."""
-    if not rows:
+def history_sets(path: Path, rows: Iterable[dict[str, str]], max_tracks: int = 0) -> list[DJSet]:
+    """The set of a Serato history: the session row, then one row per track.
+
+    Rows are taken one at a time; past ``max_tracks`` (0: no cap) tracks are only
+    counted, so that memory is bounded by the set as it will be stored.
+    """
+    entries = iter(rows)
+    session = next(entries, None)
+    if session is None:
         return []
-    session, entries = rows[0], rows[1:]
-    has_artist = any("artist" in r for r in rows)
     start = _seconds(session.get("start time", ""))
     tracks: list[TrackEntry] = []
+    seen = 0
     previous = start
     day = 0
     for row in entries:
-        entry = _entry(row, has_artist)
+        entry = _entry(row)
         if entry is None:
+            continue
+        seen += 1
+        if max_tracks and seen > max_tracks:
             continue
         seconds = _seconds(row.get("start time", ""))
         if seconds is not None and start is not None:
@@ -129,16 +138,16 @@ def history_sets(path: Path, rows: list[dict[str, str]]) -> list[DJSet]:
         return []
     name = text(session.get("name"))
     date = _date(session.get("start time", ""), anywhere=False) or _date(name or "", anywhere=True)
-    return [
-        DJSet(
-            source=SOURCE,
-            url=file_uri(path),
-            title=name or path.stem,
-            date=date.isoformat() if date else None,
-            duration_s=_duration(session.get("playtime", "")),
-            tracks=tracks,
-        )
-    ]
+    djset = DJSet(
+        source=SOURCE,
+        url=file_uri(path),
+        title=name or path.stem,
+        date=date.isoformat() if date else None,
+        duration_s=_duration(session.get("playtime", "")),
+        tracks=tracks,
+    )
+    mark_tracks_seen(djset, seen)
+    return [djset]
 
 
 def _duration(value: str) -> int | None:

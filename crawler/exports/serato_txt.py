@@ -8,9 +8,9 @@ column's start and the next one's, and the rows then read like the CSV export's.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
-from crawler.exports._text import decode
 from crawler.exports.serato_csv import history_sets, is_history_header
 from crawler.items import DJSet
 
@@ -37,8 +37,8 @@ def _cells(line: str, columns: list[tuple[str, int]]) -> dict[str, str]:
     return row
 
 
-def read(path: Path, data: bytes) -> list[DJSet]:
-    lines = decode(data).lstrip("\ufeff").splitlines()
-    columns = _columns(lines[0]) if lines else []
-    rows = [_cells(line, columns) for line in lines[1:] if line.strip() and not _RULE.match(line)]
-    return history_sets(path, rows)
+def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
+    header = next(lines, None)
+    columns = _columns(header) if header is not None else []
+    rows = (_cells(line, columns) for line in lines if line.strip() and not _RULE.match(line))
+    return history_sets(path, rows, max_tracks)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from pathlib import Path, PureWindowsPath
 
 from crawler.exports._common import file_uri, render, text
-from crawler.exports._text import decode
-from crawler.items import DJSet, TrackEntry
+from crawler.items import DJSet, TrackEntry, mark_tracks_seen
 
 SOURCE = "virtualdj"
 
@@ -25,20 +25,26 @@ def sniff(path: Path, head: str) -> bool:
     return "#EXTVDJ:" in head
 
 
-def read(path: Path, data: bytes) -> list[DJSet]:
+def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
+    """The history, line by line; past ``max_tracks`` (0: no cap) entries are only
+    counted."""
     tracks: list[TrackEntry] = []
+    seen = 0
     fields: dict[str, str] | None = None
     first_play: int | None = None
-    for line in decode(data).lstrip("\ufeff").splitlines():
+    for line in lines:
         line = line.strip()
         if line.startswith("#EXTVDJ:"):
             fields = {k.lower(): html.unescape(v) for k, v in _FIELD.findall(line[8:])}
         elif line and not line.startswith("#"):
-            tracks.append(_track(len(tracks) + 1, fields or {}, line))
+            seen += 1
             played = _int((fields or {}).get("lastplaytime"))
             if played is not None:
                 first_play = played if first_play is None else first_play
-                tracks[-1].cue_s = max(0, played - first_play)
+            if not max_tracks or seen <= max_tracks:
+                tracks.append(_track(len(tracks) + 1, fields or {}, line))
+                if played is not None and first_play is not None:
+                    tracks[-1].cue_s = max(0, played - first_play)
             fields = None
     if not tracks:
         return []
@@ -46,7 +52,9 @@ def read(path: Path, data: bytes) -> list[DJSet]:
     match = _DATE_STEM.search(path.stem)
     if match:
         date = match.group(0)
-    return [DJSet(source=SOURCE, url=file_uri(path), title=path.stem, date=date, tracks=tracks)]
+    djset = DJSet(source=SOURCE, url=file_uri(path), title=path.stem, date=date, tracks=tracks)
+    mark_tracks_seen(djset, seen)
+    return [djset]
 
 
 def _int(value: str | None) -> int | None:

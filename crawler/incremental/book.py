@@ -3,13 +3,14 @@
 The conditional-request middleware and the page recorder share one :class:`PageBook` per
 crawl. Reads are one query per origin (a dict lookup per request after that), or one query
 per request for origins with more than ``INCREMENTAL_CACHE_MAX`` pages. Page records are
-written at once (one small transaction, like each set), or in batches with
-``INCREMENTAL_FLUSH_SECONDS``: a record lost to a crash only costs a full fetch next time,
-never a set, because a page is recorded only after its sets were stored.
+written at once (the records that come in one moment in one small transaction), or in
+batches with ``INCREMENTAL_FLUSH_SECONDS``: a record lost to a crash only costs a full
+fetch next time, never a set, because a page is recorded only after its sets were stored.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -75,6 +76,7 @@ class PageBook:
         """origin prefix -> its pages; None when it has too many to hold (query per URL)."""
         self._pending: list[PageRecord] = []
         self._last_flush = time.monotonic()
+        self._flush_soon = False
         self._failing = False
         """The store failed last time: further failures are logged at DEBUG."""
 
@@ -137,11 +139,23 @@ class PageBook:
         written when the oldest waited that long or 100 are waiting."""
         self._remember(record.url, record)
         self._pending.append(record)
-        if (
-            len(self._pending) >= _BATCH
-            or time.monotonic() - self._last_flush >= self.config.flush_seconds
+        if len(self._pending) >= _BATCH or (
+            self.config.flush_seconds
+            and time.monotonic() - self._last_flush >= self.config.flush_seconds
         ):
             self.flush()
+        elif not self.config.flush_seconds and not self._flush_soon:
+            # "At once", but records that come together share one transaction: pages
+            # whose sets were stored in one batch are recorded in the same moment.
+            try:
+                asyncio.get_running_loop().call_soon(self._flush_now)
+                self._flush_soon = True
+            except RuntimeError:  # no event loop (a tool, a test): write it now
+                self.flush()
+
+    def _flush_now(self) -> None:
+        self._flush_soon = False
+        self.flush()
 
     def gone(self, url: str, status: int) -> int:
         """A page answered 404/410: record it and mark its sets gone, at once."""

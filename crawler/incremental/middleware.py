@@ -20,6 +20,7 @@ from crawler.incremental.book import Known, book_for, utcnow
 from crawler.incremental.config import IncrementalConfig
 from crawler.incremental.meta import FETCHED_AT, LASTMOD, SKIP, VALIDATED
 from crawler.incremental.sitemaps import is_fresh
+from crawler.politeness.robots_rules import ROBOTS_META
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -29,7 +30,6 @@ __all__ = ["ConditionalRequestMiddleware", "eligible"]
 
 logger = logging.getLogger(__name__)
 
-_ROBOTS_META = "politeness_robots"  # the politeness package's own robots.txt fetches
 _CONDITIONAL = (b"If-None-Match", b"If-Modified-Since")
 _GONE = (404, 410)
 
@@ -41,7 +41,7 @@ def eligible(request: Request) -> bool:
         request.method == "GET"
         and request.url.startswith(("http://", "https://"))
         and not request.meta.get(SKIP)
-        and _ROBOTS_META not in request.meta
+        and ROBOTS_META not in request.meta
     )
 
 

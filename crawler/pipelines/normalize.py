@@ -8,7 +8,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.items import DJSet
+from crawler.items import DJSet, tracks_seen
 from crawler.logsafe import printable
 from crawler.normalize import normalize_set
 
@@ -39,8 +39,9 @@ class NormalizePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, DJSet):
             return item
-        if len(item.tracks) > self.max_tracks > 0:
-            self._cut(item)
+        seen = tracks_seen(item)
+        if seen > self.max_tracks > 0:
+            self._cut(item, seen)
         if vars(item).get(_MARK):
             return item
         try:
@@ -51,14 +52,14 @@ class NormalizePipeline:
             self.stats.inc_value("normalize/errors")
             raise DropItem(f"normalization failed: {exc!r}") from exc
 
-    def _cut(self, item: DJSet) -> None:
+    def _cut(self, item: DJSet, seen: int) -> None:
         """No real set has thousands of tracks: a list that long is a page or a file that
         is not one set (or is hostile), and storing it whole costs memory and time."""
         logger.warning(
             "%s has %d tracks, more than MAX_TRACKS_PER_SET (%d): the rest are left out",
             printable(item.url),
-            len(item.tracks),
+            seen,
             self.max_tracks,
         )
-        self.stats.inc_value("normalize/tracks_left_out", len(item.tracks) - self.max_tracks)
+        self.stats.inc_value("normalize/tracks_left_out", seen - self.max_tracks)
         del item.tracks[self.max_tracks :]

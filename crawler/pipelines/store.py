@@ -1,10 +1,10 @@
 """Persists every set to ``DATABASE_URL``, idempotently, and never loses one.
 
-Writes are grouped in transactions of ``STORE_BATCH_SIZE`` sets (1 by default for
-crawls; 200 for imports), or of what came within ``STORE_FLUSH_SECONDS``, whichever is
-first. An item leaves the pipeline only once its transaction is committed (or its set is
-spooled), so the page recorder, which waits for every item of a page, never records a page
-whose sets are still only in memory.
+Writes are grouped in transactions of ``STORE_BATCH_SIZE`` sets (200), or of what came
+within ``STORE_FLUSH_SECONDS`` (0.5 s), whichever is first: one transaction per set cost a
+sixth of a wide crawl's CPU. An item leaves the pipeline only once its transaction is
+committed (or its set is spooled), so the page recorder, which waits for every item of a
+page, never records a page whose sets are still only in memory.
 
 A set the store refuses goes to the spool (``crawler.store.spool``), durably, before the
 crawl moves on. When the database itself is away (connection refused or lost, locked),

@@ -62,6 +62,13 @@ class HostClock(ABC):
     async def paused_until(self, host: str) -> float:
         """The end of the host's pause (0 when none)."""
 
+    def ready_at(self, host: str, gap: float) -> float:
+        """When a request to ``host`` could start, as far as this process knows, without
+        claiming it: the frontier hands out a host's request only then, so requests wait
+        in the scheduler, not in download slots. A hint: :meth:`reserve` still decides.
+        Backends that can't tell without a round trip answer "now"."""
+        return self.now()
+
     async def close(self) -> None:  # noqa: B027 - optional for backends without resources
         """Release connections held by the backend."""
 
@@ -96,6 +103,12 @@ class LocalHostClock(HostClock):
         start = max(start, record.paused_until)
         record.last_start = start
         return start
+
+    def ready_at(self, host: str, gap: float) -> float:
+        record = self._hosts.get(host)
+        if record is None:
+            return float("-inf")
+        return max(record.last_start + gap, record.last_done + gap, record.paused_until)
 
     async def release(self, host: str, sent_at: float, done_at: float) -> None:
         record = self._record(host)

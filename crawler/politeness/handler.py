@@ -32,11 +32,10 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from crawler.politeness._shared import lookup
 from crawler.politeness.clock import clock_for
 from crawler.politeness.config import config_for
 from crawler.politeness.pace import pace_for
-from crawler.politeness.robots import ROBOTS_META
+from crawler.politeness.robots import ROBOTS_META, RobotsPolicy
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -50,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 _ERROR_STATUSES = frozenset({429, 500, 502, 503, 504, 522, 524})
 _EPSILON = 1e-6
+_SLOT_WAIT = 0.02
+"""A wait longer than this holds a download slot: counted, since it should be rare."""
 OBSERVED_META = "pace_observed"
 """Request meta set by an inner handler that told the pace itself how the host did (the
 renderer: a render's length is not the server's latency)."""
@@ -74,6 +75,8 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         self._stopping = False
         self._grace = crawler.settings.getfloat("SHUTDOWN_DOWNLOAD_GRACE")
         self._watch: asyncio.Task[None] | None = None
+        self._robots: RobotsPolicy | bool | None = False
+        """The crawl's robots policy, looked up on first use (None when it is off)."""
         crawler.signals.connect(self._zero_slot_delay, signal=signals.request_reached_downloader)
         crawler.signals.connect(self._headers_received, signal=signals.headers_received)
 
@@ -134,8 +137,10 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             # lock and waits for it; the clock alone keeps it apart from that host's others.
             return await self._paced_download(host, request)
         async with self._lock(host):
-            robots = lookup(self.crawler, "robots")
-            if robots is not None:
+            if self._robots is False:  # built after this handler: asked for on first use
+                self._robots = self.crawler.get_downloader_middleware(RobotsPolicy)
+            robots = self._robots
+            if isinstance(robots, RobotsPolicy):
                 await robots.admit(request)
                 self._refuse_if_dropped(host)  # robots.txt may ask for too long a delay
             return await self._paced_download(host, request)
@@ -146,6 +151,8 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             start = await self.clock.reserve(host, self.pace.gap(host))
             wait = start - self.clock.now()
             if wait > 0:
+                if wait > _SLOT_WAIT:  # the frontier keeps this near 0 (frontier.py)
+                    self.stats.inc_value("politeness/waits_in_download_slot")
                 # a live count for the crawl's progress line: hosts waiting for their turn
                 self.stats.inc_value("crawl/hosts_waiting")
                 try:

@@ -119,15 +119,20 @@ class PacePolicy:
         """The gap the host asks for, before slowing down for errors or latency."""
         return self.explain(host).allowed
 
-    def gap(self, host: str) -> float:
-        """The gap to apply now: allowed gap x slow-down factor, lengthened by jitter."""
+    def base_gap(self, host: str) -> float:
+        """The gap to apply now before jitter: allowed gap x slow-down factor (the
+        frontier's estimate of when a host is ready; jitter only lengthens it)."""
         allowed = self.allowed_gap(host)
         factor = self._state(host).factor
         if factor > 1.0:
             # A host allowing back-to-back requests still backs off in real seconds.
             allowed = max(allowed, self.config.backoff_start)
+        return allowed * factor
+
+    def gap(self, host: str) -> float:
+        """The gap to apply now: :meth:`base_gap`, lengthened by jitter."""
         jitter = random.uniform(0.0, self.config.jitter) if self.config.jitter else 0.0
-        return allowed * factor * (1.0 + jitter)
+        return self.base_gap(host) * (1.0 + jitter)
 
     # -- how the host is doing ----------------------------------------------------------
     def observe(self, host: str, latency: float, error: bool) -> None:

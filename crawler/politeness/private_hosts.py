@@ -20,6 +20,7 @@ from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.politeness.config import config_for
+from crawler.politeness.robots_rules import ROBOTS_META
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -89,7 +90,8 @@ class PrivateHostsMiddleware:
         reason = self._verdicts[host]
         if reason is not None:
             assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("politeness/refused/private_host")
+            if ROBOTS_META not in request.meta:  # counted once, for the page it is for
+                self.crawler.stats.inc_value("politeness/refused/private_host")
             raise IgnoreRequest(reason)
 
     async def _check(self, host: str) -> str | None:

@@ -30,11 +30,10 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.politeness import robots_rules
-from crawler.politeness._shared import register
 from crawler.politeness.clock import clock_for
 from crawler.politeness.config import config_for
 from crawler.politeness.pace import pace_for
-from crawler.politeness.robots_rules import RobotsFile
+from crawler.politeness.robots_rules import ROBOTS_META, RobotsFile
 from crawler.politeness.terms import terms_for
 
 if TYPE_CHECKING:
@@ -45,9 +44,11 @@ __all__ = ["ROBOTS_META", "RobotsPolicy", "origin_of"]
 
 logger = logging.getLogger(__name__)
 
-ROBOTS_META = "politeness_robots"
-"""Request meta key marking a robots.txt fetch (value: the origin it is for)."""
 _RETRY_CAP = 3600.0
+
+
+class _RefusedHere(Exception):
+    """The robots.txt request was refused by this crawl's own components."""
 
 
 def origin_of(request: Request) -> str:
@@ -81,7 +82,6 @@ class RobotsPolicy:
         self._told_permission: set[str] = set()
         self.terms = terms_for(crawler)
         crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
-        register(crawler, "robots", self)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RobotsPolicy:
@@ -127,6 +127,11 @@ class RobotsPolicy:
         logger.debug("Forbidden by robots.txt: %s", request)
         raise IgnoreRequest("Forbidden by robots.txt")
 
+    def _has_api_permission(self, request: Request) -> bool:
+        parts = urlparse_cached(request)
+        entry = self.terms.lookup(parts.hostname or "")
+        return entry is not None and entry.api_permission(parts.path or "/") is not None
+
     def _api_permission(self, request: Request) -> bool:
         """Whether the site terms record a documented permission for this request's path
         (a web service the site invites programs to use, which its robots.txt disallows).
@@ -153,6 +158,55 @@ class RobotsPolicy:
                 ", ".join(entry.api_paths) if entry else "",
             )
         return True
+
+    # -- for the frontier: is the verdict there, or when will it be? -------------------------
+    def ready_at(self, request: Request) -> float | asyncio.Future[None]:
+        """When :meth:`admit` could decide ``request`` without waiting: a time on the
+        clock (past: now), or the future of the robots.txt fetch it waits for, which this
+        call starts when none is under way. The frontier holds a host's requests until
+        then, so no request waits for robots.txt in a download slot."""
+        if self._exempt(request):
+            return float("-inf")
+        origin = origin_of(request)
+        state = self._origins.setdefault(origin, _Origin())
+        if state.fetching is not None:
+            return state.fetching
+        if self.clock.now() >= state.next_fetch_at:
+            state.fetching = asyncio.ensure_future(self._refresh(origin, request, state))
+            return state.fetching
+        if state.rules is not None or state.failures > self.config.robots_retry_times:
+            return float("-inf")
+        return state.next_fetch_at  # a failed fetch's back-off: the next attempt's time
+
+    def refuses(self, request: Request) -> bool:
+        """Whether the rules in force (or giving up on an unreachable robots.txt) refuse
+        ``request`` now: the frontier hands such a request out at once, since it is
+        refused, never sent, and need not wait for its host's turn."""
+        if self._exempt(request):
+            return False
+        state = self._origins.get(origin_of(request))
+        if state is None or state.fetching is not None:
+            return False
+        if state.rules is None:
+            return state.failures > self.config.robots_retry_times
+        return not state.rules.allowed(request.url, self.config.product) and not (
+            state.rules.kind == "parsed" and self._has_api_permission(request)
+        )
+
+    def sitemaps(self, origin: str) -> list[str]:
+        """The ``Sitemap:`` lines of ``origin``'s robots.txt in force (none when it is
+        unknown or was not a parsed file): the sets spider reads them from here rather
+        than fetching robots.txt a second time."""
+        state = self._origins.get(origin.lower())
+        parser = state.rules.parser if state is not None and state.rules is not None else None
+        return list(parser.sitemaps) if parser is not None else []
+
+    async def rules_async(self, request: Request) -> RobotsFile | None:
+        """The rules in force for ``request``'s origin, fetching them if need be (None
+        when robots.txt could not be had: the host's requests then wait or are refused)."""
+        while not isinstance(turn := self.ready_at(request), float):
+            await asyncio.shield(turn)
+        return self.rules_for(origin_of(request))
 
     # -- the authoritative check, from the download handler -------------------------------
     async def admit(self, request: Request) -> None:
@@ -184,7 +238,15 @@ class RobotsPolicy:
             if cached is not None:
                 rules, valid_for = cached
             else:
-                rules = await self._fetch(origin, request)
+                try:
+                    rules = await self._fetch(origin, request)
+                except _RefusedHere as refused:
+                    # Refused by this crawl itself (site terms, private address): so is
+                    # every request to the host; no retrying, the requests are refused.
+                    state.failures = self.config.robots_retry_times + 1
+                    state.next_fetch_at = self.clock.now() + self.config.robots_cache_s
+                    logger.debug("robots.txt of %s not fetched: %s", origin, refused)
+                    return
                 valid_for = self.config.robots_cache_s
                 if shared is not None:
                     await shared.save(origin, rules, valid_for)
@@ -252,7 +314,7 @@ class RobotsPolicy:
             try:
                 response = await self.crawler.engine.download_async(request)
             except IgnoreRequest as exc:
-                return robots_rules.disallow_all(f"request refused: {exc}")
+                raise _RefusedHere(f"request refused: {exc}") from exc
             except Exception as exc:  # time-outs, refused connections, DNS: unreachable
                 return robots_rules.disallow_all(f"{type(exc).__name__}: {exc}")
             self._inc(f"robots/status/{response.status}")

@@ -16,6 +16,7 @@ from protego import Protego
 
 __all__ = [
     "MAX_BYTES",
+    "ROBOTS_META",
     "RobotsFile",
     "allow_all",
     "classify_status",
@@ -24,6 +25,8 @@ __all__ = [
 ]
 
 MAX_BYTES = 500 * 1024
+ROBOTS_META = "politeness_robots"
+"""Request meta key marking a robots.txt fetch (value: the origin it is for)."""
 Outcome = Literal["parse", "redirect", "allow_all", "unreachable"]
 
 

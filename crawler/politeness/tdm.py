@@ -4,7 +4,9 @@ A page is reserved when its response carries ``tdm-reservation: 1``, its HTML a
 ``<meta name="tdm-reservation" content="1">``, or its path matches a rule of the host's
 ``/.well-known/tdmrep.json`` with ``"tdm-reservation": 1``. Items (sets) from reserved
 pages are dropped unless ``TDM_RESERVATION_DROPS_ITEMS = False``. The well-known file is
-fetched once per origin, only when a page yields items, through the same paced downloader.
+fetched once per origin, only when a page yields items, at the host's turn (the frontier);
+what it said, a 404 included, is kept in the store for ``ROBOTSTXT_CACHE_SECONDS``, so a
+recrawl within that time does not ask again.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Awaitable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
@@ -23,11 +26,19 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.politeness.config import config_for
+from crawler.store import session_factory
+from crawler.store.tdmrep import load_tdmrep, save_tdmrep
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["TdmRepMiddleware", "parse_tdmrep", "reserved_by_rules"]
+__all__ = [
+    "TdmRepMiddleware",
+    "compile_rules",
+    "parse_tdmrep",
+    "reserved_by_rules",
+    "tdmrep_entries",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -38,22 +49,32 @@ refused like a missing file."""
 Rules = list[tuple[re.Pattern[str], bool]]
 
 
-def parse_tdmrep(body: bytes) -> Rules:
-    """``[{"location": "/path/*", "tdm-reservation": 1}, ...]`` -> (pattern, reserved)."""
+def tdmrep_entries(body: bytes) -> list[tuple[str, bool]]:
+    """``[{"location": "/path/*", "tdm-reservation": 1}, ...]`` -> (location, reserved)."""
     try:
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return []
+    return [
+        (entry["location"], str(entry.get("tdm-reservation")) == "1")
+        for entry in (data if isinstance(data, list) else [])
+        if isinstance(entry, dict) and isinstance(entry.get("location"), str)
+    ]
+
+
+def compile_rules(entries: list[tuple[str, bool]]) -> Rules:
+    """Locations as patterns: ``*`` matches anything, a final ``$`` ends the path."""
     rules: Rules = []
-    for entry in data if isinstance(data, list) else []:
-        if not isinstance(entry, dict) or not isinstance(entry.get("location"), str):
-            continue
-        location = entry["location"]
+    for location, reserved in entries:
         pattern = re.escape(location).replace(r"\*", ".*")
         if pattern.endswith(r"\$"):
             pattern = pattern[:-2] + "$"
-        rules.append((re.compile(pattern), str(entry.get("tdm-reservation")) == "1"))
+        rules.append((re.compile(pattern), reserved))
     return rules
+
+
+def parse_tdmrep(body: bytes) -> Rules:
+    return compile_rules(tdmrep_entries(body))
 
 
 def reserved_by_rules(path: str, rules: Rules) -> bool:
@@ -62,6 +83,10 @@ def reserved_by_rules(path: str, rules: Rules) -> bool:
         if pattern.match(path):
             return reserved
     return False
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def reserved_by_page(response: Response) -> bool:
@@ -73,6 +98,13 @@ def reserved_by_page(response: Response) -> bool:
     return False
 
 
+class TurnFetcher(Protocol):
+    """What downloads a politeness file at its host's turn, outside the download slots
+    (the frontier, ``frontier.py``)."""
+
+    def fetch_at_turn(self, request: Request) -> Awaitable[Response]: ...
+
+
 class TdmRepMiddleware:
     """Spider middleware: drops items from pages whose rights holder reserves TDM."""
 
@@ -82,6 +114,15 @@ class TdmRepMiddleware:
             raise NotConfigured("TDM_RESERVATION_DROPS_ITEMS is off")
         self.crawler = crawler
         self._rules: dict[str, asyncio.Future[Rules]] = {}
+        self._frontier: TurnFetcher | None = None
+        self._database_url: str | None = crawler.settings.get("DATABASE_URL")
+        """The store keeps verdicts between runs (without one, each run asks once)."""
+        self._max_age = timedelta(seconds=self.config.robots_cache_s)
+
+    def use_frontier(self, frontier: TurnFetcher) -> None:
+        """Fetch tdmrep.json through ``frontier`` (which calls this when it opens): at
+        the host's turn, rather than waiting for it in a download slot."""
+        self._frontier = frontier
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TdmRepMiddleware:
@@ -123,6 +164,43 @@ class TdmRepMiddleware:
         self.crawler.stats.inc_value("politeness/pages/tdm_reserved")
 
     async def _fetch(self, origin: str) -> Rules:
+        """The origin's rules: from the store when they were fetched within
+        ``ROBOTSTXT_CACHE_SECONDS`` (a 404 included), else from the site, then kept."""
+        cached = self._stored(origin)
+        if cached is not None:
+            self._inc("tdmrep/from_store")
+            return compile_rules(cached)
+        entries = await self._download(origin)
+        if entries is not None:
+            self._store(origin, entries)
+        return compile_rules(entries or [])
+
+    def _inc(self, key: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"politeness/{key}")
+
+    def _stored(self, origin: str) -> list[tuple[str, bool]] | None:
+        if not self._database_url:
+            return None
+        try:
+            with session_factory(self._database_url)() as session:
+                return load_tdmrep(session, origin, utcnow(), self._max_age)
+        except Exception as error:  # the store away: ask the site, as without a store
+            logger.debug("tdmrep.json of %s not read from the store: %s", origin, error)
+            return None
+
+    def _store(self, origin: str, entries: list[tuple[str, bool]]) -> None:
+        if not self._database_url:
+            return
+        try:
+            with session_factory(self._database_url).begin() as session:
+                save_tdmrep(session, origin, entries, utcnow())
+        except Exception as error:  # costs one request next run, nothing else
+            logger.debug("tdmrep.json of %s not kept in the store: %s", origin, error)
+
+    async def _download(self, origin: str) -> list[tuple[str, bool]] | None:
+        """The file's entries; ``[]`` for none (any answer but 200); None when the site
+        could not be asked (refused, time-out): not a verdict worth keeping."""
         assert self.crawler.engine is not None
         request = Request(
             f"{origin}/.well-known/tdmrep.json",
@@ -137,8 +215,13 @@ class TdmRepMiddleware:
             },
         )
         try:
-            response = await self.crawler.engine.download_async(request)
+            if self._frontier is not None:
+                response = await self._frontier.fetch_at_turn(request)
+            else:
+                response = await self.crawler.engine.download_async(request)
         except Exception as exc:
             logger.debug("No tdmrep.json for %s: %s", origin, exc)
-            return []
-        return parse_tdmrep(response.body) if response.status == 200 else []
+            return None
+        if response.status >= 500 or response.status == 429:
+            return None  # the site is struggling: no verdict, ask again next run
+        return tdmrep_entries(response.body) if response.status == 200 else []

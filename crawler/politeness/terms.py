@@ -19,6 +19,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.politeness._shared import shared
+from crawler.politeness.robots_rules import ROBOTS_META
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -198,7 +199,8 @@ class SiteTermsMiddleware:
         if refusal is None:
             return
         assert entry is not None
-        self.crawler.stats.inc_value("politeness/refused/terms")
+        if ROBOTS_META not in request.meta:  # counted once, for the page it is for
+            self.crawler.stats.inc_value("politeness/refused/terms")
         if entry.domain not in self._told:
             self._told.add(entry.domain)
             logger.warning("Not crawling %s: %s", entry.domain, refusal)

@@ -16,6 +16,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.politeness.config import config_for
+from crawler.politeness.robots_rules import ROBOTS_META
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -63,7 +64,8 @@ class IdentityMiddleware:
         host = urlparse_cached(request).hostname or ""
         if not self.config.has_contact and not is_loopback_host(host):
             assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("politeness/refused/no_contact")
+            if ROBOTS_META not in request.meta:  # counted once, for the page it is for
+                self.crawler.stats.inc_value("politeness/refused/no_contact")
             if not self._told:
                 self._told = True
                 logger.error(NO_CONTACT_HELP)

@@ -169,16 +169,13 @@ class ExportsSpider(PoliteSpider):
     releases dumps (streamed after the other files, whatever their size).
 
     Argument: ``path``, files or folders separated by commas. Settings:
-    ``IMPORT_MAX_FILE_BYTES`` (default 20 MB), files above it are refused unread;
+    ``IMPORT_MAX_FILE_BYTES`` (default 20 MB), files read whole above it are refused
+    unread (CSV, M3U and the text exports are streamed whatever their size);
     ``IMPORT_PROCESSES`` (default: one per core, at most 4), reader processes for large
     imports, 0 to read everything in the crawl process.
     """
 
     name = "exports"
-    custom_settings = {
-        # Re-running an import is cheap, so sets are stored in larger transactions.
-        "STORE_BATCH_SIZE": 200,
-    }
 
     def __init__(self, path: str | None = None, **kwargs: Any) -> None:
         check_arguments(type(self), kwargs)
@@ -209,7 +206,11 @@ class ExportsSpider(PoliteSpider):
             # Reading starts now, while Scrapy is still starting up. Discogs dumps are
             # set aside: they are streamed (crawler/exports/discogs_dump.py), not read whole.
             files = _set_aside_dumps(files, spider.dumps)
-            spider.results = read_ahead(read_files(files, max_bytes, processes))
+            # Streamed files keep at most the cap's tracks in memory (the rest counted),
+            # so NormalizePipeline's warning still tells how many the file had.
+            max_tracks = settings.getint("MAX_TRACKS_PER_SET")
+            results = read_files(files, max_bytes, processes, max_tracks=max_tracks)
+            spider.results = read_ahead(results)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -264,8 +265,9 @@ class ExportsSpider(PoliteSpider):
             progress.close()
             stats.inc_value("import/discogs_releases", reader.releases)
             self.logger.info(
-                "Discogs dump %s: %d releases read, %d DJ mixes", path, reader.releases, sets
-            )
+                "Discogs dump %s: %d releases read, %d DJ mixes (%d sets: one a disc)",
+                path, reader.releases, reader.mixes, sets,
+            )  # fmt: skip
 
     def _unreadable(self, path: Path, reason: str) -> None:
         self.crawler.stats.inc_value("import/errors")

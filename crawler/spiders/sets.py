@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,14 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.incremental import LASTMOD, sitemap_body
+from crawler.politeness.robots import RobotsPolicy
 from crawler.render.decision import page_depth, render_request
 from crawler.sites import extract_sets
 from crawler.spiders._arguments import SpiderArgumentError, check_arguments
 from crawler.spiders._base import PoliteSpider
 
 ROBOTS_MAX_BYTES = 2 * 1024 * 1024
-"""robots.txt read for its sitemaps: RFC 9309 parsers read 500 KiB; this is generous."""
+"""robots.txt read for its sitemaps when not obeyed: RFC 9309 parsers read 500 KiB."""
 SITEMAP_META = {"download_maxsize": 50 * 1024 * 1024}
 """The sitemaps protocol's own limit (uncompressed), above DOWNLOAD_MAXSIZE."""
 
@@ -73,10 +75,15 @@ class SetsSpider(PoliteSpider):
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
-        if self.read_sitemaps:
-            origins = dict.fromkeys(
-                f"{p.scheme}://{p.netloc}" for p in map(urlsplit, self.start_urls)
-            )
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse)
+        if not self.read_sitemaps:
+            return
+        origins = list(
+            dict.fromkeys(f"{p.scheme}://{p.netloc}" for p in map(urlsplit, self.start_urls))
+        )
+        policy = self.crawler.get_downloader_middleware(RobotsPolicy)
+        if policy is None:  # ROBOTSTXT_OBEY off: nobody else reads robots.txt
             for origin in origins:
                 yield scrapy.Request(
                     f"{origin}/robots.txt",
@@ -84,11 +91,25 @@ class SetsSpider(PoliteSpider):
                     priority=1,
                     meta={"download_maxsize": ROBOTS_MAX_BYTES},
                 )
-        for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse)
+            return
+
+        # The robots.txt the politeness layer fetches anyway (one request per host): its
+        # Sitemap lines, origin by origin as each file comes in. Priority 1 puts a
+        # sitemap before the start page's links, so their lastmod is known first.
+        async def sitemaps_of(origin: str) -> list[str]:
+            await policy.rules_async(scrapy.Request(f"{origin}/robots.txt"))
+            return policy.sitemaps(origin)
+
+        for pending in asyncio.as_completed([sitemaps_of(o) for o in origins]):
+            for url in await pending:
+                if urlsplit(url).hostname in self.hosts:
+                    yield scrapy.Request(
+                        url, callback=self.parse_sitemap, priority=1, meta=SITEMAP_META
+                    )
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
-        """The sitemaps a start host's robots.txt names (on the start hosts only)."""
+        """The sitemaps a start host's robots.txt names (on the start hosts only), when
+        robots.txt is not obeyed and so not read by the politeness layer."""
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             if urlsplit(url).hostname in self.hosts:
                 yield scrapy.Request(

@@ -198,3 +198,14 @@ class ArtistAlias(Base):
     name: Mapped[str] = mapped_column(Text)
     """The kept artist's name, written in place of the merged spelling."""
     merged_at: Mapped[datetime]
+
+
+class TdmRepFile(Base):
+    """What an origin's ``/.well-known/tdmrep.json`` said (``[]`` for none, or a 404),
+    so that a recrawl within ``ROBOTSTXT_CACHE_SECONDS`` does not ask again."""
+
+    __tablename__ = "tdmrep_files"
+    origin: Mapped[str] = mapped_column(String(512), primary_key=True)
+    rules: Mapped[list[Any]] = mapped_column(JSON)
+    """``[location, reserved]`` pairs, in the file's order."""
+    fetched_at: Mapped[datetime]

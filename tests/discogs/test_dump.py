@@ -11,7 +11,7 @@ from xml.etree.ElementTree import fromstring
 import pytest
 
 from crawler.exports import UnreadableFile
-from crawler.exports.discogs_dump import DumpReader, _tracks, is_dump, release_set
+from crawler.exports.discogs_dump import DumpReader, _tracks, is_dump, release_sets
 from crawler.normalize import normalize_set
 from tests.conftest import FIXTURES, run_scrapy
 
@@ -32,13 +32,14 @@ def release(release_id: int):  # type: ignore[no-untyped-def]
 def test_only_the_dj_mixes_of_a_dump_are_sets() -> None:
     reader = DumpReader(DUMP)
     sets = list(reader)
-    assert [s.url for s in sets] == [f"https://www.discogs.com/release/{n}" for n in MIXES]
-    assert reader.releases == 25
+    pages = [f"https://www.discogs.com/release/{n}" for n in MIXES]
+    assert list(dict.fromkeys(s.url.split("#")[0] for s in sets)) == pages
+    assert reader.releases == 25 and reader.mixes == len(MIXES)
     assert {s.source for s in sets} == {"discogs"}
 
 
 def test_a_dj_mix_credit_gives_the_djs_and_tracks_keep_their_order() -> None:
-    wink = normalize_set(release_set(release(3)))  # type: ignore[arg-type]
+    (wink,) = map(normalize_set, release_sets(release(3)))
     assert (wink.title, wink.djs, wink.date, wink.label) == (
         "Profound Sounds Vol. 1", ["Josh Wink"], "1999-07-13", "Ruffhouse Records",
     )  # fmt: skip
@@ -56,7 +57,7 @@ def test_a_dj_mix_credit_gives_the_djs_and_tracks_keep_their_order() -> None:
 
 
 def test_positions_sub_positions_and_featured_credits() -> None:
-    kandi = normalize_set(release_set(release(3019966)))  # type: ignore[arg-type]
+    kandi = normalize_set(release_sets(release(3019966))[0])
     assert kandi.djs == []  # "Various", no DJ Mix credit: nobody is named
     titles = [t.title for t in kandi.tracks]
     assert "Friday Evening" not in titles  # a heading, not a track
@@ -68,21 +69,52 @@ def test_positions_sub_positions_and_featured_credits() -> None:
     )  # fmt: skip
 
 
+def test_a_mix_on_three_discs_is_a_set_per_disc() -> None:
+    # Hed Kandi: The Remix 2011, 3 x CD, "Mixed": a heading names each disc.
+    sets = release_sets(release(3019966))
+    page = "https://www.discogs.com/release/3019966"
+    assert [(s.url, s.title) for s in sets] == [
+        (f"{page}#disc1", "Hed Kandi: The Remix 2011: Friday Evening"),
+        (f"{page}#disc2", "Hed Kandi: The Remix 2011: Saturday Night"),
+        (f"{page}#disc3", "Hed Kandi: The Remix 2011: Sunday Morning"),
+    ]
+    assert [len(s.tracks) for s in sets] == [21, 20, 15]
+    for disc, djset in enumerate(sets, 1):
+        assert [t.position for t in djset.tracks] == list(range(1, len(djset.tracks) + 1))
+        assert all(t.raw.startswith(f"{disc}-") for t in djset.tracks)
+        assert (djset.label, djset.date) == ("Hed Kandi", "2010-09-29")
+    assert sets[2].tracks[0].raw == "3-1 Dannii Minogue - More More More (Super Red Berry Mix)"
+
+
+def test_discs_without_headings_are_named_by_their_format() -> None:
+    text = (
+        "<release id='9'><formats><format name='CD' qty='2'><descriptions><description>Mixed"
+        "</description></descriptions></format></formats><title>T</title><tracklist>"
+        + "".join(f"<track><position>{p}</position><title>S{p}</title><artists><artist><name>A"
+                  "</name></artist></artists></track>" for p in ("CD1-1", "CD1-2", "CD2-1"))
+        + "</tracklist></release>"
+    )  # hand-written: "CD1-1" positions, no headings  # fmt: skip
+    sets = release_sets(fromstring(text))
+    assert [(s.url.split("/")[-1], s.title, len(s.tracks)) for s in sets] == [
+        ("9#disc1", "T: CD 1", 2), ("9#disc2", "T: CD 2", 1),
+    ]  # fmt: skip
+
+
 def test_partial_dates_and_vinyl_or_digital_positions() -> None:
-    nowhere = release_set(release(12645458))
-    assert nowhere is not None and nowhere.date == "2016" and len(nowhere.tracks) == 35
+    (nowhere,) = release_sets(release(12645458))  # "1.1" to "1.35": one disc, one set
+    assert nowhere.date == "2016" and len(nowhere.tracks) == 35
     assert nowhere.tracks[0].raw == "1.1 Chris Clark - Back To Belgrade"
     remix = nowhere.tracks[11]
     assert (remix.title, remix.version) == ("Falling Free (Aphex Twin Remix)", None)
-    micalizzi = release_set(release(37))
-    assert micalizzi is not None and micalizzi.date == "1999-10"
+    (micalizzi,) = release_sets(release(37))
+    assert micalizzi.date == "1999-10"
 
 
 def test_index_tracks_give_their_sub_tracks() -> None:
     element = release(4497810)
-    assert release_set(element) is None  # not a DJ mix
+    assert release_sets(element) == []  # not a DJ mix
     subs = element.findall("tracklist/track/sub_tracks/track")
-    tracks = _tracks(element, element.findall("artists/artist"))
+    tracks = _tracks(element.findall("tracklist/track"), element.findall("artists/artist"))
     assert len(subs) == len(tracks) > 0  # each index track gives way to its sub-tracks
     assert [t.raw.split(" ", 1)[0] for t in tracks][:4] == ["A1", "A2", "A3", "A4"]
     assert [t.title for t in tracks] == [s.findtext("title") for s in subs]
@@ -96,8 +128,8 @@ def test_remixers_become_a_version_when_the_title_has_none() -> None:
         "<artist><name>B</name></artist></artists><extraartists><artist><name>R (2)</name>"
         "<role>Remix</role></artist></extraartists></track></tracklist></release>"
     )  # hand-written: a remix credit with no version in the title
-    djset = release_set(fromstring(text))
-    assert djset is not None and djset.djs == ["DJ X"]
+    (djset,) = release_sets(fromstring(text))
+    assert djset.djs == ["DJ X"]
     (track,) = djset.tracks
     assert (track.artist, track.featured, track.title, track.version) == (
         "A",
@@ -150,13 +182,13 @@ def test_scrapy_crawl_exports_imports_a_dump(tmp_path: Path) -> None:
     ).check()  # fmt: skip
     sets = json.loads((tmp_path / "out.json").read_text())
     discogs = [s for s in sets if s["source"] == "discogs"]
-    assert len(discogs) == len(MIXES) and len(sets) == len(MIXES) + 1
-    assert "25 releases read, 12 DJ mixes" in result.stderr
+    assert len(discogs) == len(MIXES) + 2 and len(sets) == len(MIXES) + 3  # Hed Kandi: 3 discs
+    assert "25 releases read, 12 DJ mixes (14 sets: one a disc)" in result.stderr
     assert "'import/discogs_releases': 25" in result.stderr
     second = run_scrapy(
         "crawl", "exports", "-a", f"path={dump}", "-s", f"DATABASE_URL=sqlite:///{tmp_path}/d.db",
     ).check()  # fmt: skip
-    assert "'store/unchanged': 12" in second.stderr  # importing again changes nothing
+    assert "'store/unchanged': 14" in second.stderr  # importing again changes nothing
 
 
 @pytest.mark.parametrize(

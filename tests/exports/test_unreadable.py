@@ -71,11 +71,16 @@ def test_missing_file(tmp_path: Path) -> None:
         read_path(tmp_path / "nope.nml")
 
 
-def test_size_cap_is_a_setting(tmp_path: Path) -> None:
-    path = tmp_path / "list.m3u"
-    path.write_text("#EXTM3U\n#EXTINF:1,A - B\na.mp3\n")
+def test_size_cap_is_a_setting_for_files_read_whole(tmp_path: Path) -> None:
+    page = tmp_path / "set.html"
+    page.write_text("<html><body><ol><li>A - B</li><li>C - D</li></ol></body></html>")
     with pytest.raises(UnreadableFile, match="too large"):
-        read_path(path, max_bytes=10)
+        read_path(page, max_bytes=10)
+    # a playlist is streamed: read whatever its size
+    playlist = tmp_path / "list.m3u"
+    playlist.write_text("#EXTM3U\n#EXTINF:1,A - B\na.mp3\n")
+    (djset,) = read_path(playlist, max_bytes=10)
+    assert [t.raw for t in djset.tracks] == ["A - B"]
 
 
 def test_import_of_a_hostile_folder_reports_every_failure(tmp_path: Path) -> None:

@@ -22,6 +22,8 @@ TWO_MIXES = "00000000-0000-4000-8000-000000000001"
 DSOTM = "b84ee12a-09ef-421b-82de-0441a926375b"
 ARTIST = "00000000-0000-4000-8000-0000000000a1"
 SERIES = "00000000-0000-4000-8000-0000000000e1"
+GROUP_SERIES = "00000000-0000-4000-8000-0000000000e2"
+"""A series of release groups (fixtures/musicbrainz/handwritten_series_release_groups.json)."""
 
 
 def load(name: str) -> dict[str, Any]:
@@ -67,6 +69,8 @@ class MusicBrainzSite(LoopbackSite):
             relations = [{"type": "part of", "target-type": "release", "ordering-key": key,
                           "release": {"id": mbid}} for key, mbid in parts]  # fmt: skip
             return _json({"id": SERIES, "name": "Two Rooms Series", "relations": relations})
+        if path == f"/ws/2/series/{GROUP_SERIES}":
+            return _json(load("handwritten_series_release_groups"))
         if path.startswith("/ws/2/release/"):
             release = self.releases.get(path.rsplit("/", 1)[1])
             if release is None:
@@ -80,7 +84,13 @@ class MusicBrainzSite(LoopbackSite):
         if "query" in query:
             hits = [{"id": TWO_MIXES, "score": 100, "title": "Two Rooms"}]
             return _json({"count": 1, "offset": offset, "releases": hits[offset:]})
-        releases = self.artist_releases if query.get("artist") == [ARTIST] else []
+        if "release-group" in query:
+            group = query["release-group"][0]
+            releases = [r for r in self.releases.values() if r["release-group"]["id"] == group]
+        else:
+            releases = self.artist_releases if query.get("artist") == [ARTIST] else []
+        if query.get("type") == ["dj-mix"]:  # as the service filters a browse by type
+            releases = [r for r in releases if "DJ-mix" in r["release-group"]["secondary-types"]]
         page = releases[offset : offset + limit]
         return _json({"release-count": len(releases), "release-offset": offset, "releases": page})
 

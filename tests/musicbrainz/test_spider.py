@@ -6,6 +6,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -15,6 +16,7 @@ from tests.conftest import run_scrapy
 from tests.musicbrainz.server import (
     ARTIST,
     DSOTM,
+    GROUP_SERIES,
     SERIES,
     TWO_MIXES,
     MusicBrainzSite,
@@ -136,3 +138,23 @@ def test_a_series_gives_its_dj_mix_releases_only(service: MusicBrainzSite, tmp_p
         [f"/ws/2/release/{DSOTM}", *[f"/ws/2/release/{TWO_MIXES}"] * 2]
     )
     assert "'musicbrainz/not_dj_mix': 1" in result.stderr  # the album is left out
+
+
+def test_a_series_of_release_groups_browses_each_group_s_dj_mixes(
+    service: MusicBrainzSite, tmp_path: Path
+) -> None:
+    crawl(service, tmp_path, "-a", f"series={GROUP_SERIES}").check()
+    sets = json.loads((tmp_path / "sets.json").read_text())
+    assert sorted(s["url"].rsplit("/", 1)[1] for s in sets) == [f"{TWO_MIXES}#disc1",
+                                                                 f"{TWO_MIXES}#disc2"]  # fmt: skip
+    room = next(s for s in sets if s["url"].endswith("#disc1"))
+    assert len(room["tracks"]) == 3 and room["tracks"][0]["recording_mbid"]
+    paths = [r.path for r in service.requests()]
+    assert paths[1].startswith(f"/ws/2/series/{GROUP_SERIES}?inc=release-rels")
+    browses = [p for p in paths if p.startswith("/ws/2/release?")]
+    # one browse per release group of the series, DJ-mixes only: the album's gives none
+    assert sorted(parse_qs(urlsplit(p).query)["release-group"][0] for p in browses) == [
+        "00000000-0000-4000-8000-0000000000b1", "f5093c06-23e3-404f-aeaa-40f72885ee3a",
+    ]  # fmt: skip
+    assert all(parse_qs(urlsplit(p).query)["type"] == ["dj-mix"] for p in browses)
+    assert min(gaps(service)) >= 1.0 - 0.01

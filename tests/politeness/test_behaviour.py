@@ -173,3 +173,26 @@ def test_policy_command_explains_one_url(sites) -> None:  # type: ignore[no-unty
     assert "DISALLOWED" in denied
     refused = run_cli("policy", "https://www.1001tracklists.com/tracklist/1/").stdout
     assert "REFUSED before anything is sent" in refused and "exports-only" in refused
+
+
+def test_tdmrep_verdicts_are_kept_in_the_store_for_the_next_run(sites, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rules = '[{"location": "/reserved/*", "tdm-reservation": 1}]'
+    reserving = sites.add(
+        {
+            "/robots.txt": OPEN,
+            "/.well-known/tdmrep.json": Reply(200, rules, content_type="application/json"),
+            "/": page(["/reserved/a", "/free"]),
+            "/reserved/a": page(),
+            "/free": page(),
+        }
+    )
+    silent = sites.add({"/robots.txt": OPEN, "/": page()})  # no tdmrep.json: a 404
+    settings = {"TDMREP_FETCH_WELLKNOWN": True, "DATABASE_URL": f"sqlite:///{tmp_path}/s.db"}
+    for run in (1, 2):
+        result = crawl([reserving.url(), silent.url()], settings, tmp_path=tmp_path)
+        assert {u.rsplit("/", 1)[1] for u in result.urls()} == {"", "free"}, run
+        assert result.stat("politeness/dropped/tdm_items") == 1
+    # asked once each, in the first run; the second run read both verdicts from the store
+    assert len(reserving.requests("/.well-known/tdmrep.json")) == 1
+    assert len(silent.requests("/.well-known/tdmrep.json")) == 1
+    assert result.stat("politeness/tdmrep/from_store") == 2

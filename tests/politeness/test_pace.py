@@ -75,3 +75,20 @@ def test_contradictory_settings_stop_the_crawl(sites) -> None:  # type: ignore[n
     result = crawl([site.url()], {"CRAWL_DELAY_MAX": 0.5, "DOWNLOAD_DELAY": 2})
     assert "CRAWL_DELAY_MAX (0.5) is below" in result.log
     assert site.requests() == []
+
+
+def test_requests_wait_for_their_host_in_the_frontier_not_in_download_slots(sites) -> None:  # type: ignore[no-untyped-def]
+    # Twice as many hosts as download slots: were waiting requests to hold the slots, the
+    # hosts would take turns two by two (Scrapy's own queue fails this test); waiting in
+    # the frontier, all six keep their pace.
+    hosts = [_site(sites, "User-agent: *\nCrawl-delay: 0.4\n", n=4) for _ in range(6)]
+    result = crawl([h.url() for h in hosts], {"CONCURRENT_REQUESTS": 2})
+    assert len(result.items) == 6 * 5
+    first = min(h.requests()[0].time for h in hosts)
+    last = max(h.requests()[-1].time for h in hosts)
+    # robots.txt, the index and 4 pages per host: 5 gaps of 0.4 s, all hosts at once
+    assert last - first < 5 * 0.4 * 1.6
+    for host in hosts:
+        assert host.requests()[0].time - first < 0.4
+        assert min(gaps(host)) >= 0.4
+    assert result.stat("politeness/waits_in_download_slot") <= 1

@@ -1,15 +1,19 @@
-"""The two things the cluster scheduler needs from Scrapy's engine that no public API gives.
+"""The two things the frontiers need from Scrapy's engine that no public API gives.
 
 1. *Wake the engine.* The engine asks the scheduler for requests after each download and
    on a 5-second heartbeat. A frontier whose next host is ready in 0.3 s, or that another
-   worker has just filled, would otherwise wait for the heartbeat.
+   worker has just filled, would otherwise wait for the heartbeat (the local frontier in
+   ``politeness/frontier.py`` and the cluster's, ``cluster/scheduler.py``).
 2. *Is a request fully handled?* The engine keeps every request it took from the
    scheduler in its slot's ``inprogress`` until the download, the callback, the item
    pipelines and the scheduling of follow-ups are all done. A lease is finished exactly
    then; signals would need a dozen cases (retries, redirects, errbacks, dropped items).
+   (The cluster scheduler's leases.)
 
 Both are private attributes of ``ExecutionEngine`` (stable since Scrapy 2.0);
 :func:`check` fails at start-up, with this explanation, if a Scrapy upgrade removes them.
+A public ``engine.wake()`` (or a scheduler hook "ready again at t") upstream would remove
+the first; a public "request fully handled" signal the second.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ def check(crawler: Crawler) -> None:
     if slot is None or not hasattr(slot, "inprogress") or not hasattr(slot, "nextcall"):
         raise RuntimeError(
             "this Scrapy's engine has no _slot.inprogress / _slot.nextcall, which the "
-            "cluster scheduler (crawler/cluster/_engine.py) relies on"
+            "frontiers (crawler/_engine.py) rely on"
         )
 
 

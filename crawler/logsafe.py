@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 from typing import Any
 
 __all__ = ["SecretsFilter", "install_secrets_filter", "mask_secrets", "mask_url", "printable"]
@@ -82,7 +83,20 @@ def install_secrets_filter() -> None:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make(*args, **kwargs)
-        _mask_record(record)
+        if record.levelno >= logging.INFO:
+            _mask_record(record)
+        else:
+            # DEBUG records are made by the thousand and mostly dropped by the handler's
+            # level (Scrapy's "Scraped from" formats a whole item: a tenth of a large
+            # import's time): masked when formatted, not when made.
+            record.getMessage = partial(_masked_message, record)  # type: ignore[method-assign]
         return record
 
     logging.setLogRecordFactory(factory)
+
+
+def _masked_message(record: logging.LogRecord) -> str:
+    message = mask_secrets(logging.LogRecord.getMessage(record))
+    if record.exc_info and not record.exc_text:
+        record.exc_text = mask_secrets(logging.Formatter().formatException(record.exc_info))
+    return message

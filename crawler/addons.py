@@ -16,6 +16,7 @@ The spiders shipped in :mod:`crawler.spiders` bring these add-ons in their own
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
@@ -28,6 +29,9 @@ from crawler.logsafe import install_secrets_filter
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+    from crawler.incremental.book import PageBook
+    from crawler.politeness.stack import PolitenessStack
 
 __all__ = [
     "POLITENESS_COMPONENTS",
@@ -212,6 +216,16 @@ class Politeness:
     def from_crawler(cls, crawler: Crawler) -> Politeness:
         return cls(crawler)
 
+    @cached_property
+    def stack(self) -> PolitenessStack:
+        """The crawl's politeness objects (config, terms, pace, clock, rendering), which
+        the components it switches on share (``crawler/politeness/stack.py``)."""
+        from crawler.politeness.stack import PolitenessStack
+
+        if self.crawler is None:
+            raise RuntimeError("the Politeness add-on was built without a crawler")
+        return PolitenessStack(self.crawler)
+
     @classmethod
     def update_pre_crawler_settings(cls, settings: BaseSettings) -> None:
         # Rendering runs Playwright on asyncio; Scrapy 2.13+ defaults to this reactor
@@ -231,6 +245,23 @@ class Tracklists:
     """Normalization, the store pipeline (``DATABASE_URL``), the track-per-row CSV feed,
     incremental crawls and the shipped spiders (``scrapy crawl sets`` in any project that
     enables it). Works with or without :class:`Politeness`."""
+
+    def __init__(self, crawler: Crawler | None = None) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Tracklists:
+        return cls(crawler)
+
+    @cached_property
+    def book(self) -> PageBook:
+        """What the store knows of pages, shared by the incremental components."""
+        from crawler.incremental.book import PageBook
+        from crawler.incremental.config import IncrementalConfig
+
+        if self.crawler is None:
+            raise RuntimeError("the Tracklists add-on was built without a crawler")
+        return PageBook(IncrementalConfig.from_settings(self.crawler.settings))
 
     @classmethod
     def update_pre_crawler_settings(cls, settings: BaseSettings) -> None:

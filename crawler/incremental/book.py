@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
-from weakref import WeakKeyDictionary
 
 from crawler.incremental.config import IncrementalConfig
 from crawler.store import record_page, session_factory
@@ -37,7 +36,6 @@ __all__ = ["Known", "PageBook", "PageRecord", "book_for", "utcnow"]
 
 logger = logging.getLogger(__name__)
 _BATCH = 100
-_books: WeakKeyDictionary[Crawler, PageBook] = WeakKeyDictionary()
 
 
 def utcnow() -> datetime:
@@ -195,7 +193,14 @@ class PageBook:
 
 
 def book_for(crawler: Crawler) -> PageBook:
-    """The crawl's one book, shared by its incremental components."""
-    if crawler not in _books:
-        _books[crawler] = PageBook(IncrementalConfig.from_settings(crawler.settings))
-    return _books[crawler]
+    """The crawl's one book, shared by its incremental components, from its Tracklists
+    add-on (which switched them on)."""
+    from crawler.addons import Tracklists
+
+    addon = crawler.get_addon(Tracklists)
+    if addon is None:
+        raise RuntimeError(
+            "incremental crawls need the add-on that wires them: "
+            "ADDONS = {'crawler.addons.Tracklists': 200}"
+        )
+    return addon.book

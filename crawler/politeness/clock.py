@@ -21,11 +21,6 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scrapy.utils.misc import build_from_crawler, load_object
-
-from crawler.politeness._shared import shared
-from crawler.politeness.config import config_for
-
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -125,12 +120,6 @@ class LocalHostClock(HostClock):
 
 def clock_for(crawler: Crawler) -> HostClock:
     """The crawl's clock, of the class named by ``PACE_CLOCK``."""
+    from crawler.politeness.stack import stack_of
 
-    def build() -> HostClock:
-        cls = load_object(config_for(crawler).clock_class)
-        clock = build_from_crawler(cls, crawler)
-        if not isinstance(clock, HostClock):
-            raise TypeError(f"PACE_CLOCK {cls!r} is not a HostClock")
-        return clock
-
-    return shared(crawler, "clock", build)
+    return stack_of(crawler).clock

@@ -15,7 +15,6 @@ from scrapy.settings import BaseSettings
 from scrapy.settings import default_settings as scrapy_defaults
 
 from crawler import ABOUT_URL, PRODUCT, __version__
-from crawler.politeness._shared import shared
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -181,4 +180,6 @@ class PolitenessConfig:
 
 def config_for(crawler: Crawler) -> PolitenessConfig:
     """The crawl's politeness config, read and validated on first use."""
-    return shared(crawler, "config", lambda: PolitenessConfig.from_settings(crawler.settings))
+    from crawler.politeness.stack import stack_of
+
+    return stack_of(crawler).config

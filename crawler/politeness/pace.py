@@ -18,9 +18,8 @@ import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crawler.politeness._shared import shared
-from crawler.politeness.config import PolitenessConfig, config_for
-from crawler.politeness.terms import TermsRegistry, terms_for
+from crawler.politeness.config import PolitenessConfig
+from crawler.politeness.terms import TermsRegistry
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -176,8 +175,6 @@ class PacePolicy:
 
 
 def pace_for(crawler: Crawler) -> PacePolicy:
-    return shared(
-        crawler,
-        "pace",
-        lambda: PacePolicy(config_for(crawler), terms_for(crawler), crawler.stats),
-    )
+    from crawler.politeness.stack import stack_of
+
+    return stack_of(crawler).pace

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.politeness._shared import shared
 from crawler.politeness.robots_rules import ROBOTS_META
 
 if TYPE_CHECKING:
@@ -171,11 +170,9 @@ class TermsRegistry:
 
 
 def terms_for(crawler: Crawler) -> TermsRegistry:
-    from crawler.politeness.config import config_for
+    from crawler.politeness.stack import stack_of
 
-    return shared(
-        crawler, "terms", lambda: TermsRegistry.load(config_for(crawler).site_policy_file)
-    )
+    return stack_of(crawler).terms
 
 
 class SiteTermsMiddleware:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from scrapy.settings import BaseSettings
 
 from crawler import settings as defaults
-from crawler.render._shared import shared
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -89,4 +88,6 @@ class RenderConfig:
 
 
 def render_config_for(crawler: Crawler) -> RenderConfig:
-    return shared(crawler, "config", lambda: RenderConfig.from_settings(crawler.settings))
+    from crawler.politeness.stack import stack_of
+
+    return stack_of(crawler).render.config

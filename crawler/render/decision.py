@@ -20,7 +20,6 @@ from crawler.politeness.config import config_for
 from crawler.politeness.meta_robots import page_directives
 from crawler.politeness.tdm import reserved_by_page
 from crawler.politeness.terms import SiteTerms, terms_for
-from crawler.render._shared import shared
 from crawler.render.browser import INSTALL_HINT, browser_problem
 from crawler.render.config import render_config_for
 
@@ -133,7 +132,9 @@ class RenderPolicy:
 
 
 def render_policy_for(crawler: Crawler) -> RenderPolicy:
-    return shared(crawler, "policy", lambda: RenderPolicy(crawler))
+    from crawler.politeness.stack import stack_of
+
+    return stack_of(crawler).render.policy
 
 
 def is_rendered(response: Response) -> bool:

@@ -20,7 +20,6 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.politeness.handler import OBSERVED_META
-from crawler.render._shared import shared
 from crawler.render.browser import INSTALL_HINT
 from crawler.render.config import RenderConfig, render_config_for
 from crawler.render.decision import RenderPolicy, render_policy_for
@@ -171,4 +170,6 @@ def renderer_for(crawler: Crawler) -> Renderer | None:
     policy = render_policy_for(crawler)
     if not policy.any_permitted() or policy.problem is not None:
         return None
-    return shared(crawler, "renderer", lambda: Renderer(crawler, policy))
+    from crawler.politeness.stack import stack_of
+
+    return stack_of(crawler).render.renderer

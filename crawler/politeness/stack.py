@@ -1,0 +1,82 @@
+"""The politeness objects of one crawl, built once each, on first use, and owned by the
+:class:`~crawler.addons.Politeness` add-on that switched the components on.
+
+Scrapy builds each component on its own (the handler, the middlewares, the frontier);
+they all need the same config, site terms, pace and clock. The add-on is built once per
+crawler, before any component, so it is where those objects live: components ask for
+them with :func:`stack_of` (``crawler.get_addon``, Scrapy's public API), and two crawls
+in one process never share a clock.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from scrapy.utils.misc import build_from_crawler, load_object
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.politeness.clock import HostClock
+    from crawler.politeness.config import PolitenessConfig
+    from crawler.politeness.pace import PacePolicy
+    from crawler.politeness.terms import TermsRegistry
+    from crawler.render.parts import RenderParts
+
+__all__ = ["PolitenessStack", "stack_of"]
+
+
+class PolitenessStack:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @cached_property
+    def config(self) -> PolitenessConfig:
+        """Every politeness setting, read and validated once."""
+        from crawler.politeness.config import PolitenessConfig
+
+        return PolitenessConfig.from_settings(self.crawler.settings)
+
+    @cached_property
+    def terms(self) -> TermsRegistry:
+        from crawler.politeness.terms import TermsRegistry
+
+        return TermsRegistry.load(self.config.site_policy_file)
+
+    @cached_property
+    def pace(self) -> PacePolicy:
+        from crawler.politeness.pace import PacePolicy
+
+        return PacePolicy(self.config, self.terms, self.crawler.stats)
+
+    @cached_property
+    def clock(self) -> HostClock:
+        """Of the class named by ``PACE_CLOCK``."""
+        from crawler.politeness.clock import HostClock
+
+        cls = load_object(self.config.clock_class)
+        clock = build_from_crawler(cls, self.crawler)
+        if not isinstance(clock, HostClock):
+            raise TypeError(f"PACE_CLOCK {cls!r} is not a HostClock")
+        return clock
+
+    @cached_property
+    def render(self) -> RenderParts:
+        """The rendering objects (the Politeness add-on owns the RENDER_* settings)."""
+        from crawler.render.parts import RenderParts
+
+        return RenderParts(self.crawler)
+
+
+def stack_of(crawler: Crawler) -> PolitenessStack:
+    """The crawl's politeness objects, from its Politeness add-on."""
+    from crawler.addons import Politeness
+
+    addon = crawler.get_addon(Politeness)
+    if addon is None:
+        raise RuntimeError(
+            "the crawler's politeness components need the add-on that wires them: "
+            "ADDONS = {'crawler.addons.Politeness': 100}"
+        )
+    return addon.stack

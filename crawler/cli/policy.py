@@ -13,7 +13,7 @@ import argparse
 import urllib.error
 import urllib.request
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy.settings import Settings
 
@@ -22,10 +22,9 @@ from crawler.politeness.pace import PacePolicy
 from crawler.politeness.private_hosts import is_private_address, resolve
 from crawler.politeness.robots_rules import (
     RobotsFile,
-    allow_all,
-    classify_status,
     disallow_all,
-    parse_robots,
+    judge_answer,
+    too_many_redirects,
 )
 from crawler.politeness.terms import TermsError, TermsRegistry
 from crawler.politeness.useragent import NO_CONTACT_HELP, is_loopback_host
@@ -69,17 +68,11 @@ def fetch_robots(origin: str, config: PolitenessConfig, timeout: float = 10) -> 
             status, body, location = exc.code, exc.read(), exc.headers.get("Location")
         except (OSError, ValueError) as exc:
             return disallow_all(f"{type(exc).__name__}: {exc}")
-        outcome = classify_status(status)
-        if outcome == "parse":
-            return parse_robots(body, status, config.robots_max_bytes)
-        if outcome == "allow_all":
-            return allow_all(f"HTTP {status}: unavailable, all allowed")
-        if outcome == "unreachable":
-            return disallow_all(f"HTTP {status}: unreachable, nothing allowed until it answers")
-        if not location:
-            return allow_all(f"HTTP {status} without Location")
-        url = urljoin(url, location)
-    return allow_all(f"more than {config.robots_max_redirects} redirects: all allowed")
+        verdict = judge_answer(status, body, location, url, config.robots_max_bytes)
+        if not isinstance(verdict, str):
+            return verdict
+        url = verdict
+    return too_many_redirects(config.robots_max_redirects)
 
 
 EXIT_REFUSED = 4

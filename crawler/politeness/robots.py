@@ -21,8 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
@@ -45,6 +44,23 @@ __all__ = ["ROBOTS_META", "RobotsPolicy", "origin_of"]
 logger = logging.getLogger(__name__)
 
 _RETRY_CAP = 3600.0
+
+
+class VerdictStore(Protocol):
+    """Where robots.txt verdicts are shared between the workers of a cluster."""
+
+    async def load(self, origin: str) -> tuple[RobotsFile, float] | None: ...
+
+    async def save(self, origin: str, rules: RobotsFile, valid_for: float) -> None: ...
+
+
+@runtime_checkable
+class SharesVerdicts(Protocol):
+    """A clock shared by several workers (``crawler/cluster/clock.py``) shares robots.txt
+    verdicts too: one fetch per cluster."""
+
+    @property
+    def robots_store(self) -> VerdictStore: ...
 
 
 class _RefusedHere(Exception):
@@ -233,7 +249,7 @@ class RobotsPolicy:
     async def _refresh(self, origin: str, request: Request, state: _Origin) -> None:
         try:
             # A shared clock (crawler/cluster/) shares verdicts too: one fetch per cluster.
-            shared = getattr(self.clock, "robots_store", None)
+            shared = self.clock.robots_store if isinstance(self.clock, SharesVerdicts) else None
             cached = await shared.load(origin) if shared is not None else None
             if cached is not None:
                 rules, valid_for = cached
@@ -318,22 +334,18 @@ class RobotsPolicy:
             except Exception as exc:  # time-outs, refused connections, DNS: unreachable
                 return robots_rules.disallow_all(f"{type(exc).__name__}: {exc}")
             self._inc(f"robots/status/{response.status}")
-            outcome = robots_rules.classify_status(response.status)
-            if outcome == "parse":
-                return robots_rules.parse_robots(
-                    response.body, response.status, self.config.robots_max_bytes
-                )
-            if outcome == "allow_all":
-                return robots_rules.allow_all(f"HTTP {response.status}: unavailable, all allowed")
-            if outcome == "unreachable":
-                return robots_rules.disallow_all(f"HTTP {response.status}")
             location = response.headers.get(b"Location")
-            if not location:
-                return robots_rules.allow_all(f"HTTP {response.status} without Location")
-            url = urljoin(response.url, location.decode("latin-1"))
-        return robots_rules.allow_all(
-            f"more than {self.config.robots_max_redirects} redirects: unavailable, all allowed"
-        )
+            verdict = robots_rules.judge_answer(
+                response.status,
+                response.body,
+                location.decode("latin-1") if location else None,
+                response.url,
+                self.config.robots_max_bytes,
+            )
+            if not isinstance(verdict, str):
+                return verdict
+            url = verdict
+        return robots_rules.too_many_redirects(self.config.robots_max_redirects)
 
     def _bytes_received(self, data: bytes, request: Request, **_: Any) -> None:
         """Stop reading a robots.txt past the parse limit (RFC 9309, 2.5)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urljoin
 
 from protego import Protego
 
@@ -21,7 +22,9 @@ __all__ = [
     "allow_all",
     "classify_status",
     "disallow_all",
+    "judge_answer",
     "parse_robots",
+    "too_many_redirects",
 ]
 
 MAX_BYTES = 500 * 1024
@@ -85,6 +88,28 @@ def parse_robots(body: bytes, status: int = 200, max_bytes: int = MAX_BYTES) -> 
     parser = Protego.parse(text)
     reason = f"HTTP {status}" + (f", first {max_bytes} bytes parsed" if truncated else "")
     return RobotsFile("parsed", reason, parser, truncated)
+
+
+def judge_answer(
+    status: int, body: bytes, location: str | None, url: str, max_bytes: int = MAX_BYTES
+) -> RobotsFile | str:
+    """What one robots.txt answer means: the rules in force, or the URL its redirect leads
+    to (a ``str``: fetch that next). The crawl's policy and ``crawler policy`` both judge
+    their answers here, so they can't disagree."""
+    outcome = classify_status(status)
+    if outcome == "parse":
+        return parse_robots(body, status, max_bytes)
+    if outcome == "allow_all":
+        return allow_all(f"HTTP {status}: unavailable, all allowed")
+    if outcome == "unreachable":
+        return disallow_all(f"HTTP {status}: unreachable, nothing allowed until it answers")
+    if not location:
+        return allow_all(f"HTTP {status} without Location")
+    return urljoin(url, location)
+
+
+def too_many_redirects(limit: int) -> RobotsFile:
+    return allow_all(f"more than {limit} redirects: unavailable, all allowed")
 
 
 def allow_all(reason: str) -> RobotsFile:

@@ -236,7 +236,6 @@ class ExportsSpider(PoliteSpider):
         _engine.wake(self.crawler)
         self._wake = asyncio.get_running_loop().call_later(0.05, self._woken)
 
-
     async def start(self) -> AsyncIterator[Any]:
         if self.results is None:
             return

@@ -33,16 +33,18 @@ def _n(stats: dict[str, Any], key: str) -> int:
 
 
 def progress_text(stats: dict[str, Any], busy: int) -> str:
-    """``busy``: hosts with a request in the downloader, on the wire or waiting for its turn
-    (the paced download handler counts those waiting, ``crawl/hosts_waiting``)."""
+    """``busy``: hosts with a request in the downloader, on the wire or (rarely) waiting
+    for its turn in the download handler (``crawl/hosts_waiting``); hosts waiting for
+    their turn in the frontier are counted there (``crawl/hosts_waiting_in_frontier``)."""
     fetched = _n(stats, "crawl/pages/fetched") + _n(stats, "incremental/not_modified")
     queued = _n(stats, "scheduler/enqueued") - _n(stats, "scheduler/dequeued")
     errors = _n(stats, "crawl/pages/failed") + _n(stats, "spider_exceptions/count")
-    waiting = min(max(_n(stats, "crawl/hosts_waiting"), 0), busy)
+    in_handler = min(max(_n(stats, "crawl/hosts_waiting"), 0), busy)
+    waiting = in_handler + max(_n(stats, "crawl/hosts_waiting_in_frontier"), 0)
     return (
         f"{fetched} pages fetched, {max(queued, 0)} queued, "
         f"{_n(stats, 'item_scraped_count')} sets, "
-        f"hosts {busy - waiting} active / {waiting} waiting for their turn, "
+        f"hosts {busy - in_handler} active / {waiting} waiting for their turn, "
         f"{_n(stats, 'politeness/paused/retry_after')} Retry-After pauses, {errors} errors"
     )
 

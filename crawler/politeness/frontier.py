@@ -75,6 +75,7 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         self._queued = set(self._ready)
         self._later: list[tuple[float, str]] = []
         """(time, slot) of slots whose host's turn comes later."""
+        self._in_later: set[str] = set()
         self._out: dict[str, Request] = {}
         """The request last handed out per slot, while it is in the downloader."""
         self._probe: dict[str, Request] = {}
@@ -186,7 +187,9 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         self._returned()
         now = self.clock.now()
         while self._later and self._later[0][0] <= now + _SLACK:
-            self._candidate(heapq.heappop(self._later)[1])
+            slot = heapq.heappop(self._later)[1]
+            self._in_later.discard(slot)
+            self._candidate(slot)
         while self._ready:
             slot = self._ready.popleft()
             self._queued.discard(slot)
@@ -198,7 +201,9 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
             if turn is None:
                 continue
             if turn > now + _SLACK:
-                heapq.heappush(self._later, (turn, slot))
+                if slot not in self._in_later:
+                    self._in_later.add(slot)
+                    heapq.heappush(self._later, (turn, slot))
                 continue
             if slot in self._side:
                 self._start_side(slot)
@@ -208,8 +213,14 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
             self._wake_in(max(0.0, self._later[0][0] - self.clock.now()))
         return None
 
+    def _count_waiting(self) -> None:
+        """Hosts waiting here for their turn, for the crawl's progress line."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("crawl/hosts_waiting_in_frontier", len(self._in_later))
+
     def pop(self) -> Request | None:
         slot = self._next_ready()
+        self._count_waiting()
         if slot is None:
             return None  # the engine asks again on a download's end, or when woken
         queue = self.pqueues[slot]

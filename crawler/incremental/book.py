@@ -25,7 +25,8 @@ from crawler.store.repository import (
     known_pages,
     mark_sets_gone,
     page_links,
-    record_page_links,
+    record_many_page_links,
+    record_pages,
 )
 
 if TYPE_CHECKING:
@@ -174,13 +175,15 @@ class PageBook:
             return
         records, self._pending = self._pending, []
         try:
+            latest = {r.url: r for r in records}  # one row per page and statement
             with self.factory.begin() as session:
-                for r in records:
-                    record_page(
-                        session, r.url, r.status, r.fetched_at, r.content_hash, r.etag,
-                        r.last_modified,
-                    )  # fmt: skip
-                    record_page_links(session, r.url, r.links)
+                record_pages(session, [
+                    {"url": r.url, "status": r.status, "fetched_at": r.fetched_at,
+                     "content_hash": r.content_hash, "etag": r.etag,
+                     "last_modified": r.last_modified}
+                    for r in latest.values()
+                ])  # fmt: skip
+                record_many_page_links(session, [(r.url, r.links) for r in latest.values()])
             self._failing = False
         except Exception as error:
             # Losing records costs full fetches next time, never data: log and go on.

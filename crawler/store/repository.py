@@ -403,6 +403,24 @@ def record_page(
     session.execute(stmt.on_conflict_do_update(index_elements=["url"], set_=values))
 
 
+def record_pages(session: Session, pages: list[dict[str, Any]]) -> None:
+    """:func:`record_page` for many pages in two statements (one for 304s, which keep
+    their stored hash and validators): the page book writes a batch at a time, and one
+    statement per page cost a tenth of a wide crawl's CPU."""
+    if not pages:
+        return
+    stmt = _insert(session, Page.__table__)
+    kept = {"status", "fetched_at"}
+    for not_modified in (False, True):
+        rows = [p for p in pages if (p["status"] == 304) is not_modified]
+        if not rows:
+            continue
+        columns = kept if not_modified else kept | {"content_hash", "etag", "last_modified"}
+        update = {c: getattr(stmt.excluded, c) for c in sorted(columns)}
+        full = [{"content_hash": None, "etag": None, "last_modified": None, **r} for r in rows]
+        session.execute(stmt.on_conflict_do_update(index_elements=["url"], set_=update), full)
+
+
 def record_crawl_run(
     session: Session,
     spider: str,
@@ -468,6 +486,17 @@ def record_page_links(session: Session, url: str, links: list[Any]) -> None:
 
     stmt = _insert(session, PageLinks.__table__).values(url=url, links=links)
     session.execute(stmt.on_conflict_do_update(index_elements=["url"], set_={"links": links}))
+
+
+def record_many_page_links(session: Session, pages: list[tuple[str, list[Any]]]) -> None:
+    """:func:`record_page_links` for many pages, in one statement."""
+    from crawler.store.models import PageLinks
+
+    if not pages:
+        return
+    stmt = _insert(session, PageLinks.__table__)
+    upsert = stmt.on_conflict_do_update(index_elements=["url"], set_={"links": stmt.excluded.links})
+    session.execute(upsert, [{"url": url, "links": links} for url, links in pages])
 
 
 def mark_sets_gone(session: Session, page_url: str, now: datetime) -> int:

@@ -69,7 +69,8 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         self.clock = clock_for(crawler)
         self.pace = pace_for(crawler)
         self.robots = crawler.get_downloader_middleware(RobotsPolicy)
-        self._downloader = self._downloader_interface.downloader
+        assert crawler.engine is not None  # the scheduler opens with the engine
+        self._downloader = crawler.engine.downloader
         self._ready: deque[str] = deque(self.pqueues)
         """Slots that may be ready: checked in this order (round-robin)."""
         self._queued = set(self._ready)
@@ -178,7 +179,7 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
     # -- the queue interface ------------------------------------------------------------
     def push(self, request: Request) -> None:
         super().push(request)
-        slot = self._downloader_interface.get_slot_key(request)
+        slot = self._downloader.get_slot_key(request)
         self._probe[slot] = request
         if slot not in self._out:
             self._candidate(slot)

@@ -70,7 +70,8 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             load_object(self.config.http_handler), crawler
         )
         self._last_sent: dict[str, float] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        """Per host: its lock, and how many requests hold it or wait for it."""
         self._active: set[asyncio.Task[Response]] = set()
         self._stopping = False
         self._grace = crawler.settings.getfloat("SHUTDOWN_DOWNLOAD_GRACE")
@@ -184,13 +185,17 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         """One request in flight per host. Scrapy's slot concurrency is not enough: under
         asyncio (2.19) a slot starts every queued request at once when its delay is 0,
         because a download counts as transferring only once its task runs."""
-        lock = self._locks.setdefault(host, asyncio.Lock())
+        lock, users = self._locks.get(host, (asyncio.Lock(), 0))
+        self._locks[host] = (lock, users + 1)
         try:
             async with lock:
                 yield
         finally:
-            if not lock.locked() and not getattr(lock, "_waiters", None):
-                self._locks.pop(host, None)
+            lock, users = self._locks[host]
+            if users > 1:
+                self._locks[host] = (lock, users - 1)
+            else:  # nobody holds or waits for it: forgotten, so hosts don't pile up
+                del self._locks[host]
 
     def _refuse_if_dropped(self, host: str) -> None:
         reason = self.pace.dropped(host)

@@ -76,9 +76,12 @@ class RobotsFile:
         """The ``User-agent`` value of the group that applies to ``token``, or None."""
         if self.parser is None:
             return None
-        # Protego exposes no public "which group" call; its matcher is the authority.
-        rule_set = self.parser._get_matching_rule_set(token)
-        return None if rule_set is None else rule_set.user_agent
+        # Protego exposes no public "which group" call; its matcher is the authority. Only
+        # ``crawler policy`` and the summary show the group, so a Protego without it shows
+        # none rather than failing a crawl (a public ``Protego.group(token)`` would do).
+        matcher = getattr(self.parser, "_get_matching_rule_set", None)
+        rule_set = matcher(token) if matcher is not None else None
+        return None if rule_set is None else str(rule_set.user_agent)
 
 
 def parse_robots(body: bytes, status: int = 200, max_bytes: int = MAX_BYTES) -> RobotsFile:

@@ -31,7 +31,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import redis
 from scrapy import signals
@@ -60,6 +60,14 @@ logger = logging.getLogger(__name__)
 
 LEASE_META = "cluster_lease"
 """Request meta key: the lease under which this worker holds the request."""
+
+
+@runtime_checkable
+class TakesSeedHosts(Protocol):
+    """A spider that follows links only on the hosts it was seeded with, and so wants to
+    hear of seeds fed by other workers or ``crawler enqueue`` (``SetsSpider``)."""
+
+    def add_seed_host(self, host: str) -> None: ...
 
 
 def crawl_name(spider: Spider) -> str:
@@ -342,13 +350,12 @@ class ClusterScheduler(BaseScheduler):
         (``SetsSpider.add_seed_host``): seeds may come from other workers or the CLI."""
         if host in self._known_hosts or host in self._not_seed_hosts:
             return
-        add = getattr(self.spider, "add_seed_host", None)
-        if add is None:
+        if not isinstance(self.spider, TakesSeedHosts):
             return
         assert self.frontier is not None
         if self.frontier.is_seed_host(host):
             self._known_hosts.add(host)
-            add(host)
+            self.spider.add_seed_host(host)
         else:
             self._not_seed_hosts.add(host)
 

@@ -14,12 +14,12 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from crawler.incremental.config import IncrementalConfig
-from crawler.store import record_page, session_factory
+from crawler.store import record_page, session_factory, utcnow
 from crawler.store.repository import (
     known_page,
     known_pages,
@@ -37,11 +37,6 @@ __all__ = ["Known", "PageBook", "PageRecord", "book_for", "utcnow"]
 
 logger = logging.getLogger(__name__)
 _BATCH = 100
-
-
-def utcnow() -> datetime:
-    """Naive UTC, as the store keeps times."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Known(NamedTuple):

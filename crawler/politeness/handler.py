@@ -23,6 +23,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -76,10 +77,14 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         self._stopping = False
         self._grace = crawler.settings.getfloat("SHUTDOWN_DOWNLOAD_GRACE")
         self._watch: asyncio.Task[None] | None = None
-        self._robots: RobotsPolicy | bool | None = False
-        """The crawl's robots policy, looked up on first use (None when it is off)."""
         crawler.signals.connect(self._zero_slot_delay, signal=signals.request_reached_downloader)
         crawler.signals.connect(self._headers_received, signal=signals.headers_received)
+
+    @cached_property
+    def _robots(self) -> RobotsPolicy | None:
+        """The crawl's robots policy (None when it is off), looked up on first use: the
+        downloader builds its middlewares after this handler."""
+        return self.crawler.get_downloader_middleware(RobotsPolicy)
 
     def _zero_slot_delay(self, request: Request, **_: Any) -> None:
         """The clock paces; Scrapy's slot delay (and its jitter, which can shorten a gap)
@@ -138,10 +143,8 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             # lock and waits for it; the clock alone keeps it apart from that host's others.
             return await self._paced_download(host, request)
         async with self._lock(host):
-            if self._robots is False:  # built after this handler: asked for on first use
-                self._robots = self.crawler.get_downloader_middleware(RobotsPolicy)
             robots = self._robots
-            if isinstance(robots, RobotsPolicy):
+            if robots is not None:
                 await robots.admit(request)
                 self._refuse_if_dropped(host)  # robots.txt may ask for too long a delay
             return await self._paced_download(host, request)

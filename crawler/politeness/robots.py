@@ -33,7 +33,7 @@ from crawler.politeness.clock import clock_for
 from crawler.politeness.config import config_for
 from crawler.politeness.pace import pace_for
 from crawler.politeness.robots_rules import ROBOTS_META, RobotsFile
-from crawler.politeness.terms import terms_for
+from crawler.politeness.terms import SiteTerms, terms_for
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -143,10 +143,12 @@ class RobotsPolicy:
         logger.debug("Forbidden by robots.txt: %s", request)
         raise IgnoreRequest("Forbidden by robots.txt")
 
-    def _has_api_permission(self, request: Request) -> bool:
+    def _permission(self, request: Request) -> tuple[SiteTerms | None, str | None]:
+        """The site terms entry of ``request``'s host, and its documented permission for
+        the request's path (None when there is none)."""
         parts = urlparse_cached(request)
         entry = self.terms.lookup(parts.hostname or "")
-        return entry is not None and entry.api_permission(parts.path or "/") is not None
+        return entry, entry.api_permission(parts.path or "/") if entry else None
 
     def _api_permission(self, request: Request) -> bool:
         """Whether the site terms record a documented permission for this request's path
@@ -155,9 +157,7 @@ class RobotsPolicy:
         Only explicit rules give way, and only on the entry's ``api_paths``; it is said
         once per origin in the log and counted in ``politeness/robots/api_permission``.
         """
-        parts = urlparse_cached(request)
-        entry = self.terms.lookup(parts.hostname or "")
-        permission = entry.api_permission(parts.path or "/") if entry else None
+        entry, permission = self._permission(request)
         if permission is None:
             return False
         self._inc("robots/api_permission")
@@ -168,7 +168,7 @@ class RobotsPolicy:
                 "robots.txt of %s disallows %s; requested anyway under the documented "
                 "permission for programs (%s; site terms %s, api_paths %s)",
                 origin,
-                parts.path,
+                urlparse_cached(request).path,
                 permission,
                 entry.source if entry else "",
                 ", ".join(entry.api_paths) if entry else "",
@@ -206,7 +206,7 @@ class RobotsPolicy:
         if state.rules is None:
             return state.failures > self.config.robots_retry_times
         return not state.rules.allowed(request.url, self.config.product) and not (
-            state.rules.kind == "parsed" and self._has_api_permission(request)
+            state.rules.kind == "parsed" and self._permission(request)[1] is not None
         )
 
     def sitemaps(self, origin: str) -> list[str]:
@@ -229,22 +229,13 @@ class RobotsPolicy:
         """Return when ``request`` may go; raise IgnoreRequest when robots.txt forbids it."""
         if self._exempt(request):
             return
-        origin = origin_of(request)
-        state = self._origins.setdefault(origin, _Origin())
-        while True:
-            if state.fetching is not None:
-                await asyncio.shield(state.fetching)
-                continue
-            now = self.clock.now()
-            if now >= state.next_fetch_at:
-                state.fetching = asyncio.ensure_future(self._refresh(origin, request, state))
-                continue
-            if state.rules is not None:
-                self._verdict(request, state.rules)
-                return
-            if state.failures > self.config.robots_retry_times:
-                self._verdict(request, robots_rules.disallow_all("gave up for now"))
-            await asyncio.sleep(max(0.0, state.next_fetch_at - now))
+        while not isinstance(turn := self.ready_at(request), float) or turn > self.clock.now():
+            if isinstance(turn, float):  # a failed fetch's back-off
+                await asyncio.sleep(turn - self.clock.now())
+            else:
+                await asyncio.shield(turn)
+        rules = self.rules_for(origin_of(request))
+        self._verdict(request, rules or robots_rules.disallow_all("gave up for now"))
 
     async def _refresh(self, origin: str, request: Request, state: _Origin) -> None:
         try:

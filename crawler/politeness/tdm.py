@@ -16,7 +16,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scrapy import Request
@@ -26,7 +26,7 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.politeness.config import config_for
-from crawler.store import session_factory
+from crawler.store import session_factory, utcnow
 from crawler.store.tdmrep import load_tdmrep, save_tdmrep
 
 if TYPE_CHECKING:
@@ -83,10 +83,6 @@ def reserved_by_rules(path: str, rules: Rules) -> bool:
         if pattern.match(path):
             return reserved
     return False
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def reserved_by_page(response: Response) -> bool:

@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler import _engine
@@ -191,7 +190,6 @@ class ExportsSpider(PoliteSpider):
         self.results: Iterator[FileResult] | None = None
         self.dumps: list[Path] = []
         self.gc_threshold = gc.get_threshold()
-        self.all_yielded = False
         self._wake: asyncio.TimerHandle | None = None
 
     @classmethod
@@ -216,23 +214,13 @@ class ExportsSpider(PoliteSpider):
             max_tracks = settings.getint("MAX_TRACKS_PER_SET")
             results = read_files(files, max_bytes, processes, max_tracks=max_tracks)
             spider.results = read_ahead(results)
-        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
-            crawler.signals.connect(spider._item_left, signal=signal)
         return spider
 
-    def _item_left(self, **_: Any) -> None:
-        """Once every set is out of ``start()``, have the engine look again then and as
-        each one leaves the pipelines: it would otherwise notice that the import is over
-        only on its 5-second heartbeat (measured: 10,000 pages took 5 s or 10 s, nothing
-        between)."""
-        if self.all_yielded and self._wake is None:
-            # a moment later: the item still counts as in the pipelines while its signal
-            # is being sent
-            self._wake = asyncio.get_running_loop().call_later(0.02, self._woken)
-
     def _woken(self) -> None:
-        """Wake the engine, and again every 50 ms until it closes the spider: the last
-        sets may still wait for their batch (``STORE_FLUSH_SECONDS``)."""
+        """Once every set is out of ``start()``: wake the engine every 50 ms until it
+        closes the spider. It would otherwise notice that the import is over only on its
+        5-second heartbeat (measured: 10,000 pages took 5 s or 10 s, nothing between);
+        the last sets may still wait for their batch (``STORE_FLUSH_SECONDS``)."""
         _engine.wake(self.crawler)
         self._wake = asyncio.get_running_loop().call_later(0.05, self._woken)
 
@@ -261,8 +249,7 @@ class ExportsSpider(PoliteSpider):
                 for djset in self._stream_dump(dump):
                     yield djset
         finally:
-            self.all_yielded = True
-            self._item_left()  # the last sets may be stored already: look soon
+            self._wake = asyncio.get_running_loop().call_later(0.02, self._woken)
             if self.skipped_folders:
                 stats.inc_value("import/folders_skipped", self.skipped_folders)
                 stats.inc_value("import/errors", self.skipped_folders)

@@ -1,6 +1,6 @@
 """The store: SQLAlchemy 2 models, migrations, and repository functions over a session."""
 
-from crawler.store.db import create_store_engine, session_factory, upgrade
+from crawler.store.db import create_store_engine, session_factory, upgrade, utcnow
 from crawler.store.repository import iter_sets, record_crawl_run, record_page, store_set
 
 __all__ = [
@@ -11,4 +11,5 @@ __all__ = [
     "session_factory",
     "store_set",
     "upgrade",
+    "utcnow",
 ]

@@ -10,6 +10,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -212,3 +213,8 @@ def describe_store_error(url: str, error: BaseException) -> str:
         )
         message += f" (create it with: createdb {options} {parsed.database})".replace("  ", " ")
     return message
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as the store keeps times."""
+    return datetime.now(UTC).replace(tzinfo=None)

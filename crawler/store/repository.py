@@ -396,11 +396,10 @@ def record_page(
     last_modified: str | None = None,
 ) -> None:
     """Remember a fetch (upsert by URL). A 304 keeps the stored hash and validators."""
-    values: dict[str, Any] = {"status": status, "fetched_at": fetched_at}
-    if status != 304:
-        values |= {"content_hash": content_hash, "etag": etag, "last_modified": last_modified}
-    stmt = _insert(session, Page.__table__).values(url=url, **values)
-    session.execute(stmt.on_conflict_do_update(index_elements=["url"], set_=values))
+    record_pages(session, [{
+        "url": url, "status": status, "fetched_at": fetched_at,
+        "content_hash": content_hash, "etag": etag, "last_modified": last_modified,
+    }])  # fmt: skip
 
 
 def record_pages(session: Session, pages: list[dict[str, Any]]) -> None:
@@ -480,16 +479,8 @@ def page_links(session: Session, url: str) -> list[Any]:
     return list(links or [])
 
 
-def record_page_links(session: Session, url: str, links: list[Any]) -> None:
-    """Remember (upsert) the requests a parsed page led to."""
-    from crawler.store.models import PageLinks
-
-    stmt = _insert(session, PageLinks.__table__).values(url=url, links=links)
-    session.execute(stmt.on_conflict_do_update(index_elements=["url"], set_={"links": links}))
-
-
 def record_many_page_links(session: Session, pages: list[tuple[str, list[Any]]]) -> None:
-    """:func:`record_page_links` for many pages, in one statement."""
+    """Remember (upsert) the requests each parsed page led to, in one statement."""
     from crawler.store.models import PageLinks
 
     if not pages:

@@ -8,12 +8,12 @@ place), or the database is away (:class:`StoreAway`), with nothing stored.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import DJSet
+from crawler.store.db import utcnow
 from crawler.store.identity import store_sets_once
 from crawler.store.repository import KeyCache
 
@@ -46,7 +46,7 @@ def store_batch(
 
     Raises :class:`StoreAway` when the database is away; nothing is stored then.
     """
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utcnow()
     try:
         with factory.begin() as session:
             # One row per real set: a set already stored under another URL is linked.

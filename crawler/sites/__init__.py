@@ -31,10 +31,19 @@ def page_classes_for(url: str) -> list[type[SitePage]]:
     return own + [c for c in PAGE_CLASSES if c not in own]
 
 
-def extract_sets(url: str, html: str | bytes | Selector) -> list[DJSet]:
-    """The sets on a page, from the first page class that recognizes it and finds any."""
-    selector = html if isinstance(html, Selector) else parse_html(html)
+def extract_sets(url: str, html: str | bytes | Selector, text: str | None = None) -> list[DJSet]:
+    """The sets on a page, from the first page class that recognizes it and finds any.
+
+    ``text``: the page's HTML, when ``html`` is its selector (a response's ``text``);
+    with it, classes skip pages that lack their markers without querying the tree.
+    """
+    if isinstance(html, Selector):
+        selector = html
+    else:
+        text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+        selector = parse_html(text)
+    folded = text.lower() if text is not None else None
     for cls in page_classes_for(url):
-        if cls.detect(selector) and (sets := cls(url, selector).sets()):
+        if cls.recognizes(selector, folded) and (sets := cls(url, selector, folded).sets()):
             return sets
     return []

@@ -25,6 +25,7 @@ _TITLE_DATE = re.compile(r"^\s*\d{4}(?:-\d{2}){0,2}\s+-\s+")
 class MixesDBPage(SitePage):
     source: ClassVar[str] = "mixesdb"
     domains: ClassVar[tuple[str, ...]] = ("mixesdb.com",)
+    markers: ClassVar[tuple[str, ...]] = ("mw-content-text",)
 
     @classmethod
     def detect(cls, selector: Selector) -> bool:

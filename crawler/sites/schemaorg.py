@@ -307,6 +307,15 @@ class SchemaOrgPage(SitePage):
     """Any page publishing ``MusicPlaylist`` in JSON-LD, microdata or RDFa."""
 
     source = "schema.org"
+    markers = ("musicplaylist",)
+
+    @classmethod
+    def recognizes(cls, selector: Selector, folded_text: str | None = None) -> bool:
+        # With the text known, the marker is enough: playlists() finds only nodes typed
+        # MusicPlaylist, and a page whose text lacks the word has none to find.
+        if folded_text is not None:
+            return any(marker in folded_text for marker in cls.markers)
+        return cls.detect(selector)
 
     @classmethod
     def detect(cls, selector: Selector) -> bool:
@@ -314,12 +323,12 @@ class SchemaOrgPage(SitePage):
 
     def playlists(self) -> list[Node]:
         found: list[Node] = []
-        for nodes in (
-            jsonld_nodes(self.selector, self.url),
-            microdata_nodes(self.selector, self.url),
-            rdfa_nodes(self.selector, self.url),
-        ):
-            found += _find_playlists(list(nodes))
+        if self.mentions("ld+json"):
+            found += _find_playlists(list(jsonld_nodes(self.selector, self.url)))
+        if self.mentions("itemscope"):  # microdata items start at an itemscope
+            found += _find_playlists(microdata_nodes(self.selector, self.url))
+        if self.mentions("typeof"):  # RDFa resources start at a typeof
+            found += _find_playlists(rdfa_nodes(self.selector, self.url))
         return found
 
     def sets(self) -> list[DJSet]:

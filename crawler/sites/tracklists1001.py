@@ -28,6 +28,7 @@ _DATE_SUFFIX = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*$")
 class Tracklists1001Page(SitePage):
     source: ClassVar[str] = "1001tracklists"
     domains: ClassVar[tuple[str, ...]] = ("1001tracklists.com",)
+    markers: ClassVar[tuple[str, ...]] = ("tltab",)
 
     @classmethod
     def detect(cls, selector: Selector) -> bool:

@@ -138,7 +138,7 @@ class SetsSpider(PoliteSpider):
     def parse(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             return
-        sets = extract_sets(response.url, response.selector)
+        sets = extract_sets(response.url, response.selector, response.text)
         yield from sets
         # JavaScript rendering (crawler/render/): where the site's terms say render_js = true
         # and the plain HTML holds no tracklist, the same page once more, through the browser.

@@ -9,6 +9,7 @@ is not fatal: the rest is read in the crawl process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -20,6 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import chain, islice
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -82,15 +84,19 @@ how many tracks the source listed."""
 _Packed = tuple[Path, list[_PackedSet], str | None, str | None]
 
 
+# One C call each, reading the fields in order (a generator of getattr per field cost
+# as much as the rest of packing).
+_set_values = attrgetter(*(f for f in SET_FIELDS if f != "tracks"))
+_track_values = attrgetter(*TRACK_FIELDS)
+
+
 def _pack(djset: DJSet) -> _PackedSet:
     seen = tracks_seen(djset)  # before normalizing, which may copy the set
     try:
         djset, done = normalize_set(djset), True
     except Exception:  # the pipeline normalizes it again, and reports the failure
         done = False
-    head = tuple(getattr(djset, f) for f in SET_FIELDS if f != "tracks")
-    tracks = [tuple(getattr(t, f) for f in TRACK_FIELDS) for t in djset.tracks]
-    return (done, head, tracks, seen)
+    return (done, _set_values(djset), [_track_values(t) for t in djset.tracks], seen)
 
 
 def _unpack(packed: _PackedSet) -> DJSet:
@@ -133,7 +139,8 @@ def read_files(
     logger.info(
         "Reading the rest with %d reader processes (%s)", processes, context.get_start_method()
     )
-    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+    reader = ProcessPoolExecutor(processes, mp_context=context, initializer=_yield_to_the_crawl)
+    with reader as pool:
         window: deque[tuple[list[Path], Future[list[_Packed]]]] = deque()
         broken = False
         while True:
@@ -186,3 +193,15 @@ def _failed() -> Future[list[_Packed]]:
     future: Future[list[_Packed]] = Future()
     future.set_exception(BrokenProcessPool("reader processes are gone"))
     return future
+
+
+READER_NICENESS = 10
+"""How much lower reader processes run than the crawl process. The crawl process is the
+one that stores, and storing is what an import waits for; readers read ahead within
+``IN_FLIGHT`` batches, so they lose nothing by yielding the CPU to it."""
+
+
+def _yield_to_the_crawl() -> None:
+    """The reader processes' initializer: run below the crawl process."""
+    with contextlib.suppress(OSError):  # a platform or sandbox that refuses: same speed
+        os.nice(READER_NICENESS)

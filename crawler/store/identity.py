@@ -110,17 +110,18 @@ def store_sets_once(
         own = _stored_urls(session, [items[i].url for i in link_to])
         link_to = {i: t for i, t in link_to.items() if items[i].url not in own}
     stored = [i for i in range(len(items)) if i not in link_to]
-    results = store_sets(session, [items[i] for i in stored], now, cache)
+    results = store_sets(session, [items[i] for i in stored], now, cache, [keys[i] for i in stored])
     outcomes = ["linked"] * len(items)
     for i, outcome in zip(stored, results, strict=True):
         outcomes[i] = outcome
-    # An unchanged set whose key is already stored at its URL needs nothing recorded.
+    # An unchanged set whose key is already stored at its URL needs nothing recorded; a
+    # written one has its key already (store_sets wrote it with the set).
     record = [
-        i
+        (i, outcome != "unchanged")
         for i, outcome in zip(stored, results, strict=True)
         if outcome != "unchanged" or known.get(keys[i] or "", (0, ""))[1] != items[i].url
     ]
-    _record_own(session, [(items[i], keys[i]) for i in record], now)
+    _record_own(session, [(items[i], keys[i], written) for i, written in record], now)
     if link_to:
         ids = _set_ids(session, [t for t in link_to.values() if isinstance(t, str)])
         links = [
@@ -146,19 +147,24 @@ def _set_ids(session: Session, urls: list[str]) -> dict[str, int]:
     return ids
 
 
-def _record_own(session: Session, rows: list[tuple[DJSet, str | None]], now: datetime) -> None:
-    """Each stored set's content key, and its own URL among its sources: two statements
-    for the whole batch, each finding the set by its URL."""
+def _record_own(
+    session: Session, rows: list[tuple[DJSet, str | None, bool]], now: datetime
+) -> None:
+    """Each stored set's own URL among its sources, and its content key where the set was
+    not written in this call (``written`` False): two statements for the whole batch,
+    each finding the set by its URL."""
     if not rows:
         return
     sets = DJSetRow.__table__
-    stmt = (
-        update(sets)
-        .where(sets.c.url == bindparam("set_url"))
-        .values(content_key=bindparam("key"))
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(stmt, [{"set_url": item.url, "key": key} for item, key in rows])
+    if unwritten := [{"set_url": item.url, "key": key} for item, key, written in rows
+                     if not written]:  # fmt: skip
+        stmt = (
+            update(sets)
+            .where(sets.c.url == bindparam("set_url"))
+            .values(content_key=bindparam("key"))
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(stmt, unwritten)
     found = select(sets.c.id, sets.c.url, bindparam("source"), bindparam("first_seen")).where(
         sets.c.url == bindparam("set_url")
     )
@@ -168,7 +174,8 @@ def _record_own(session: Session, rows: list[tuple[DJSet, str | None]], now: dat
     upsert = insert.on_conflict_do_update(
         index_elements=["url"], set_={"set_id": insert.excluded.set_id}
     )
-    values = [{"set_url": item.url, "source": item.source, "first_seen": now} for item, _ in rows]
+    values = [{"set_url": item.url, "source": item.source, "first_seen": now}
+              for item, _, _ in rows]  # fmt: skip
     session.execute(upsert, values)
 
 

@@ -117,19 +117,28 @@ def store_set(session: Session, item: DJSet, now: datetime, cache: KeyCache | No
 
 
 def store_sets(
-    session: Session, items: Sequence[DJSet], now: datetime, cache: KeyCache | None = None
+    session: Session,
+    items: Sequence[DJSet],
+    now: datetime,
+    cache: KeyCache | None = None,
+    content_keys: Sequence[str | None] | None = None,
 ) -> list[str]:
     """Insert or update sets; returns ``"created"``, ``"updated"`` or ``"unchanged"`` each.
 
     An unchanged set (same content hash) is not written at all. The work is done in bulk
     (a handful of statements per call, whatever the number of sets), which is what makes
     large imports fast. ``cache`` maps identity keys to ids across calls; clear it when a
-    transaction rolls back.
+    transaction rolls back. ``content_keys``, one per item (crawler.store.identity), are
+    written with the sets they belong to.
     """
     cache = KeyCache() if cache is None else cache
     if len({item.url for item in items}) < len(items):
         # The same URL twice in one call: store in order, so the last one wins.
-        return [store_sets(session, [item], now, cache)[0] for item in items]
+        keyed = content_keys or [None] * len(items)
+        return [
+            store_sets(session, [item], now, cache, None if content_keys is None else [key])[0]
+            for item, key in zip(items, keyed, strict=True)
+        ]
     digests = [content_hash(item) for item in items]
     stored = _stored_hashes(session, [item.url for item in items])
     outcomes = [
@@ -141,12 +150,15 @@ def store_sets(
     todo = [(i, d) for i, d, o in zip(items, digests, outcomes, strict=True) if o != "unchanged"]
     if not todo:
         return outcomes
+    keys_by_url = None
+    if content_keys is not None:
+        keys_by_url = {item.url: key for item, key in zip(items, content_keys, strict=True)}
     keys = _Keys.of([item for item, _ in todo])
     source_ids = _upsert_keys(session, Source.__table__, keys.source_rows, cache.sources)
     artist_ids = _upsert_keys(session, Artist.__table__, keys.artist_rows, cache.artists)
     keys.link_artists(artist_ids)
     track_ids = _upsert_keys(session, Track.__table__, keys.track_rows, cache.tracks)
-    set_ids = _upsert_sets(session, todo, source_ids, now)
+    set_ids = _upsert_sets(session, todo, source_ids, now, keys_by_url)
     replaced = [set_ids[item.url] for item, _ in todo if item.url in stored]
     _replace_entries(
         session,
@@ -220,9 +232,15 @@ class _Keys:
 
 
 def _upsert_sets(
-    session: Session, todo: list[tuple[DJSet, str]], source_ids: dict[str, int], now: datetime
+    session: Session,
+    todo: list[tuple[DJSet, str]],
+    source_ids: dict[str, int],
+    now: datetime,
+    content_keys: dict[str, str | None] | None = None,
 ) -> dict[str, int]:
-    """Insert or update the sets' own rows (by URL); their ids by URL."""
+    """Insert or update the sets' own rows (by URL); their ids by URL. With
+    ``content_keys`` (by URL) the content key is written too, in the same statement:
+    an UPDATE of it afterwards also rewrote each set's search-index row."""
     sets = DJSetRow.__table__
     rows = [
         {
@@ -243,6 +261,9 @@ def _upsert_sets(
         }
         for item, digest in todo
     ]
+    if content_keys is not None:
+        for row, (item, _) in zip(rows, todo, strict=True):
+            row["content_key"] = content_keys[item.url]
     upsert = _insert(session, sets)
     updated = {c: upsert.excluded[c] for c in rows[0] if c not in ("url", "first_seen")}
     session.execute(upsert.on_conflict_do_update(index_elements=["url"], set_=updated), rows)

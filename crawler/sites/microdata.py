@@ -9,6 +9,7 @@ or ``itemprop`` and assembles the items from that list.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -24,6 +25,7 @@ _MARKED = etree.XPath("//*[@itemscope or @itemprop]")
 _IDS = etree.XPath("//*[@id]")
 
 
+@lru_cache(maxsize=4096)  # a page names a handful of types and properties, thousands of times
 def _short(name: str) -> str:
     """``https://schema.org/name`` -> ``name`` (property names may be full URLs)."""
     return name.rsplit("/", 1)[-1].rsplit("#", 1)[-1] if ":" in name else name
@@ -42,8 +44,14 @@ def _text(el: Any) -> str:
     return " ".join(text.split())
 
 
+_SPECIAL_TAGS = frozenset({"meta", "data", "meter", "time", *_URL_ATTRS})
+
+
 def _value(el: etree._Element) -> str:
     tag = el.tag
+    if tag not in _SPECIAL_TAGS:  # the usual case (<span>, <div>): one set lookup
+        content = el.get("content")  # common in the wild on any element
+        return content.strip() if content is not None else _text(el)
     if tag == "meta":
         return (el.get("content") or "").strip()
     if isinstance(tag, str) and (attr := _URL_ATTRS.get(tag)):  # a parsed tag is a str
@@ -58,12 +66,12 @@ def _value(el: etree._Element) -> str:
 
 
 def _add(node: Node, names: str, value: Any) -> None:
-    for name in names.split():
+    for name in names.split() if " " in names else (names.strip(),):
         name = _short(name)
         if name in node:
             existing = node[name]
             node[name] = [*existing, value] if isinstance(existing, list) else [existing, value]
-        else:
+        elif name:
             node[name] = value
 
 
@@ -84,13 +92,17 @@ def microdata_items(root: Any) -> list[Node]:
     marked = _MARKED(root)
     if not marked:
         return []
-    scopes = {el: _new_item(el) for el in marked if el.get("itemscope") is not None}
+    # In document order, an element's owner (its nearest itemscope ancestor) comes first.
+    scopes: dict[Any, Node] = {}
     top: list[Node] = []
     for el in marked:
-        item = scopes.get(el)
-        if item is not None and el.get("itemprop") is None:
-            top.append(item)
         names = el.get("itemprop")
+        item = None
+        if el.get("itemscope") is not None:
+            item = scopes[el] = _new_item(el)
+            if names is None:
+                top.append(item)
+                continue
         if names is None:
             continue
         owner = el.getparent()

@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -44,6 +45,7 @@ _HAS_PLAYLIST = etree.XPath(
 )
 
 
+@lru_cache(maxsize=4096)  # a page names a handful of types and properties, thousands of times
 def _short(name: str) -> str:
     for prefix in _SCHEMA_PREFIXES:
         if name.startswith(prefix):
@@ -54,7 +56,7 @@ def _short(name: str) -> str:
 def _types(node: Node) -> set[str]:
     value: Any = node.get("@type", node.get("type", ()))  # JSON: a str, a list, or anything
     if isinstance(value, str):
-        value = [value]
+        return {_short(value)}
     return {_short(v) for v in value if isinstance(v, str)}
 
 
@@ -74,6 +76,8 @@ def _first(node: Node, *props: str) -> Any:
 
 def _text(value: Any) -> str | None:
     """A plain string from a literal, a ``{"@value": ...}`` or a thing with a ``name``."""
+    if type(value) is str:  # the usual case, first: this runs for every field of a track
+        return value.strip() or None
     if isinstance(value, list):
         value = value[0] if value else None
     if isinstance(value, dict):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -147,8 +148,8 @@ class StorePipeline:
         :class:`StoreAway` when the database is away, with nothing stored."""
         assert self.factory is not None
         outcomes, refused = store_batch(self.factory, items, self.ids, self._refused)
-        for outcome in outcomes:
-            self.stats.inc_value(f"store/{outcome}")
+        for outcome, count in Counter(outcomes).items():
+            self.stats.inc_value(f"store/{outcome}", count)
         return refused
 
     def _refused(self, item: DJSet, error: Exception) -> None:

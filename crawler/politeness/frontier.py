@@ -77,6 +77,8 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         self._later: list[tuple[float, str]] = []
         """(time, slot) of slots whose host's turn comes later."""
         self._in_later: set[str] = set()
+        self._waiting_shown = -1
+        """The count last put in the stats."""
         self._out: dict[str, Request] = {}
         """The request last handed out per slot, while it is in the downloader."""
         self._probe: dict[str, Request] = {}
@@ -215,9 +217,13 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         return None
 
     def _count_waiting(self) -> None:
-        """Hosts waiting here for their turn, for the crawl's progress line."""
-        assert self.crawler.stats is not None
-        self.crawler.stats.set_value("crawl/hosts_waiting_in_frontier", len(self._in_later))
+        """Hosts waiting here for their turn, for the crawl's progress line (set when it
+        changes: the engine asks for a request on every turn of its loop)."""
+        waiting = len(self._in_later)
+        if waiting != self._waiting_shown:
+            self._waiting_shown = waiting
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value("crawl/hosts_waiting_in_frontier", waiting)
 
     def pop(self) -> Request | None:
         slot = self._next_ready()

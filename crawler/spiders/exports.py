@@ -230,9 +230,10 @@ class ExportsSpider(PoliteSpider):
         stats = self.crawler.stats
         assert stats is not None
         progress = _Progress(self)
+        inc = stats.inc_value  # looked up once: Scrapy 2.19 wraps every lookup of it
         try:
             for result in self.results:
-                stats.inc_value("import/files")
+                inc("import/files")
                 if result.error is not None:
                     if result.crashed:
                         self.logger.error(
@@ -241,7 +242,7 @@ class ExportsSpider(PoliteSpider):
                     self._unreadable(result.path, result.error)
                     progress.update(0, error=True)
                     continue
-                stats.inc_value("import/sets", len(result.sets))
+                inc("import/sets", len(result.sets))
                 progress.update(len(result.sets), error=False)
                 for djset in result.sets:
                     yield djset

@@ -29,6 +29,8 @@ from crawler.exports import UnreadableFile, read_path
 from crawler.items import SET_FIELDS, TRACK_FIELDS, DJSet, TrackEntry, mark_tracks_seen, tracks_seen
 from crawler.normalize import normalize_set
 from crawler.pipelines.normalize import mark_normalized
+from crawler.store.identity import content_key
+from crawler.store.repository import hash_values, keep_prepared
 
 __all__ = ["FileResult", "default_processes", "read_ahead", "read_files"]
 
@@ -79,9 +81,9 @@ def _read_batch(paths: list[Path], max_bytes: int, max_tracks: int = 0) -> list[
 # the crawl process as much as reading the file had cost the reader. They are normalized
 # in the reader process too (with the same normalize_set), and marked so that the crawl
 # process's NormalizePipeline does not do it again.
-_PackedSet = tuple[bool, tuple[Any, ...], list[tuple[Any, ...]], int]
-"""Whether normalized, the set's fields but its tracks (in order), each track's fields, and
-how many tracks the source listed."""
+_PackedSet = tuple[bool, tuple[Any, ...], list[tuple[Any, ...]], int, tuple[str, str | None] | None]
+"""Whether normalized, the set's fields but its tracks (in order), each track's fields, how
+many tracks the source listed, and its content hash and content key (when normalized)."""
 _Packed = tuple[Path, list[_PackedSet], str | None, str | None]
 
 
@@ -97,17 +99,47 @@ def _pack(djset: DJSet) -> _PackedSet:
         djset, done = normalize_set(djset), True
     except Exception:  # the pipeline normalizes it again, and reports the failure
         done = False
-    return (done, _set_values(djset), [_track_values(t) for t in djset.tracks], seen)
+    head, tracks = _set_values(djset), [_track_values(t) for t in djset.tracks]
+    # The store's hashing of a normalized set, done here rather than in the crawl process
+    # (which the import waits for); the store uses it only while the set is unchanged.
+    prepared = (hash_values(head, tracks), content_key(djset)) if done else None
+    return (done, head, tracks, seen, prepared)
 
 
 def _unpack(packed: _PackedSet) -> DJSet:
-    done, head, tracks, seen = packed
-    # head holds every field but tracks, which mypy cannot tell from a tuple[Any, ...]
-    djset = DJSet(*head, tracks=[TrackEntry(*t) for t in tracks])  # type: ignore[misc]
+    done, head, tracks, seen, prepared = packed
+    if prepared is None:
+        # head holds every field but tracks, which mypy cannot tell from a tuple[Any, ...]
+        djset = DJSet(*head, tracks=[TrackEntry(*t) for t in tracks])  # type: ignore[misc]
+    else:
+        # The values hashed are kept to tell whether the set changed since: the set gets
+        # lists of its own, so that one changed in place is not changed in both.
+        djset = DJSet(
+            *_own_lists(head, _SET_LISTS),
+            tracks=[TrackEntry(*_own_lists(t, _TRACK_LISTS)) for t in tracks],
+        )  # type: ignore[misc]
+        keep_prepared(djset, head, tracks, *prepared)
     mark_tracks_seen(djset, seen)
     if done:
         mark_normalized(djset)
     return djset
+
+
+def _list_fields(cls: type[Any], names: tuple[str, ...]) -> tuple[int, ...]:
+    fields = cls.__dataclass_fields__
+    return tuple(i for i, name in enumerate(names) if fields[name].default_factory is list)
+
+
+_SET_LISTS = _list_fields(DJSet, tuple(f for f in SET_FIELDS if f != "tracks"))
+_TRACK_LISTS = _list_fields(TrackEntry, TRACK_FIELDS)
+
+
+def _own_lists(values: tuple[Any, ...], positions: tuple[int, ...]) -> list[Any]:
+    copied = list(values)
+    for i in positions:
+        if type(copied[i]) is list:
+            copied[i] = copied[i].copy()
+    return copied
 
 
 def _read_packed(paths: list[Path], max_bytes: int, max_tracks: int = 0) -> list[_Packed]:

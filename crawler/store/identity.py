@@ -41,6 +41,8 @@ from crawler.store.repository import (
     _chunks,
     _insert,
     _track_key,
+    content_hash,
+    prepared,
     store_sets,
 )
 
@@ -86,7 +88,13 @@ def store_sets_once(
     Merged artist spellings are written as the kept artist first (``artist_aliases``).
     """
     items = apply_aliases(session, items)
-    keys = [content_key(item) for item in items]
+    digests: list[str] = []
+    keys: list[str | None] = []
+    for item in items:
+        kept = prepared(item)  # computed by a reader process, when it was
+        digest, key = kept if kept is not None else (content_hash(item), content_key(item))
+        digests.append(digest)
+        keys.append(key)
     known: dict[str, tuple[int, str]] = {}
     for chunk in _chunks(sorted({k for k in keys if k})):
         stmt = select(DJSetRow.content_key, DJSetRow.id, DJSetRow.url)
@@ -110,7 +118,14 @@ def store_sets_once(
         own = _stored_urls(session, [items[i].url for i in link_to])
         link_to = {i: t for i, t in link_to.items() if items[i].url not in own}
     stored = [i for i in range(len(items)) if i not in link_to]
-    results = store_sets(session, [items[i] for i in stored], now, cache, [keys[i] for i in stored])
+    results = store_sets(
+        session,
+        [items[i] for i in stored],
+        now,
+        cache,
+        [keys[i] for i in stored],
+        [digests[i] for i in stored],
+    )
     outcomes = ["linked"] * len(items)
     for i, outcome in zip(stored, results, strict=True):
         outcomes[i] = outcome

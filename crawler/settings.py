@@ -10,6 +10,8 @@ itself is wired by those add-ons, listed at the end.
 
 from __future__ import annotations
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 BOT_NAME = "crawler"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -149,8 +151,13 @@ ADDONS = {
     "crawler.addons.Tracklists": 200,  # normalize, store, CSV feed, incremental crawls
     "crawler.cluster.ClusterAddon": 500,  # REDIS_URL set: shared frontier, clock, filter
 }
-EXTENSIONS = {
-    "scrapy.extensions.remote_control.RemoteControl": None,  # off, and not even loaded
+# Scrapy's remote control is left out of the base list, not set to None in EXTENSIONS:
+# listed at all, Scrapy imports it (and aiohttp with it, a fifth of a second of every
+# start) to read its priority. REMOTE_CONTROL_ENABLED keeps it off in any case.
+EXTENSIONS_BASE = {
+    path: order
+    for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+    if path != "scrapy.extensions.remote_control.RemoteControl"
 }
 
 # --- Unattended crawls (crawler/monitor/, crawler/commands/, docs/monitoring.md) -----------

@@ -20,7 +20,7 @@ from crawler.cluster.addon import CLUSTER_DEFAULTS
 PROJECT_ONLY = {
     # what makes the repository a Scrapy project
     "BOT_NAME", "SPIDER_MODULES", "NEWSPIDER_MODULE", "COMMANDS_MODULE", "ADDONS",
-    "EXTENSIONS", "TWISTED_REACTOR", "LOG_LEVEL", "REMOTE_CONTROL_ENABLED",
+    "EXTENSIONS_BASE", "TWISTED_REACTOR", "LOG_LEVEL", "REMOTE_CONTROL_ENABLED",
     "TELNETCONSOLE_ENABLED",
     # crawler.cluster.ClusterAddon's switch (unset: no cluster); it applies CLUSTER_DEFAULTS
     "REDIS_URL",
@@ -186,3 +186,12 @@ def test_documented_defaults_are_the_ones_in_settings_py() -> None:
             elif not _matches(text, getattr(settings, name)):
                 wrong.append(f"{path.name}: {name} = {text!r}, not {getattr(settings, name)!r}")
     assert wrong == []
+
+
+def test_scrapys_remote_control_is_neither_on_nor_even_imported() -> None:
+    from scrapy.utils.project import get_project_settings
+
+    project = get_project_settings()
+    assert not project.getbool("REMOTE_CONTROL_ENABLED")
+    listed = {**project.getdict("EXTENSIONS_BASE"), **project.getdict("EXTENSIONS")}
+    assert [k for k in listed if "remote_control" in str(k)] == []

@@ -201,6 +201,10 @@ class ExportsSpider(PoliteSpider):
             # them and took a fifth of a large import's time. Relaxed for the import (and
             # its reader processes), restored at its end.
             gc.set_threshold(max(spider.gc_threshold[0], 50_000), *spider.gc_threshold[1:])
+            # What start-up made (modules, classes, settings) lives to the end: frozen, it
+            # is not walked again by every older-generation collection, nor copied into
+            # the reader processes' memory when a collection there would touch it.
+            gc.freeze()
             settings = crawler.settings
             processes = settings.get("IMPORT_PROCESSES")
             processes = default_processes() if processes in (None, "") else int(processes)
@@ -255,6 +259,7 @@ class ExportsSpider(PoliteSpider):
                 stats.inc_value("import/folders_skipped", self.skipped_folders)
                 stats.inc_value("import/errors", self.skipped_folders)
             gc.set_threshold(*self.gc_threshold)
+            gc.unfreeze()
             progress.close()
             progress.log()
 

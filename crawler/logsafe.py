@@ -15,7 +15,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from scrapy.logformatter import LogFormatter
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.logformatter import LogFormatterResult
 
 __all__ = ["SecretsFilter", "install_secrets_filter", "mask_secrets", "mask_url", "printable"]
 
@@ -112,3 +118,31 @@ def _masked_message(record: logging.LogRecord) -> str:
     if record.exc_info and not record.exc_text:
         record.exc_text = mask_secrets(logging.Formatter().formatException(record.exc_info))
     return message
+
+
+class ItemsLogFormatter(LogFormatter):
+    """Scrapy's log formatter, but the "Scraped from" record of every item is not even
+    made when the crawl logs nothing below INFO: Scrapy makes it whatever the level (its
+    handler drops it), and making it, with the caller's frame looked up, was a tenth of
+    the per-item time the crawl process spends outside the store in an import."""
+
+    def __init__(self, items_logged: bool = True) -> None:
+        self.items_logged = items_logged
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ItemsLogFormatter:
+        settings = crawler.settings
+        level = settings.get("LOG_LEVEL")
+        number = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+        shown = settings.getbool("LOG_ENABLED") and (
+            not isinstance(number, int) or number <= logging.DEBUG
+        )
+        return cls(items_logged=shown)
+
+    # Scrapy types it as always returning a record, and its scraper logs nothing for None
+    def scraped(  # type: ignore[override]
+        self, item: Any, response: Any, spider: Any
+    ) -> LogFormatterResult | None:
+        if not self.items_logged:
+            return None
+        return super().scraped(item, response, spider)

@@ -18,6 +18,7 @@ NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl`: one-line start-up errors, exit codes
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
+LOG_FORMATTER = "crawler.logsafe.ItemsLogFormatter"  # no "Scraped from" record below DEBUG
 LOG_LEVEL = "INFO"
 
 # Scrapy 2.19 turns on a code-running HTTP server on localhost; a crawler that can be

@@ -170,3 +170,18 @@ def test_the_overridden_settings_scrapy_logs_show_no_password(tmp_path: Path) ->
     assert "Overridden settings" in result.stderr
     assert "hunter2" not in result.stderr + result.stdout
     assert "redis://:***@127.0.0.1:1/0" in result.stderr
+
+
+@pytest.mark.parametrize(("level", "skipped"), [("INFO", True), ("DEBUG", False)])
+def test_the_scraped_record_is_made_only_when_debug_is_shown(level: str, skipped: bool) -> None:
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from crawler.logsafe import ItemsLogFormatter
+
+    crawler = get_crawler(settings_dict={"LOG_LEVEL": level})
+    formatter = ItemsLogFormatter.from_crawler(crawler)
+    record = formatter.scraped({"url": "u"}, None, Spider("s"))
+    assert (record is None) is skipped
+    if record is not None:
+        assert record["level"] == logging.DEBUG

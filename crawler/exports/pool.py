@@ -102,7 +102,12 @@ def _pack(djset: DJSet) -> _PackedSet:
     head, tracks = _set_values(djset), [_track_values(t) for t in djset.tracks]
     # The store's hashing of a normalized set, done here rather than in the crawl process
     # (which the import waits for); the store uses it only while the set is unchanged.
-    prepared = (hash_values(head, tracks), content_key(djset)) if done else None
+    prepared = None
+    if done:
+        try:
+            prepared = (hash_values(head, tracks), content_key(djset))
+        except Exception:  # the store hashes it itself, and reports what is wrong
+            prepared = None
     return (done, head, tracks, seen, prepared)
 
 

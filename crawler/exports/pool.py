@@ -44,6 +44,10 @@ IN_FLIGHT = 24
 """Batches per reader process sent ahead: enough that readers keep working while the
 crawl process finishes starting up (about a second) and while it stores a batch of sets,
 few enough that memory stays flat (a few MB of read sets)."""
+READER_NICENESS = 10
+"""How much lower reader processes run than the crawl process. The crawl process is the
+one that stores, and storing is what an import waits for; readers read ahead within
+``IN_FLIGHT`` batches, so they lose nothing by yielding the CPU to it."""
 
 
 @dataclass
@@ -104,10 +108,8 @@ def _pack(djset: DJSet) -> _PackedSet:
     # (which the import waits for); the store uses it only while the set is unchanged.
     prepared = None
     if done:
-        try:
+        with contextlib.suppress(Exception):  # the store hashes it, and reports what is wrong
             prepared = (hash_values(head, tracks), content_key(djset))
-        except Exception:  # the store hashes it itself, and reports what is wrong
-            prepared = None
     return (done, head, tracks, seen, prepared)
 
 
@@ -231,12 +233,6 @@ def _failed() -> Future[list[_Packed]]:
     future: Future[list[_Packed]] = Future()
     future.set_exception(BrokenProcessPool("reader processes are gone"))
     return future
-
-
-READER_NICENESS = 10
-"""How much lower reader processes run than the crawl process. The crawl process is the
-one that stores, and storing is what an import waits for; readers read ahead within
-``IN_FLIGHT`` batches, so they lose nothing by yielding the CPU to it."""
 
 
 def _yield_to_the_crawl() -> None:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from parsel import Selector
 
 from crawler.items import DJSet
-from crawler.sites.base import SitePage, parse_html
+from crawler.sites.base import SitePage, page_text, parse_html
 from crawler.sites.mixesdb import MixesDBPage
 from crawler.sites.schemaorg import SchemaOrgPage
 from crawler.sites.textblock import TextBlockPage
@@ -40,7 +40,7 @@ def extract_sets(url: str, html: str | bytes | Selector, text: str | None = None
     if isinstance(html, Selector):
         selector = html
     else:
-        text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+        text = page_text(html)
         selector = parse_html(text)
     folded = text.lower() if text is not None else None
     for cls in page_classes_for(url):

@@ -21,8 +21,13 @@ def parse_html(html: str | bytes) -> Selector:
     """A selector over a page, parsed as parsel parses it but with lxml's plain HTML
     parser: lxml.html's element classes cost a Python call for every element touched,
     a seventh of reading a saved page; page classes need none of their methods."""
-    text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+    text = page_text(html)
     return Selector(root=create_root_node(text or "<html/>", etree.HTMLParser), type="html")
+
+
+def page_text(html: str | bytes) -> str:
+    """A page as text (bytes are read as UTF-8, what cannot be decoded replaced)."""
+    return html.decode("utf-8", "replace") if isinstance(html, bytes) else html
 
 
 class SitePage(ABC):
@@ -48,7 +53,7 @@ class SitePage(ABC):
         if isinstance(html, Selector):
             self._selector = html
         else:
-            text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+            text = page_text(html)
             self._selector = parse_html(text)
             folded_text = text.lower() if folded_text is None else folded_text
         self.folded_text = folded_text
@@ -80,8 +85,13 @@ class SitePage(ABC):
         """Whether to read this page with this class: it holds a marker (when its text is
         known) and :meth:`detect` says yes."""
         if folded_text is not None and cls.markers:
-            return any(m in folded_text for m in cls.markers) and cls.detect(selector)
+            return cls.holds_marker(folded_text) and cls.detect(selector)
         return cls.detect(selector)
+
+    @classmethod
+    def holds_marker(cls, folded_text: str) -> bool:
+        """Whether a page's lower-cased HTML holds one of this class's markers."""
+        return any(marker in folded_text for marker in cls.markers)
 
     @classmethod
     @abstractmethod

@@ -318,7 +318,7 @@ class SchemaOrgPage(SitePage):
         # With the text known, the marker is enough: playlists() finds only nodes typed
         # MusicPlaylist, and a page whose text lacks the word has none to find.
         if folded_text is not None:
-            return any(marker in folded_text for marker in cls.markers)
+            return cls.holds_marker(folded_text)
         return cls.detect(selector)
 
     @classmethod

@@ -26,12 +26,62 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
 
-__all__ = ["PrivateHostsMiddleware", "is_private_address", "resolve"]
+__all__ = ["PrivateHostsMiddleware", "embedded_ipv4", "is_private_address", "resolve"]
 
 logger = logging.getLogger(__name__)
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_COMPATIBLE = ipaddress.IPv6Network("::/96")
+"""IPv4-compatible (``::a.b.c.d``, deprecated by RFC 4291 but still routed by some stacks)."""
+_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
+"""IPv4-translated (``::ffff:0:a.b.c.d``, RFC 2765)."""
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+"""The well-known NAT64 prefix (RFC 6052): the IPv4 address is the last 32 bits."""
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+"""Local-use NAT64 (RFC 8215), with any RFC 6052 prefix length from 48 to 96 inside it."""
+_RFC6052_LENGTHS = (48, 56, 64, 96)
+
+
+def _low32(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address:
+    return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+
+
+def _rfc6052_readings(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses ``ip`` may carry under a local-use NAT64 prefix of unknown length.
+
+    RFC 6052 (2.2) puts the address right after the prefix, skipping bits 64-71 (the "u"
+    octet, zero), and sets the bits after it to zero. A length is a possible reading only
+    when those zeros are there; /96 (the last 32 bits) always is. Every possible reading is
+    judged, so no choice of prefix length can smuggle a private address past the guard.
+    """
+    value = int(ip)
+    readings = [_low32(ip)]
+    if (value >> 56) & 0xFF:  # the u octet: not RFC 6052 but at /96
+        return readings
+    # the 120 bits that hold prefix, address and suffix: the u octet taken out
+    bits = ((value >> 64) << 56) | (value & ((1 << 56) - 1))
+    for length in _RFC6052_LENGTHS[:-1]:
+        after = 120 - length - 32  # the suffix's width
+        if bits & ((1 << after) - 1) == 0:
+            readings.append(ipaddress.IPv4Address((bits >> after) & 0xFFFFFFFF))
+    return readings
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address reaches, by every form that embeds one:
+    IPv4-mapped ``::ffff:0:0/96``, IPv4-compatible ``::/96``, IPv4-translated, NAT64
+    (``64:ff9b::/96``, ``64:ff9b:1::/48``), 6to4 ``2002::/16`` and Teredo ``2001::/32``
+    (its client's address, stored inverted in the last 32 bits)."""
+    found: list[ipaddress.IPv4Address | None] = [ip.ipv4_mapped, ip.sixtofour]
+    if ip.teredo is not None:
+        found.append(ip.teredo[1])
+    if ip in _COMPATIBLE or ip in _TRANSLATED or ip in _NAT64:
+        found.append(_low32(ip))
+    if ip in _NAT64_LOCAL:
+        found += _rfc6052_readings(ip)
+    return [address for address in found if address is not None]
 
 
 def is_private_address(address: str) -> bool:
@@ -39,17 +89,14 @@ def is_private_address(address: str) -> bool:
 
     ``not is_global`` rather than a list of private ranges: carrier-grade NAT
     (100.64.0.0/10, where some cloud metadata services live) is neither private nor global
-    to Python, and so are other special ranges. IPv4 addresses written inside IPv6 ones
-    (IPv4-mapped ``::ffff:a.b.c.d``, 6to4 ``2002::/16``, Teredo, NAT64) are judged as the IPv4
-    address they reach, and refused if the outer form is not global either.
+    to Python, and so are other special ranges. An IPv6 address that embeds an IPv4 one
+    (:func:`embedded_ipv4`) is judged by that IPv4 address, and refused if the outer form
+    is not global either.
     """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    candidates: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip]
+    candidates: list[IPAddress] = [ip]
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
-        if ip in _NAT64:
-            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-        candidates += [e for e in embedded if e is not None]
+        candidates += embedded_ipv4(ip)
     return any(not c.is_global or c.is_multicast for c in candidates)
 
 

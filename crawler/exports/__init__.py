@@ -12,7 +12,7 @@ the file; the size limit applies to the formats read whole (XML, saved pages).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,16 +29,19 @@ from crawler.exports import (
 )
 from crawler.exports._errors import NoSetsFound, UnreadableFile
 from crawler.exports._text import bom_encoding, looks_binary, read_streamed
+from crawler.exports.discogs_dump import DUMP_EXTENSIONS
 from crawler.items import DJSet
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "EXTENSIONS",
     "HEAD_BYTES",
     "NoSetsFound",
     "Reader",
     "UnreadableFile",
     "detect",
     "read_path",
+    "reads_name",
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -63,29 +66,53 @@ class Reader:
     stream: StreamRead | None = None
     csv: bool = False
     """Lines as the csv module wants them: split at "\n" only, ends kept."""
+    extensions: tuple[str, ...] = field(kw_only=True)
+    """The file name endings (lower case, with the dot; "" for none) its files have: a file
+    in a folder with none of the readers' endings is not an export and is skipped unread
+    (:func:`reads_name`). Content decides the format; these only say what to try."""
 
 
 # Most specific first: an NML or rekordbox XML is also "XML", a VirtualDJ history is
 # also an .m3u, and any page may contain a text block.
+_M3U = (".m3u", ".m3u8")
 READERS: tuple[Reader, ...] = (
-    Reader("traktor_nml", traktor_nml.sniff, traktor_nml.read),
-    Reader("rekordbox_xml", rekordbox_xml.sniff, rekordbox_xml.read),
-    Reader("virtualdj_m3u", virtualdj_m3u.sniff, stream=virtualdj_m3u.read),
-    Reader("m3u", m3u.sniff, stream=m3u.read),
-    Reader("cue_sheet", cue_sheet.sniff, stream=cue_sheet.read),
-    Reader("rekordbox_txt", rekordbox_txt.sniff, stream=rekordbox_txt.read),
-    Reader("serato_csv", serato_csv.sniff, stream=serato_csv.read, csv=True),
-    Reader("serato_txt", serato_txt.sniff, stream=serato_txt.read),
-    Reader("saved_page", saved_page.sniff_html, saved_page.read_html),
+    Reader("traktor_nml", traktor_nml.sniff, traktor_nml.read, extensions=(".nml",)),
+    Reader("rekordbox_xml", rekordbox_xml.sniff, rekordbox_xml.read, extensions=(".xml",)),
+    Reader("virtualdj_m3u", virtualdj_m3u.sniff, stream=virtualdj_m3u.read, extensions=_M3U),
+    Reader("m3u", m3u.sniff, stream=m3u.read, extensions=_M3U),
+    Reader("cue_sheet", cue_sheet.sniff, stream=cue_sheet.read, extensions=(".cue",)),
+    Reader("rekordbox_txt", rekordbox_txt.sniff, stream=rekordbox_txt.read, extensions=(".txt",)),
+    Reader("serato_csv", serato_csv.sniff, stream=serato_csv.read, csv=True, extensions=(".csv",)),
+    Reader("serato_txt", serato_txt.sniff, stream=serato_txt.read, extensions=(".txt",)),
+    Reader(
+        "saved_page",
+        saved_page.sniff_html,
+        saved_page.read_html,
+        extensions=saved_page.HTML_EXTENSIONS,
+    ),
 )
 # Files starting with "<" can only be one of these; skipping the text sniffers keeps
 # recognizing a saved page cheap.
 MARKUP_READERS = tuple(
     r for r in READERS if r.name in ("traktor_nml", "rekordbox_xml", "saved_page")
 )
-MHTML = Reader("mhtml", lambda path, head: True, saved_page.read_mhtml)
-PLAIN_TEXT = Reader("text", lambda path, head: True, saved_page.read_text)
-_TEXT_EXTENSIONS = (".txt", ".text", ".md", "")
+MHTML = Reader(
+    "mhtml", lambda path, head: True, saved_page.read_mhtml, extensions=(".mhtml", ".mht")
+)
+PLAIN_TEXT = Reader(
+    "text", lambda path, head: True, saved_page.read_text, extensions=(".txt", ".text", "")
+)
+EXTENSIONS = frozenset(
+    ending for reader in (*READERS, MHTML, PLAIN_TEXT) for ending in reader.extensions
+) | frozenset(DUMP_EXTENSIONS)
+"""Every file name ending some reader reads (the Discogs dump's included): derived from the
+readers, so a new reader's files are read in folders as soon as it is registered."""
+
+
+def reads_name(path: Path) -> bool:
+    """Whether ``path``'s name is one the importer reads (:data:`EXTENSIONS`). A folder's
+    other files (sidecars, pictures, READMEs) are skipped unread, not counted as failures."""
+    return path.suffix.lower() in EXTENSIONS
 
 
 def _head_text(head: bytes) -> str:
@@ -112,7 +139,7 @@ def detect(path: Path, head_bytes: bytes) -> Reader:
             return reader
     if markup:
         raise UnreadableFile("XML or markup of no known format (not NML, rekordbox or HTML)")
-    if path.suffix.lower() in _TEXT_EXTENSIONS:
+    if path.suffix.lower() in PLAIN_TEXT.extensions:
         return PLAIN_TEXT
     raise UnreadableFile(f"unknown format ({path.suffix or 'no extension'})")
 

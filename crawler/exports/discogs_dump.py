@@ -51,6 +51,7 @@ _VERSION_WORDS = re.compile(r"\b(?:mix|remix|edit|dub|version|rework|bootleg|vip
 _FEATURING = {"feat", "feat.", "ft", "ft.", "featuring"}
 _PLACEHOLDERS = {"various", "not on label", "unknown artist", "no artist"}
 _HEAD = 4096
+DUMP_EXTENSIONS = (".xml", ".gz")
 
 
 def is_dump(path: Path) -> bool:
@@ -58,7 +59,7 @@ def is_dump(path: Path) -> bool:
     ``<releases>`` root in its first bytes, gzip or plain."""
     if DUMP_NAME.match(path.name):
         return True
-    if path.suffix.lower() not in (".xml", ".gz"):
+    if path.suffix.lower() not in DUMP_EXTENSIONS:
         return False  # saved pages and other exports: no extra read
     try:
         with path.open("rb") as handle:

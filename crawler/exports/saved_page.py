@@ -21,7 +21,7 @@ from crawler.sites.saved import canonical_url, decode_html, is_mhtml, unpack_mht
 _HTML_START = re.compile(
     r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
 )
-_HTML_EXTENSIONS = (".html", ".htm", ".xhtml", ".shtml")
+HTML_EXTENSIONS = (".html", ".htm", ".xhtml", ".shtml")
 
 
 def _extract(url: str, page: str) -> list[DJSet]:
@@ -36,7 +36,7 @@ def _extract(url: str, page: str) -> list[DJSet]:
 
 def sniff_html(path: Path, head: str) -> bool:
     return bool(_HTML_START.match(head[:8192])) or (
-        path.suffix.lower() in _HTML_EXTENSIONS and "<" in head[:8192]
+        path.suffix.lower() in HTML_EXTENSIONS and "<" in head[:8192]
     )
 
 

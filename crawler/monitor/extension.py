@@ -34,6 +34,17 @@ def _n(stats: Mapping[str, Any], key: str) -> int:
     return int(value) if isinstance(value, int | float) else 0
 
 
+def _import_figures(stats: Mapping[str, Any]) -> str:
+    """Files read and unreadable, as the importer's own count line says them."""
+    line = f"{_n(stats, 'import/files')} files read ({_n(stats, 'import/errors')} unreadable"
+    if skipped := _n(stats, "import/skipped"):
+        line += f", {skipped} other files skipped"
+    line += ")"
+    if folders := _n(stats, "import/folders_skipped"):
+        line += f", {folders} folders not read"
+    return line
+
+
 def summary_line(verdict: Verdict, stats: Mapping[str, Any]) -> str:
     """One line: the outcome, pages, sets, errors and the politeness figures."""
     n = stats.get
@@ -51,8 +62,8 @@ def summary_line(verdict: Verdict, stats: Mapping[str, Any]) -> str:
         f"{refused['noindex']} noindex, {refused['tdm']} TDM",
         f"{n('politeness/paused/retry_after', 0)} Retry-After pauses",
     ]
-    if _n(stats, "import/files"):
-        parts.insert(1, f"{n('import/files')} files read ({n('import/errors', 0)} unreadable)")
+    if any(_n(stats, f"import/{k}") for k in ("files", "skipped", "folders_skipped")):
+        parts.insert(1, _import_figures(stats))
     if _n(stats, "store/unstored"):
         parts.insert(3, f"{n('store/unstored')} sets unstored")
     if gaps:

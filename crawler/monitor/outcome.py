@@ -77,7 +77,8 @@ class Figures:
     fetched: int = 0
     """Page requests answered (any status, 304 included), files imported."""
     failed: int = 0
-    """Failed requests (see the module docstring), callback errors, unreadable files."""
+    """Failed requests (see the module docstring), callback errors, unreadable files and
+    folders (files skipped as not exports are neither read nor failed)."""
     refused: int = 0
     """Requests refused by an answered robots.txt, by the site terms, or by a Crawl-delay
     above the maximum."""
@@ -160,6 +161,7 @@ def figures_from_stats(
             + unreachable
             + n("spider_exceptions/count")
             + n("import/errors")
+            + n("import/folders_skipped")  # folders not read: no file, but a failure
         ),
         refused=(
             n("politeness/refused/robots")

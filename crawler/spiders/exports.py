@@ -24,7 +24,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from crawler import _engine
-from crawler.exports import UnreadableFile
+from crawler.exports import EXTENSIONS, UnreadableFile, reads_name
 from crawler.exports.discogs_dump import DumpReader, is_dump
 from crawler.exports.pool import FileResult, default_processes, read_ahead, read_files
 from crawler.logsafe import printable
@@ -32,15 +32,22 @@ from crawler.spiders._arguments import SpiderArgumentError, check_arguments
 from crawler.spiders._base import PoliteSpider
 
 PROGRESS_LOG_SECONDS = 10.0
+NOT_EXPORTS_NAMED = 50
+"""The skipped files named on the import's one line about them (the rest are counted)."""
 
 
 def iter_files(
     roots: list[Path],
     max_depth: int = 64,
     on_skip: Callable[[Path, str], None] | None = None,
+    wanted: Callable[[Path], bool] | None = None,
+    on_unwanted: Callable[[Path], None] | None = None,
 ) -> Iterator[Path]:
     """Every regular, non-hidden file under the given files and folders, in name order
     (each folder's files, then its subfolders, as ``os.walk`` gives them).
+
+    A file found in a folder that ``wanted`` refuses goes to ``on_unwanted`` instead; a
+    file named in ``roots`` is always given (whoever named it wants it read).
 
     The walk keeps its own stack, not Python's: a tree thousands of folders deep is read
     down to ``max_depth`` and the rest reported, never a RecursionError. A folder reached
@@ -69,7 +76,13 @@ def iter_files(
                 continue
             seen.add((info.st_dev, info.st_ino))
             folders = [Path(e.path) for e in entries if _is_dir(e)]
-            yield from (Path(e.path) for e in entries if not _is_dir(e))
+            for entry in entries:
+                if _is_dir(entry):
+                    continue
+                if wanted is None or wanted(Path(entry.path)):
+                    yield Path(entry.path)
+                elif on_unwanted is not None:
+                    on_unwanted(Path(entry.path))
             if folders and depth >= max_depth:
                 skip(folder, f"subfolders deeper than {max_depth} levels (IMPORT_MAX_DEPTH)")
                 continue
@@ -187,6 +200,8 @@ class ExportsSpider(PoliteSpider):
             raise SpiderArgumentError("nothing to import: give -a path=FILE_OR_FOLDER[,...]")
         self.unreadable: list[tuple[str, str]] = []
         self.skipped_folders = 0
+        self.not_exports: list[Path] = []
+        """Files in the folders whose name is not an export's (``reads_name``): skipped."""
         self.results: Iterator[FileResult] | None = None
         self.dumps: list[Path] = []
         self.gc_threshold = gc.get_threshold()
@@ -209,7 +224,10 @@ class ExportsSpider(PoliteSpider):
             processes = settings.get("IMPORT_PROCESSES")
             processes = default_processes() if processes in (None, "") else int(processes)
             max_bytes = settings.getint("IMPORT_MAX_FILE_BYTES")
-            files = iter_files(spider.paths, settings.getint("IMPORT_MAX_DEPTH"), spider._skipped)
+            files = iter_files(
+                spider.paths, settings.getint("IMPORT_MAX_DEPTH"), spider._skipped,
+                wanted=reads_name, on_unwanted=spider.not_exports.append,
+            )  # fmt: skip
             # Reading starts now, while Scrapy is still starting up. Discogs dumps are
             # set aside: they are streamed (crawler/exports/discogs_dump.py), not read whole.
             files = _set_aside_dumps(files, spider.dumps)
@@ -255,13 +273,28 @@ class ExportsSpider(PoliteSpider):
                     yield djset
         finally:
             self._wake = asyncio.get_running_loop().call_later(0.02, self._woken)
-            if self.skipped_folders:
+            if self.skipped_folders:  # a failure, but of no file: not in import/errors
                 stats.inc_value("import/folders_skipped", self.skipped_folders)
-                stats.inc_value("import/errors", self.skipped_folders)
+            self._log_not_exports()
             gc.set_threshold(*self.gc_threshold)
             gc.unfreeze()
             progress.close()
             progress.log()
+
+    def _log_not_exports(self) -> None:
+        """One INFO line naming the files skipped as not exports (``import/skipped``)."""
+        if not self.not_exports:
+            return
+        self.crawler.stats.inc_value("import/skipped", len(self.not_exports))
+        shown = ", ".join(printable(path) for path in self.not_exports[:NOT_EXPORTS_NAMED])
+        more = len(self.not_exports) - NOT_EXPORTS_NAMED
+        self.logger.info(
+            "Skipped %d files that are not exports (their names end in none of %s): %s%s",
+            len(self.not_exports),
+            " ".join(sorted(e for e in EXTENSIONS if e)),
+            shown,
+            f" and {more} more" if more > 0 else "",
+        )
 
     def _stream_dump(self, path: Path) -> Iterator[Any]:
         """The DJ mixes of a Discogs dump, with a bar over the (compressed) bytes read."""
@@ -305,4 +338,8 @@ class ExportsSpider(PoliteSpider):
         if not self.unreadable:
             return
         lines = "\n".join(f"  {printable(path)}: {printable(why)}" for path, why in self.unreadable)
-        self.logger.warning("%d files could not be imported:\n%s", len(self.unreadable), lines)
+        files = len(self.unreadable) - self.skipped_folders
+        what = f"{files} files" + (
+            f" and {self.skipped_folders} folders" if self.skipped_folders else ""
+        )
+        self.logger.warning("%s could not be imported:\n%s", what, lines)

@@ -37,6 +37,7 @@ from crawler.politeness.clock import clock_for
 from crawler.politeness.config import config_for
 from crawler.politeness.pace import pace_for
 from crawler.politeness.robots import ROBOTS_META, RobotsPolicy
+from crawler.politeness.robots_rules import first_bytes_decoded
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -141,13 +142,39 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         if ROBOTS_META in request.meta:
             # The robots.txt fetch runs while a page request of the same host holds the
             # lock and waits for it; the clock alone keeps it apart from that host's others.
-            return await self._paced_download(host, request)
+            return await self._read_up_to_the_limit(host, request)
         async with self._lock(host):
             robots = self._robots
             if robots is not None:
                 await robots.admit(request)
                 self._refuse_if_dropped(host)  # robots.txt may ask for too long a delay
             return await self._paced_download(host, request)
+
+    async def _read_up_to_the_limit(self, host: str, request: Request) -> Response:
+        """A robots.txt of any size is read up to ``ROBOTSTXT_MAX_BYTES``, the rest ignored
+        (RFC 9309, 2.5; ``RobotsPolicy`` stops the download there). Scrapy would refuse it
+        unread instead when its Content-Length is above ``download_maxsize``, so that
+        check is off while it downloads; ``download_maxsize`` is back for what follows,
+        the decompression (HttpCompressionMiddleware), where it stops a bomb in an
+        encoding not expanded here."""
+        expanded_max = request.meta.get("download_maxsize")
+        request.meta["download_maxsize"] = 0
+        try:
+            response = await self._paced_download(host, request)
+        finally:
+            request.meta["download_maxsize"] = expanded_max
+        encodings = response.headers.getlist(b"Content-Encoding")
+        if len(encodings) != 1:
+            return response
+        # gzip and deflate are expanded here, up to the limit: past it, the middleware
+        # would refuse the whole file as a bomb rather than read its first 500 KiB.
+        limit = self.config.robots_max_bytes + 1  # one more: parse_robots says it was cut
+        body = first_bytes_decoded(response.body, encodings[0], limit)
+        if body is None:
+            return response
+        headers = response.headers.copy()
+        del headers[b"Content-Encoding"]
+        return response.replace(body=body, headers=headers)
 
     async def _paced_download(self, host: str, request: Request) -> Response:
         while True:

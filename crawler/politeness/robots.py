@@ -311,8 +311,9 @@ class RobotsPolicy:
                     "handle_httpstatus_all": True,
                     # Its own slot: never queued behind the page request waiting for it.
                     "download_slot": f"{host} robots.txt",
-                    # Read up to the parse limit on the wire (_bytes_received); a compressed
-                    # body may expand to a few times that, never to a bomb's size.
+                    # Read up to the parse limit on the wire (_bytes_received), whatever
+                    # its Content-Length (the download handler's _read_up_to_the_limit); a
+                    # compressed body may expand to a few times that, never to a bomb's size.
                     "download_maxsize": 4 * self.config.robots_max_bytes,
                     "download_warnsize": 0,
                 },

@@ -9,6 +9,7 @@ Only the first 500 KiB are parsed (2.5). Groups are matched on the product token
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urljoin
@@ -22,6 +23,7 @@ __all__ = [
     "allow_all",
     "classify_status",
     "disallow_all",
+    "first_bytes_decoded",
     "judge_answer",
     "parse_robots",
     "too_many_redirects",
@@ -109,6 +111,23 @@ def judge_answer(
     if not location:
         return allow_all(f"HTTP {status} without Location")
     return urljoin(url, location)
+
+
+_WBITS = {b"gzip": (31,), b"x-gzip": (31,), b"deflate": (15, -15)}
+"""zlib's window bits per Content-Encoding (a "deflate" body is zlib-wrapped or raw)."""
+
+
+def first_bytes_decoded(body: bytes, encoding: bytes, limit: int) -> bytes | None:
+    """The first ``limit`` bytes of a gzip or deflate ``body`` (the rest never expanded),
+    or None for another encoding or a body that does not decode. RFC 9309 (2.5) parses
+    the first 500 KiB at least: a compressed robots.txt that expands past the limit is
+    read that far, like a plain one, not refused as a decompression bomb."""
+    for wbits in _WBITS.get(encoding.strip().lower(), ()):
+        try:
+            return zlib.decompressobj(wbits).decompress(body, limit)
+        except zlib.error:
+            continue
+    return None
 
 
 def too_many_redirects(limit: int) -> RobotsFile:

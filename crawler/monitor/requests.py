@@ -4,7 +4,8 @@ Scrapy's own ``downloader/*`` stats count every attempt, robots.txt fetches incl
 host retried three times looks like three failures and a refused robots.txt like a page.
 This middleware sits just outside the retry middlewares: it sees each request's final
 response or final error, and nothing that the politeness components refused
-(``IgnoreRequest``, counted under ``politeness/``). Its stats feed the crawl's outcome:
+(``IgnoreRequest``, counted under ``politeness/``), nor the site's policy files
+(robots.txt, tdmrep.json: ``policy_files.py``). Its stats feed the crawl's outcome:
 
 - ``crawl/pages/fetched``: page requests answered (any status; 304s are counted by the
   incremental middleware as ``incremental/not_modified``);
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.politeness.robots import ROBOTS_META
+from crawler.politeness.policy_files import is_policy_file
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -49,14 +50,14 @@ class RequestOutcomes:
         return cls(crawler.stats)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if ROBOTS_META not in request.meta:
+        if not is_policy_file(request):
             self.stats.inc_value("crawl/pages/fetched")
             if is_failure_status(response.status):
                 self._failed(str(response.status))
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if ROBOTS_META not in request.meta and not isinstance(exception, IgnoreRequest):
+        if not is_policy_file(request) and not isinstance(exception, IgnoreRequest):
             self._failed(type(exception).__name__)
 
     def _failed(self, kind: str) -> None:

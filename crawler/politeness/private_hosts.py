@@ -20,7 +20,7 @@ from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.politeness.config import config_for
-from crawler.politeness.robots_rules import ROBOTS_META
+from crawler.politeness.policy_files import is_policy_file
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -137,7 +137,7 @@ class PrivateHostsMiddleware:
         reason = self._verdicts[host]
         if reason is not None:
             assert self.crawler.stats is not None
-            if ROBOTS_META not in request.meta:  # counted once, for the page it is for
+            if not is_policy_file(request):  # counted once, for the page it is for
                 self.crawler.stats.inc_value("politeness/refused/private_host")
             raise IgnoreRequest(reason)
 

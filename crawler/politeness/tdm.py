@@ -6,7 +6,9 @@ A page is reserved when its response carries ``tdm-reservation: 1``, its HTML a
 pages are dropped unless ``TDM_RESERVATION_DROPS_ITEMS = False``. The well-known file is
 fetched once per origin, only when a page yields items, at the host's turn (the frontier);
 what it said, a 404 included, is kept in the store for ``ROBOTSTXT_CACHE_SECONDS``, so a
-recrawl within that time does not ask again.
+recrawl within that time does not ask again. A 429 or 5xx is asked again after the host's
+pause (its Retry-After) or at its slowed pace, up to ``RETRY_AFTER_TIMES`` times, as
+robots.txt is; it is a policy file, never a failed page in the crawl's outcome.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.politeness.config import config_for
+from crawler.politeness.policy_files import POLICY_FILE_META
 from crawler.store import session_factory, utcnow
 from crawler.store.tdmrep import load_tdmrep, save_tdmrep
 
@@ -197,6 +200,24 @@ class TdmRepMiddleware:
     async def _download(self, origin: str) -> list[tuple[str, bool]] | None:
         """The file's entries; ``[]`` for none (any answer but 200); None when the site
         could not be asked (refused, time-out): not a verdict worth keeping."""
+        for attempt in range(self.config.retry_after_times + 1):
+            try:
+                response = await self._download_once(origin)
+            except Exception as exc:
+                logger.debug("No tdmrep.json for %s: %s", origin, exc)
+                return None
+            if response.status < 500 and response.status != 429:
+                return tdmrep_entries(response.body) if response.status == 200 else []
+            # The site is struggling: RetryAfterMiddleware has paused the host (Retry-After)
+            # or the pace has slowed it; asked again at the host's next turn, after that.
+            self._inc("tdmrep/retried")
+            logger.debug("tdmrep.json of %s answered %d (attempt %d)", origin,
+                         response.status, attempt + 1)  # fmt: skip
+        logger.info("tdmrep.json of %s: no answer after %d attempts, ask again next run",
+                    origin, self.config.retry_after_times + 1)  # fmt: skip
+        return None  # no verdict: nothing kept, asked again next run
+
+    async def _download_once(self, origin: str) -> Response:
         assert self.crawler.engine is not None
         request = Request(
             f"{origin}/.well-known/tdmrep.json",
@@ -204,20 +225,13 @@ class TdmRepMiddleware:
             dont_filter=True,
             priority=900,
             meta={
-                "dont_retry": True,
+                POLICY_FILE_META: origin,
+                "dont_retry": True,  # asked again by _download, at the host's turn
                 "handle_httpstatus_all": True,
                 "dont_redirect": True,
                 "download_maxsize": TDMREP_MAX_BYTES,
             },
         )
-        try:
-            if self._frontier is not None:
-                response = await self._frontier.fetch_at_turn(request)
-            else:
-                response = await self.crawler.engine.download_async(request)
-        except Exception as exc:
-            logger.debug("No tdmrep.json for %s: %s", origin, exc)
-            return None
-        if response.status >= 500 or response.status == 429:
-            return None  # the site is struggling: no verdict, ask again next run
-        return tdmrep_entries(response.body) if response.status == 200 else []
+        if self._frontier is not None:
+            return await self._frontier.fetch_at_turn(request)
+        return await self.crawler.engine.download_async(request)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.politeness.robots_rules import ROBOTS_META
+from crawler.politeness.policy_files import is_policy_file
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -196,7 +196,7 @@ class SiteTermsMiddleware:
         if refusal is None:
             return
         assert entry is not None
-        if ROBOTS_META not in request.meta:  # counted once, for the page it is for
+        if not is_policy_file(request):  # counted once, for the page it is for
             self.crawler.stats.inc_value("politeness/refused/terms")
         if entry.domain not in self._told:
             self._told.add(entry.domain)

@@ -16,7 +16,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.politeness.config import config_for
-from crawler.politeness.robots_rules import ROBOTS_META
+from crawler.politeness.policy_files import is_policy_file
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -64,7 +64,7 @@ class IdentityMiddleware:
         host = urlparse_cached(request).hostname or ""
         if not self.config.has_contact and not is_loopback_host(host):
             assert self.crawler.stats is not None
-            if ROBOTS_META not in request.meta:  # counted once, for the page it is for
+            if not is_policy_file(request):  # counted once, for the page it is for
                 self.crawler.stats.inc_value("politeness/refused/no_contact")
             if not self._told:
                 self._told = True

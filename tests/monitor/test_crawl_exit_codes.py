@@ -44,8 +44,9 @@ def test_a_working_site_is_ok(tmp_path: Path, site: MixesSite) -> None:
     result = crawl(site.url("/"), tmp_path / "c.db")
     assert result.returncode == 0, result.stderr[-3000:]
     assert outcomes(tmp_path / "c.db") == ["ok"]
-    # the index, 12 set pages and the set pages' category links (404)
-    assert "Crawl ok: 18 pages fetched (0 not modified), sets 12 new" in result.stderr
+    # the index, 12 set pages and the set pages' category links (404); not the site's
+    # policy files (robots.txt, tdmrep.json)
+    assert "Crawl ok: 17 pages fetched (0 not modified), sets 12 new" in result.stderr
     assert "markup may have changed" not in result.stderr
 
 

@@ -1,19 +1,23 @@
-"""scrapyd for real: the commands of docs/scheduling.md, from a clean copy of the repository.
+"""scrapyd for real: the commands of docs/scheduling.md (and the README), exactly as written.
 
-A fresh virtualenv with the package and current scrapyd and scrapyd-client
-(tests/adoption/conftest.py) runs scrapyd on a loopback port in a temporary folder;
-``scrapyd-deploy`` builds the egg and uploads it; ``schedule.json`` runs ``exports`` and
-``sets`` (against a loopback site) into a SQLite store; a crawl that cannot start is a
-failed job in scrapyd's log.
+From a clean copy of the repository, in a fresh virtualenv of each Python the project
+supports here (3.11, whose venv brings setuptools 65.5, and 3.12, whose venv brings none):
+``python3 -m venv scrapyd-env && . scrapyd-env/bin/activate``, ``pip install scrapyd
+scrapyd-client ./``, ``scrapyd`` in its own folder on a loopback port, ``scrapyd-deploy``
+from the clone; then ``schedule.json`` runs ``exports`` and ``sets`` (against a loopback
+site) into a SQLite store, and a crawl that cannot start is a failed job in scrapyd's log.
+The commands are read from the docs, so the docs and the test cannot drift apart.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 import urllib.parse
 import urllib.request
@@ -24,11 +28,75 @@ from typing import Any
 import pytest
 
 from crawler.devserver import LoopbackSite
-from tests.adoption.conftest import Installed
+from tests.adoption.conftest import clean_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "crawler" / "demo_site"
+DOCS = ROOT / "docs" / "scheduling.md"
 pytestmark = pytest.mark.slow
+
+
+def documented_commands() -> dict[str, str]:
+    """The scrapyd section's commands (``$ `` lines of its console block, comments cut),
+    by their first word: ``python3``, ``pip``, ``scrapyd``, ``scrapyd-deploy``."""
+    section = DOCS.read_text(encoding="utf-8").split("## scrapyd", 1)[1]
+    block = section.split("```console", 1)[1].split("```", 1)[0]
+    commands = [line[2:].split("  #", 1)[0].strip() for line in block.splitlines()
+                if line.startswith("$ ")]  # fmt: skip
+    return {command.split()[0]: command for command in commands}
+
+
+def interpreter(version: str) -> str | None:
+    """A working ``python<version>``: on PATH, or one pyenv keeps (this machine's kind has
+    3.12 there, not as the default)."""
+    if version == f"{sys.version_info[0]}.{sys.version_info[1]}":
+        return str(Path(sys.base_prefix) / "bin" / f"python{version}")
+    found = [shutil.which(f"python{version}")]
+    found += sorted(map(str, Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}")))
+    for candidate in filter(None, found):
+        probe = subprocess.run([candidate, "-c", "pass"], capture_output=True)
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+class Environment:
+    """The documented virtualenv, made by the documented commands in a clone, with
+    ``python3`` being the Python under test."""
+
+    def __init__(self, python: str, where: Path) -> None:
+        self.clone = clean_copy(where / "clone")
+        self.shims = where / "shims"
+        self.shims.mkdir()
+        (self.shims / "python3").symlink_to(python)
+        self.commands = documented_commands()
+        made = self.shell(self.commands["python3"], self.commands["pip"], timeout=900)
+        assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "VIRTUAL"))}
+        env.pop("PYTHONPATH", None)
+        env["PATH"] = f"{self.shims}{os.pathsep}/usr/bin{os.pathsep}/bin"
+        return env
+
+    def shell(self, *commands: str, cwd: Path | None = None, timeout: float = 300
+              ) -> subprocess.CompletedProcess[str]:  # fmt: skip
+        """``commands`` in bash, in the documented environment (activated as the docs say)."""
+        activate = f". {self.clone / 'scrapyd-env' / 'bin' / 'activate'}"
+        script = "set -e\n" + "\n".join(
+            c if c.startswith("python3 -m venv") else f"{activate} && {c}" for c in commands
+        )
+        return subprocess.run(
+            ["bash", "-c", script], cwd=cwd or self.clone, env=self.env(),
+            capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+
+    def popen(self, command: str, cwd: Path, log: Any) -> subprocess.Popen[bytes]:
+        activate = f". {self.clone / 'scrapyd-env' / 'bin' / 'activate'}"
+        return subprocess.Popen(
+            ["bash", "-c", f"{activate} && exec {command}"], cwd=cwd, env=self.env(),
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
 
 
 def _free_port() -> int:
@@ -38,7 +106,7 @@ def _free_port() -> int:
 
 
 class Scrapyd:
-    def __init__(self, installed: Installed, folder: Path) -> None:
+    def __init__(self, environment: Environment, folder: Path) -> None:
         self.port = _free_port()
         self.folder = folder
         (folder / "scrapyd.conf").write_text(
@@ -48,10 +116,8 @@ class Scrapyd:
             encoding="utf-8",
         )
         self.log = (folder / "scrapyd.log").open("w")
-        self.proc = subprocess.Popen(
-            [installed.bin("scrapyd")], cwd=folder, env=installed.env(),
-            stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        # "scrapyd &", in its own folder, as documented (scrapyd.conf there gives the port)
+        self.proc = environment.popen(environment.commands["scrapyd"], folder, self.log)
 
     @property
     def url(self) -> str:
@@ -94,11 +160,19 @@ class Scrapyd:
         self.log.close()
 
 
+@pytest.fixture(params=["3.11", "3.12"], ids=lambda v: f"python{v}")
+def environment(request: pytest.FixtureRequest, tmp_path: Path) -> Environment:
+    python = interpreter(request.param)
+    if python is None:
+        pytest.skip(f"no Python {request.param} on this machine")
+    return Environment(python, tmp_path)
+
+
 @pytest.fixture
-def scrapyd(installed: Installed, tmp_path: Path) -> Iterator[Scrapyd]:
+def scrapyd(environment: Environment, tmp_path: Path) -> Iterator[Scrapyd]:
     folder = tmp_path / "scrapyd"
     folder.mkdir()
-    server = Scrapyd(installed, folder)
+    server = Scrapyd(environment, folder)
     try:
         server.wait_up()
         yield server
@@ -106,14 +180,21 @@ def scrapyd(installed: Installed, tmp_path: Path) -> Iterator[Scrapyd]:
         server.stop()
 
 
-def test_deploy_schedule_and_store(installed: Installed, scrapyd: Scrapyd, tmp_path: Path) -> None:
-    clone = tmp_path / "clone"
-    shutil.copytree(installed.source, clone)
+def test_the_readme_gives_the_same_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for word in ("python3", "pip", "scrapyd-deploy"):
+        assert documented_commands()[word] in readme, word
+
+
+def test_deploy_schedule_and_store(
+    environment: Environment, scrapyd: Scrapyd, tmp_path: Path
+) -> None:
+    clone = environment.clone
     cfg = (clone / "scrapy.cfg").read_text(encoding="utf-8")
-    (clone / "scrapy.cfg").write_text(
+    (clone / "scrapy.cfg").write_text(  # the test's scrapyd listens on a free port
         cfg.replace("url = http://localhost:6800/", f"url = {scrapyd.url}"), encoding="utf-8"
     )
-    deployed = installed.run("scrapyd-deploy", cwd=clone)  # as docs/scheduling.md says
+    deployed = environment.shell(environment.commands["scrapyd-deploy"])  # as documented
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     assert '"status": "ok"' in deployed.stdout, deployed.stdout + deployed.stderr
     assert set(scrapyd.call("listspiders.json?project=crawler")["spiders"]) >= {"sets", "exports"}

@@ -338,8 +338,8 @@ class ExportsSpider(PoliteSpider):
         if not self.unreadable:
             return
         lines = "\n".join(f"  {printable(path)}: {printable(why)}" for path, why in self.unreadable)
-        files = len(self.unreadable) - self.skipped_folders
-        what = f"{files} files" + (
-            f" and {self.skipped_folders} folders" if self.skipped_folders else ""
+        files, folders = len(self.unreadable) - self.skipped_folders, self.skipped_folders
+        what = " and ".join(
+            ([f"{files} files"] if files else []) + ([f"{folders} folders"] if folders else [])
         )
         self.logger.warning("%s could not be imported:\n%s", what, lines)

@@ -72,6 +72,10 @@ class Environment:
         self.commands = documented_commands()
         made = self.shell(self.commands["python3"], self.commands["pip"], timeout=900)
         assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
+        version = self.shell("python -c 'import sys; print(sys.version_info[:2])'").stdout
+        wanted = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"],
+                                capture_output=True, text=True).stdout  # fmt: skip
+        assert version == wanted, (version, wanted)  # the venv is of the Python under test
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "VIRTUAL"))}

@@ -21,19 +21,20 @@ def api() -> Iterator[SetlistFmSite]:
         yield site
 
 
-def terms(tmp: Path, extra: str = "") -> Path:
+def terms(tmp: Path, extra: str = "", gap: float = 0.5) -> Path:
+    """The loopback host's terms, as the shipped ones are for setlist.fm (2 requests/s)."""
     path = tmp / "terms.toml"
-    path.write_text(f'[[site]]\ndomain = "{HOST}"\nmin_delay = 0.5\n{extra}', encoding="utf-8")
+    path.write_text(f'[[site]]\ndomain = "{HOST}"\nmin_delay = {gap}\n{extra}', encoding="utf-8")
     return path
 
 
 def crawl(
-    site: SetlistFmSite, tmp: Path, *args: str, key: str = KEY, extra: str = ""
+    site: SetlistFmSite, tmp: Path, *args: str, key: str = KEY, extra: str = "", gap: float = 0.5
 ) -> CrawlResult:
     return run_scrapy(
         "crawl", "setlistfm", *args,
         "-s", f"SETLISTFM_API_URL={site.url('/rest/1.0')}", "-s", f"SETLISTFM_API_KEY={key}",
-        "-s", "ALLOW_PRIVATE_HOSTS=True", "-s", f"SITE_POLICY_FILE={terms(tmp, extra)}",
+        "-s", "ALLOW_PRIVATE_HOSTS=True", "-s", f"SITE_POLICY_FILE={terms(tmp, extra, gap)}",
         "-s", f"DATABASE_URL=sqlite:///{tmp}/sfm.db", "-O", str(tmp / "sets.json"),
     )  # fmt: skip
 

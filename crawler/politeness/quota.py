@@ -111,16 +111,19 @@ class DailyQuotas:
             return None
         assert entry.daily_limit is not None
         day = utc_day()
-        if (entry.domain, day) not in self._told:
-            self._told.add((entry.domain, day))
-            left = await self.left(entry, day)
-            logger.info(
-                "%s: %s of %s requests left today (daily limit in its site terms)",
-                entry.domain,
-                f"{left:,}",
-                f"{entry.daily_limit:,}",
-            )
-        used = await self.counter.take(entry.domain, day, entry.daily_limit)
+        try:
+            if (entry.domain, day) not in self._told:
+                left = await self.left(entry, day)
+                self._told.add((entry.domain, day))
+                logger.info(
+                    "%s: %s of %s requests left today (daily limit in its site terms)",
+                    entry.domain,
+                    f"{left:,}",
+                    f"{entry.daily_limit:,}",
+                )
+            used = await self.counter.take(entry.domain, day, entry.daily_limit)
+        except Exception as error:  # no count, no request: a quota is never guessed
+            return f"the daily count of {entry.domain} could not be kept ({error})"
         if used is not None:
             if self.stats is not None:
                 self.stats.set_value(f"politeness/quota/used/{entry.domain}", used)

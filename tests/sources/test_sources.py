@@ -65,3 +65,20 @@ def test_crawler_policy_shows_the_same_for_one_url(tmp_path: Path) -> None:
 def test_bad_quota_fields_are_refused(body: str, message: str) -> None:
     with pytest.raises(TermsError, match=message):
         parse_terms(f'[[site]]\ndomain = "example.org"\n{body}\n', "terms.toml")
+
+
+def test_without_a_count_no_request_leaves() -> None:
+    from crawler.politeness.quota import DailyQuotas
+
+    class Away:
+        async def used(self, domain: str, day: str) -> int:
+            raise OSError("database is away")
+
+        async def take(self, domain: str, day: str, limit: int) -> int | None:
+            raise OSError("database is away")
+
+    terms = TermsRegistry(parse_terms('[[site]]\ndomain = "a.example"\ndaily_limit = 3\n', "t"))
+    quotas = DailyQuotas(terms, Away(), None)
+    refusal = asyncio.run(quotas.admit("api.a.example", "/x"))
+    assert refusal == "the daily count of a.example could not be kept (database is away)"
+    assert asyncio.run(quotas.admit("other.example", "/x")) is None  # no limit: not counted

@@ -103,6 +103,8 @@ TRACKLISTS_SETTINGS = (
     "CRAWL_NAME", "CRAWL_LOCK_OWNER", "CRAWL_LOCK_HEARTBEAT", "DEPTH_PRIORITY",
     # the shipped MusicBrainz spider and enrichment
     "MUSICBRAINZ_API_URL", "ENRICH_MIN_SCORE",
+    # the shipped spiders of other sources that say yes
+    "KEXP_API_URL", "SETLISTFM_API_URL", "SETLISTFM_API_KEY", "MIXESDB_API_URL",
     # unattended crawls: outcome, extraction alarm, progress, metrics
     "EXTRACTION_ALERT_RATIO", "EXTRACTION_ALERT_MIN_PAGES", "PROGRESS_BAR",
     "PROGRESS_LOG_SECONDS", "METRICS_PORT",

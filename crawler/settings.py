@@ -70,6 +70,14 @@ IMPORT_MAX_DEPTH = 64  # folders deeper than this below a given folder are skipp
 MUSICBRAINZ_API_URL = "https://musicbrainz.org/ws/2"
 ENRICH_MIN_SCORE = 85.0  # `crawler enrich musicbrainz`: matches below this are refused
 
+# --- Sources that say yes (crawler/spiders/kexp.py, setlistfm.py, mixesdb.py) -------------
+# The roots of their APIs (a mirror or a test server may stand in); requests follow the
+# robots.txt and site terms of the host they go to, daily quotas included.
+KEXP_API_URL = "https://api.kexp.org/v2"
+SETLISTFM_API_URL = "https://api.setlist.fm/rest/1.0"
+SETLISTFM_API_KEY = ""  # your key (https://www.setlist.fm/settings/api); sent as x-api-key only
+MIXESDB_API_URL = "https://www.mixesdb.com/db/api.php"
+
 # --- Politeness (crawler/politeness/, documented in docs/politeness.md) --------------------
 ROBOTSTXT_OBEY = True  # robots.txt per RFC 9309 (crawler.politeness.robots)
 ROBOTSTXT_CACHE_SECONDS = 24 * 3600  # re-fetch a host's robots.txt after this (max 24 h)

@@ -110,6 +110,12 @@ def judge(url: str, settings: Settings, fetch: bool = True) -> tuple[list[str], 
                 f" (robots.txt disallowing them gives way: {entry.api_terms_url})"
             )
         refusal = entry.refusal()
+        if entry.crawl == "allowed" and (entry.spiders or entry.daily_limit is not None):
+            from crawler.cli.sources import describe
+
+            spiders = ", ".join(f"scrapy crawl {s}" for s in entry.spiders) or "none shipped"
+            lines.append(f"Source:       says yes to programs: {spiders}")
+            lines += [f"              {line}" for line in describe(entry, settings)]
     if refusal is None and not config.has_contact and not is_loopback_host(host):
         refusal = NO_CONTACT_HELP
     if refusal is None and not config.allow_private_hosts:

@@ -35,6 +35,7 @@ import redis.asyncio
 from crawler.cluster import scripts
 from crawler.cluster.config import ClusterConfig, ClusterConfigError
 from crawler.cluster.keys import SharedKeys
+from crawler.cluster.quota import RedisQuotaCounter
 from crawler.cluster.robots import RedisRobotsStore
 from crawler.politeness.clock import HostClock
 
@@ -108,6 +109,11 @@ class RedisHostClock(HostClock):
             # Made on first use, inside the crawl's event loop.
             self._client = redis.asyncio.Redis.from_url(self.config.redis_url)
         return self._client
+
+    def daily_counter(self) -> RedisQuotaCounter:
+        """Where daily quotas (site terms) are counted: in Redis, beside the clock, so that
+        every worker of every crawl on this Redis counts against the same limit."""
+        return RedisQuotaCounter(self._connection, self.keys)
 
     @property
     def robots_store(self) -> RedisRobotsStore:

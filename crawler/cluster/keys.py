@@ -23,6 +23,10 @@ class SharedKeys:
     def robots(self, origin: str) -> str:
         return f"{self.prefix}:robots:{origin}"
 
+    def quota(self, domain: str, day: str) -> str:
+        """A site's request count of one UTC day (its daily limit in the site terms)."""
+        return f"{self.prefix}:quota:{domain}:{day}"
+
 
 @dataclass(frozen=True)
 class CrawlKeys:

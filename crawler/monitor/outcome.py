@@ -11,6 +11,7 @@ in step):
 outcome   when
 ========  ==================================================================================
 failed    sets are left unstored and none was stored
+partial   a site's daily request limit (site terms) ran out
 failed    nothing was fetched or read, and requests failed or none was made
 refused   nothing was fetched or read: robots.txt or the site terms said no to every request
 partial   sets are left unstored (some were stored)
@@ -85,6 +86,8 @@ class Figures:
     stored: int = 0
     unstored: int = 0
     stopped: bool = False
+    quota_reached: int = 0
+    """Sites whose daily limit (site terms) ran out during the crawl: come back tomorrow."""
     alarms: tuple[SiteAlarm, ...] = field(default_factory=tuple)
 
 
@@ -100,6 +103,11 @@ RULES: tuple[Rule, ...] = (
         Outcome.FAILED,
         "sets are left unstored and none was stored",
         lambda f: f.unstored > 0 and f.stored == 0,
+    ),
+    Rule(
+        Outcome.PARTIAL,
+        "a site's daily request limit (site terms) ran out",
+        lambda f: f.quota_reached > 0,
     ),
     Rule(
         Outcome.FAILED,
@@ -172,6 +180,7 @@ def figures_from_stats(
         stored=n("store/created") + n("store/updated") + n("store/unchanged") + n("store/linked"),
         unstored=n("store/unstored"),
         stopped=not reason.startswith(_FINISHED),
+        quota_reached=n("politeness/quota/reached"),
         alarms=tuple(extraction_alarms(stats, alert_ratio, alert_min_pages)),
     )
 

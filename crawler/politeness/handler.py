@@ -38,6 +38,7 @@ from crawler.politeness.config import config_for
 from crawler.politeness.pace import pace_for
 from crawler.politeness.robots import ROBOTS_META, RobotsPolicy
 from crawler.politeness.robots_rules import first_bytes_decoded
+from crawler.politeness.stack import stack_of
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -68,6 +69,8 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         self.clock = clock_for(crawler)
         self.pace = pace_for(crawler)
         self.stats = crawler.stats
+        self.quotas = stack_of(crawler).quotas
+        self.host_memory = stack_of(crawler).host_memory
         self._inner: DownloadHandlerProtocol = build_from_crawler(
             load_object(self.config.http_handler), crawler
         )
@@ -177,6 +180,9 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         return response.replace(body=body, headers=headers)
 
     async def _paced_download(self, host: str, request: Request) -> Response:
+        await self._count_against_daily_quota(host, request)
+        if self.host_memory is not None:
+            await self.host_memory.recall(host)
         while True:
             allowed = self.pace.allowed_gap(host)
             start = await self.clock.reserve(host, self.pace.gap(host))
@@ -203,9 +209,13 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             await self.clock.release(host, sent, done)
             if not request.meta.get(OBSERVED_META):
                 self.pace.observe(host, done - sent, error=True)
+            if self.host_memory is not None:
+                self.host_memory.note(host, sent, done)
             raise
         done = request.meta.pop(_ANSWERED_AT, None) or self.clock.now()
         await self.clock.release(host, sent, done)
+        if self.host_memory is not None:
+            self.host_memory.note(host, sent, done)
         if not request.meta.get(OBSERVED_META):
             self.pace.observe(host, done - sent, error=response.status in _ERROR_STATUSES)
         return response
@@ -226,6 +236,15 @@ class PoliteDownloadHandler(BaseDownloadHandler):
                 self._locks[host] = (lock, users - 1)
             else:  # nobody holds or waits for it: forgotten, so hosts don't pile up
                 del self._locks[host]
+
+    async def _count_against_daily_quota(self, host: str, request: Request) -> None:
+        """A site with a daily limit (site terms) gets no request past it: the host is
+        left out for the rest of the run (``quota.py``)."""
+        refusal = await self.quotas.admit(host, urlparse_cached(request).path or "/")
+        if refusal is not None:
+            self.pace.drop(host, refusal, stat="daily_quota")
+            self.stats.inc_value("politeness/refused/daily_quota")
+            raise IgnoreRequest(f"Host {host} skipped for this run: {refusal}")
 
     def _refuse_if_dropped(self, host: str) -> None:
         reason = self.pace.dropped(host)
@@ -253,5 +272,7 @@ class PoliteDownloadHandler(BaseDownloadHandler):
     async def close(self) -> None:
         if self._watch is not None:
             self._watch.cancel()
+        if self.host_memory is not None:
+            self.host_memory.flush()
         await self._inner.close()
         await self.clock.close()

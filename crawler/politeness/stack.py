@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
     from crawler.politeness.clock import HostClock
     from crawler.politeness.config import PolitenessConfig
+    from crawler.politeness.host_memory import HostMemory
     from crawler.politeness.pace import PacePolicy
+    from crawler.politeness.quota import DailyQuotas
     from crawler.politeness.terms import TermsRegistry
     from crawler.render.parts import RenderParts
 
@@ -60,6 +62,38 @@ class PolitenessStack:
         if not isinstance(clock, HostClock):
             raise TypeError(f"PACE_CLOCK {cls!r} is not a HostClock")
         return clock
+
+    @cached_property
+    def quotas(self) -> DailyQuotas:
+        """Daily limits of the site terms, counted where the clock keeps its records: in
+        Redis for the cluster's clock (``daily_counter``), else in the store."""
+        from crawler.politeness.quota import (
+            DailyQuotas,
+            MemoryQuotaCounter,
+            QuotaCounter,
+            StoreQuotaCounter,
+        )
+
+        shared = getattr(self.clock, "daily_counter", None)
+        counter: QuotaCounter
+        if shared is not None:
+            counter = shared()
+        elif self.config.database_url:
+            counter = StoreQuotaCounter(self.config.database_url)
+        else:
+            counter = MemoryQuotaCounter()
+        return DailyQuotas(self.terms, counter, self.crawler.stats)
+
+    @cached_property
+    def host_memory(self) -> HostMemory | None:
+        """Each host's last request in the store, for the in-process clock (whose records
+        end with the run); None for other clocks, or without a store."""
+        from crawler.politeness.clock import LocalHostClock
+        from crawler.politeness.host_memory import HostMemory
+
+        if type(self.clock) is not LocalHostClock or not self.config.database_url:
+            return None
+        return HostMemory(self.config.database_url, self.clock)
 
     @cached_property
     def render(self) -> RenderParts:

@@ -39,6 +39,11 @@ _FIELDS = {
     "note",
     "api_paths",
     "api_terms_url",
+    "daily_limit",
+    "quota_paths",
+    "gives",
+    "spiders",
+    "key_setting",
 }
 
 
@@ -58,6 +63,17 @@ class SiteTerms:
     """Path prefixes of a web service the site invites programs to use..."""
     api_terms_url: str | None = None
     """...as its documentation (this URL) says, though robots.txt keeps crawlers off them."""
+    daily_limit: int | None = None
+    """Requests a day (UTC) the site allows: counted in the store across runs and workers."""
+    quota_paths: tuple[str, ...] = ()
+    """Path prefixes the daily limit counts; empty: every request to the host, robots.txt
+    included."""
+    gives: str | None = None
+    """For ``crawler sources``: what the site gives programs."""
+    spiders: tuple[str, ...] = ()
+    """For ``crawler sources``: the shipped spiders that read it."""
+    key_setting: str | None = None
+    """For ``crawler sources``: the setting holding the API key it asks for, if any."""
     source: str = ""
     """The file the entry came from."""
 
@@ -71,6 +87,12 @@ class SiteTerms:
         if self.api_terms_url and any(path.startswith(p) for p in self.api_paths):
             return self.api_terms_url
         return None
+
+    def counts(self, path: str) -> bool:
+        """Whether a request to ``path`` counts against the daily limit."""
+        if self.daily_limit is None:
+            return False
+        return not self.quota_paths or any(path.startswith(p) for p in self.quota_paths)
 
     def refusal(self) -> str | None:
         """Why a crawl of this site is refused, or None when it is allowed."""
@@ -115,7 +137,15 @@ def _entry(raw: Any, source: str) -> SiteTerms:
     if bool(api_paths) != bool(raw.get("api_terms_url")):
         # A permission to read what robots.txt disallows must say where the site grants it.
         raise TermsError(f"{source}: {domain}: api_paths and api_terms_url go together")
+    quota = _quota(raw, source, domain)
+    spiders = raw.get("spiders", [])
+    if not isinstance(spiders, list) or not all(isinstance(x, str) for x in spiders):
+        raise TermsError(f"{source}: {domain}: spiders must be a list of spider names")
     return SiteTerms(
+        **quota,
+        gives=raw.get("gives"),
+        spiders=tuple(spiders),
+        key_setting=raw.get("key_setting"),
         domain=domain,
         crawl=crawl,
         render_js=render_js,
@@ -126,6 +156,20 @@ def _entry(raw: Any, source: str) -> SiteTerms:
         api_terms_url=raw.get("api_terms_url"),
         source=source,
     )
+
+
+def _quota(raw: dict[str, Any], source: str, domain: str) -> dict[str, Any]:
+    limit = raw.get("daily_limit")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise TermsError(f"{source}: {domain}: daily_limit must be a whole number of requests")
+    paths = raw.get("quota_paths", [])
+    if not isinstance(paths, list) or not all(
+        isinstance(p, str) and p.startswith("/") for p in paths
+    ):
+        raise TermsError(f'{source}: {domain}: quota_paths must be a list of paths like "/rest/"')
+    if paths and limit is None:
+        raise TermsError(f"{source}: {domain}: quota_paths needs a daily_limit")
+    return {"daily_limit": limit, "quota_paths": tuple(paths)}
 
 
 def parse_terms(text: str, source: str) -> list[SiteTerms]:

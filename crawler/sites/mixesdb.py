@@ -10,7 +10,9 @@ track and stays in ``raw`` for the normalizer.
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from html import escape
+from typing import Any, ClassVar
+from urllib.parse import quote, urlencode
 
 from parsel import Selector
 
@@ -113,3 +115,62 @@ def _title_parts(title: str | None) -> tuple[list[str], str | None, str | None]:
         who = rest
     djs = [d for d in (clean(x) for x in re.split(r",\s*|\s+&\s+|\s+b2b\s+", who)) if d]
     return djs, clean(venue), clean(event)
+
+
+# -- the MediaWiki API (``api.php``) ------------------------------------------------------
+SITE = "https://www.mixesdb.com"
+MAXLAG = 5
+"""Seconds of database lag past which MediaWiki asks bots to wait (its bot etiquette)."""
+
+
+def page_url(title: str) -> str:
+    """A page's address on mixesdb.com, as its canonical link writes it."""
+    return f"{SITE}/w/{quote(title.replace(' ', '_'), safe='/:@,()!$*;=&')}"
+
+
+def parse_request_url(api: str, title: str) -> str:
+    query = {"action": "parse", "page": title, "prop": "text|displaytitle|categories",
+             "redirects": 1, "format": "json", "formatversion": 2, "maxlag": MAXLAG}  # fmt: skip
+    return f"{api}?{urlencode(query)}"
+
+
+def category_request_url(api: str, category: str, cont: dict[str, str] | None = None) -> str:
+    name = category if category.startswith("Category:") else f"Category:{category}"
+    query: dict[str, str | int] = {"action": "query", "list": "categorymembers", "cmtitle": name,
+                                   "cmnamespace": 0, "cmlimit": 500, "format": "json",
+                                   "formatversion": 2, "maxlag": MAXLAG}  # fmt: skip
+    query.update(cont or {})
+    return f"{api}?{urlencode(query)}"
+
+
+def api_error(answer: dict[str, Any]) -> str | None:
+    """The code of an ``api.php`` error answer (``maxlag``, ``missingtitle``), or None."""
+    error = answer.get("error")
+    return str(error.get("code") or "error") if isinstance(error, dict) else None
+
+
+def category_titles(answer: dict[str, Any]) -> tuple[list[str], dict[str, str] | None]:
+    """The page titles of a ``list=categorymembers`` answer and its ``continue``, if any."""
+    members = (answer.get("query") or {}).get("categorymembers") or []
+    titles = [m["title"] for m in members if isinstance(m, dict) and m.get("title")]
+    cont = answer.get("continue")
+    return titles, {str(k): str(v) for k, v in cont.items()} if isinstance(cont, dict) else None
+
+
+def parsed_page_sets(answer: dict[str, Any]) -> list[DJSet]:
+    """The sets of an ``action=parse`` answer (formatversion 1 or 2), read by the page class
+    from the parsed HTML, as a crawl of the page itself reads them."""
+    parse = answer.get("parse") or {}
+    title = str(parse.get("title") or "")
+    text = parse.get("text")
+    if isinstance(text, dict):  # formatversion=1: {"*": html}
+        text = text.get("*")
+    if not title or not isinstance(text, str):
+        return []
+    page = (
+        '<html><head><meta property="og:site_name" content="MixesDB"/>'
+        f"<title>{escape(title)} | MixesDB</title></head><body>"
+        f'<h1 id="firstHeading">{escape(title)}</h1>'
+        f'<div id="mw-content-text">{text}</div></body></html>'
+    )
+    return MixesDBPage(page_url(title), page).sets()

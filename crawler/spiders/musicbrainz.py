@@ -157,6 +157,10 @@ class MusicBrainzSpider(PoliteSpider):
         if page is None:
             return
         for hit in page.get("releases") or []:
+            if hit.get("release-group") and not mb.is_dj_mix(hit):
+                # The hit says what it is: a release that is no DJ mix costs no lookup.
+                self.crawler.stats.inc_value("musicbrainz/not_dj_mix")
+                continue
             # Search hits carry no tracklists: each one is looked up (1 request a release).
             if hit.get("id") and hit["id"] not in self.seen:
                 yield self._lookup(hit["id"], dj_mix_only=True)

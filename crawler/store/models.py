@@ -209,3 +209,24 @@ class TdmRepFile(Base):
     rules: Mapped[list[Any]] = mapped_column(JSON)
     """``[location, reserved]`` pairs, in the file's order."""
     fetched_at: Mapped[datetime]
+
+
+class HostQuotaDay(Base):
+    """Requests sent to a site with a daily limit (site terms), per UTC day, so that a
+    second run on the same day continues from what is left."""
+
+    __tablename__ = "host_quota_days"
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    """The site-terms domain the limit belongs to (``setlist.fm`` for ``api.setlist.fm``)."""
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    used: Mapped[int]
+
+
+class HostLastRequest(Base):
+    """When the last request to a host left and when its answer came back (seconds since
+    the epoch), so that a crawl started right after another keeps the host's gap."""
+
+    __tablename__ = "host_last_requests"
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    sent_at: Mapped[float] = mapped_column(Float)
+    done_at: Mapped[float] = mapped_column(Float)

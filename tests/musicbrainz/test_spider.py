@@ -1,4 +1,8 @@
-"""`scrapy crawl musicbrainz` against a loopback web service serving saved responses."""
+"""`scrapy crawl musicbrainz` against a loopback web service serving saved responses.
+
+The DJ-mix release with two mixes served here (and its copies, for paging) is the
+hand-written edge case of fixtures/musicbrainz/ (several mixes on one release, each with its
+own DJ); the spider on real saved answers alone is tested in test_real_answers.py."""
 
 from __future__ import annotations
 

@@ -1,0 +1,80 @@
+"""Each host's last request, kept in the store so that the next run keeps the host's gap.
+
+The in-process clock starts every run knowing nothing: a crawl started right after another
+would send its first request to a host at once, closer to the last one than the host's
+gap. :class:`HostMemory` tells the clock, before a host's first request of the run, when
+the last run's last request to it left and was answered, and writes down this run's as it
+goes (at most once a second, and when the crawl closes). Times are stored as wall-clock
+seconds and turned into the clock's own time base on the way in and out.
+
+The cluster's clock (Redis) needs none of this: its per-host records outlive runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.politeness.clock import HostClock
+
+__all__ = ["HostMemory"]
+
+logger = logging.getLogger(__name__)
+
+_FLUSH_SECONDS = 1.0
+
+
+class HostMemory:
+    def __init__(self, database_url: str, clock: HostClock) -> None:
+        self.database_url = database_url
+        self.clock = clock
+        self._recalled: set[str] = set()
+        self._dirty: dict[str, tuple[float, float]] = {}
+        self._flushed_at = 0.0
+
+    def _to_wall(self, at: float) -> float:
+        return at - self.clock.now() + time.time()
+
+    def _from_wall(self, at: float) -> float:
+        return at - time.time() + self.clock.now()
+
+    async def recall(self, host: str) -> None:
+        """Before the run's first request to ``host``: the last run's last request."""
+        if host in self._recalled:
+            return
+        self._recalled.add(host)
+        from crawler.store import session_factory
+        from crawler.store.host_pace import last_request
+
+        try:
+            with session_factory(self.database_url)() as session:
+                found = last_request(session, host)
+        except Exception as error:  # the store away: the run keeps its own gaps only
+            logger.debug("Last request to %s not read from the store: %s", host, error)
+            return
+        if found is not None:
+            sent, done = found
+            await self.clock.release(host, self._from_wall(sent), self._from_wall(done))
+
+    def note(self, host: str, sent: float, done: float) -> None:
+        """A request to ``host`` left at ``sent`` and was answered at ``done`` (clock time)."""
+        self._dirty[host] = (self._to_wall(sent), self._to_wall(done))
+        if time.monotonic() - self._flushed_at >= _FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        self._flushed_at = time.monotonic()
+        if not self._dirty:
+            return
+        dirty, self._dirty = self._dirty, {}
+        from crawler.store import session_factory
+        from crawler.store.host_pace import note_last_request
+
+        try:
+            with session_factory(self.database_url).begin() as session:
+                for host, (sent, done) in dirty.items():
+                    note_last_request(session, host, sent, done)
+        except Exception as error:  # costs the next run one gap's caution, nothing else
+            logger.debug("Last requests not kept in the store: %s", error)

@@ -1,0 +1,43 @@
+"""Daily counts and last requests in the store, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from crawler.store import session_factory
+from crawler.store.host_pace import last_request, note_last_request, quota_used, take_quota
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/store.db"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def _take(url: str) -> int | None:
+    with session_factory(url).begin() as session:
+        return take_quota(session, "api.setlist.fm", "2026-12-06", 5)
+
+
+def test_a_count_never_passes_its_limit_even_from_threads(store_url: str) -> None:
+    _take(store_url)  # the row exists: concurrent takes race on the UPDATE alone
+    with ThreadPoolExecutor(4) as pool:
+        taken = list(pool.map(lambda _: _take(store_url), range(8)))
+    assert sorted(t for t in taken if t is not None) == [2, 3, 4, 5]
+    with session_factory(store_url)() as session:
+        assert quota_used(session, "api.setlist.fm", "2026-12-06") == 5
+        assert quota_used(session, "api.setlist.fm", "2026-12-07") == 0
+
+
+def test_the_last_request_keeps_the_later_times(store_url: str) -> None:
+    with session_factory(store_url).begin() as session:
+        note_last_request(session, "api.kexp.org", 100.0, 100.5)
+    with session_factory(store_url).begin() as session:
+        note_last_request(session, "api.kexp.org", 90.0, 101.0)
+    with session_factory(store_url)() as session:
+        assert last_request(session, "api.kexp.org") == (100.0, 101.0)
+        assert last_request(session, "other.example") is None

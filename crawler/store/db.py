@@ -18,7 +18,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect, text
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -82,9 +82,13 @@ def missing_store(url: str) -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return current_revision_on(conn)
+
+
+def current_revision_on(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine) -> None:
@@ -92,10 +96,17 @@ def upgrade(engine: Engine) -> None:
 
     On PostgreSQL an advisory lock keeps workers that start together from racing.
     """
-    if current_revision(engine) == SCHEMA_REVISION:
+    if current_revision(engine) == SCHEMA_REVISION and not _needs_repair(engine):
         return
     with _file_lock(engine):
         _upgrade(engine)
+
+
+def _needs_repair(engine: Engine) -> bool:
+    from crawler.store.repair import missing_revisions
+
+    with engine.connect() as conn:
+        return bool(missing_revisions(conn, SCHEMA_REVISION))
 
 
 @contextmanager
@@ -118,6 +129,8 @@ def _upgrade(engine: Engine) -> None:
     from alembic import command
     from alembic.config import Config
 
+    from crawler.store.repair import missing_revisions, repair
+
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with _migrations_folder() as folder, engine.begin() as conn:
         config = Config()
@@ -126,6 +139,9 @@ def _upgrade(engine: Engine) -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+        # a store stamped past a revision that never ran in it (see crawler.store.repair)
+        if missing := missing_revisions(conn, current_revision_on(conn)):
+            repair(conn, folder, missing)
 
 
 @contextmanager

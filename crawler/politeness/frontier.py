@@ -176,6 +176,13 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
 
     def _woken(self) -> None:
         self._wake, self._wake_at = None, float("inf")
+        if self._side and _engine.closing(self.crawler):
+            # A closing engine asks for no more pages, but waits for the pages in its
+            # hands, and one may wait for a download of its host's (tdmrep.json): start
+            # those at their turn here, or the close would wait for a timeout.
+            while self._next_ready() is not None:
+                pass
+            return
         _engine.wake(self.crawler)
 
     # -- the queue interface ------------------------------------------------------------

@@ -23,6 +23,13 @@ class SharedKeys:
     def robots(self, origin: str) -> str:
         return f"{self.prefix}:robots:{origin}"
 
+    @property
+    def epoch(self) -> str:
+        """Set by every worker as it starts, never expiring: a Redis without it has lost
+        what the workers of a running crawl wrote (restarted empty, flushed), and the
+        clock and frontier of that crawl are not to be trusted (``clock.py``)."""
+        return f"{self.prefix}:epoch"
+
 
 @dataclass(frozen=True)
 class CrawlKeys:

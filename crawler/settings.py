@@ -154,12 +154,9 @@ ADDONS = {
 }
 # Scrapy's remote control is left out of the base list, not set to None in EXTENSIONS:
 # listed at all, Scrapy imports it (and aiohttp with it, a fifth of a second of every
-# start) to read its priority. REMOTE_CONTROL_ENABLED keeps it off in any case. Scrapy's
-# feed exporter is replaced by one that fails the crawl when a feed cannot be written.
+# start) to read its priority. REMOTE_CONTROL_ENABLED keeps it off in any case.
 EXTENSIONS_BASE = {
-    {"scrapy.extensions.feedexport.FeedExporter": "crawler.monitor.feeds.CheckedFeedExporter"}.get(
-        path, path
-    ): order
+    path: order
     for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
     if path != "scrapy.extensions.remote_control.RemoteControl"
 }

@@ -39,7 +39,7 @@ def _reason(error: BaseException) -> str:
 
 
 class CheckedFeedExporter(FeedExporter):
-    """Scrapy's ``FeedExporter`` (in its place in ``EXTENSIONS_BASE``): an item that cannot
+    """Scrapy's ``FeedExporter`` (the Tracklists add-on puts it in its place): an item that cannot
     be written, or a feed that cannot be finished, fails the feed, said once, not once per
     item, and the crawl goes on (the store still has every set)."""
 

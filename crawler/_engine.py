@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
 
-__all__ = ["check", "in_progress", "wake"]
+__all__ = ["check", "closing", "in_progress", "wake"]
 
 
 def check(crawler: Crawler) -> None:
@@ -41,6 +41,12 @@ def wake(crawler: Crawler) -> None:
     slot = getattr(crawler.engine, "_slot", None)
     if slot is not None and slot.closing is None:
         slot.nextcall.schedule()
+
+
+def closing(crawler: Crawler) -> bool:
+    """Whether the engine is closing the spider: it asks the scheduler for nothing more."""
+    slot = getattr(crawler.engine, "_slot", None)
+    return slot is not None and slot.closing is not None
 
 
 def in_progress(crawler: Crawler) -> set[Request]:

@@ -130,6 +130,9 @@ TRACKLISTS_COMPONENTS: dict[str, dict[str, int | str | None]] = {
         "crawler.monitor.progress.CrawlProgress": 0,  # live line or log lines
         "crawler.incremental.jobdir.JobDirGuard": 0,  # resume a stopped JOBDIR, not a dead one
         "crawler.schedule.heartbeat.LockHeartbeat": 0,  # scheduled crawls keep their lock alive
+        # Scrapy's feed exporter, with a feed that cannot be written failing the crawl
+        "scrapy.extensions.feedexport.FeedExporter": None,
+        "crawler.monitor.feeds.CheckedFeedExporter": 0,
     },
 }
 """What :class:`Tracklists` switches on: normalize and store, the CSV feed, incremental

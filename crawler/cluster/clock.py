@@ -13,6 +13,11 @@ gap. A worker that dies holding a host frees it after ``CLUSTER_LEASE_TIMEOUT``.
 one worker the download handler already orders requests, so its own reservations (a page
 and its browser sub-requests, say) never wait for each other.
 
+If Redis loses what the workers wrote (a restart without persistence, a flush), the clock
+fails closed: a reservation finds the epoch key gone and raises :class:`RedisStateLost`
+(nothing is sent), and the scheduler stops the crawl, to be resumed (``scheduler.py``).
+While Redis does not answer at all, a reservation raises too, and nothing is sent.
+
 Time is Redis' own (``TIME``). :meth:`now` must answer without a round trip (the download
 handler calls it between awaits), so each worker measures its offset to the server once,
 from the fastest of a few ``TIME`` calls, and again every few minutes. What that estimate
@@ -42,7 +47,7 @@ from crawler.politeness.clock import HostClock
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["RedisHostClock", "measure_offset"]
+__all__ = ["RedisHostClock", "RedisStateLost", "mark_epoch", "measure_offset"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +62,16 @@ def _task() -> object:
         return asyncio.current_task()
     except RuntimeError:
         return None
+
+
+class RedisStateLost(redis.RedisError):
+    """Redis no longer holds what the workers wrote (it restarted empty, or was flushed):
+    when each host was last asked is unknown, so no request may go out on its word."""
+
+
+def mark_epoch(client: redis.Redis, keys: SharedKeys) -> None:
+    """Say, in Redis, that workers use it (see :attr:`SharedKeys.epoch`)."""
+    client.set(keys.epoch, "1", nx=True)
 
 
 def measure_offset(client: redis.Redis, samples: int = 7) -> tuple[float, float]:
@@ -82,6 +97,7 @@ class RedisHostClock(HostClock):
         sync = redis.Redis.from_url(config.redis_url)
         try:
             self._offset, self._uncertainty = measure_offset(sync)
+            mark_epoch(sync, self.keys)
         except redis.RedisError as exc:
             raise ClusterConfigError(f"Redis at REDIS_URL does not answer: {exc}") from None
         finally:
@@ -155,7 +171,14 @@ class RedisHostClock(HostClock):
             self.config.lease_timeout,
         ]
         while True:
-            answer = (await script(keys=[self.keys.clock(host)], args=args)).decode()
+            answer = (
+                await script(keys=[self.keys.clock(host), self.keys.epoch], args=args)
+            ).decode()
+            if answer == "lost":
+                raise RedisStateLost(
+                    "Redis lost the host clock (restarted empty?): nothing is sent to "
+                    f"{host} on its word"
+                )
             if not answer.startswith("wait:"):
                 break
             # Another worker's request to this host is out: look again shortly.

@@ -27,6 +27,13 @@ class SharedKeys:
         """A site's request count of one UTC day (its daily limit in the site terms)."""
         return f"{self.prefix}:quota:{domain}:{day}"
 
+    @property
+    def epoch(self) -> str:
+        """Set by every worker as it starts, never expiring: a Redis without it has lost
+        what the workers of a running crawl wrote (restarted empty, flushed), and the
+        clock and frontier of that crawl are not to be trusted (``clock.py``)."""
+        return f"{self.prefix}:epoch"
+
 
 @dataclass(frozen=True)
 class CrawlKeys:

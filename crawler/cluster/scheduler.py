@@ -36,13 +36,14 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import redis
 from scrapy import signals
 from scrapy.core.scheduler import BaseScheduler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy_redis import picklecompat
 from twisted.internet import task
 
 from crawler import _engine
+from crawler.cluster.clock import mark_epoch
 from crawler.cluster.config import ClusterConfig, ClusterConfigError, check_crawl_name
 from crawler.cluster.dupefilter import ClusterDupeFilter, fingerprint
 from crawler.cluster.frontier import ALL_BUSY, EMPTY, Frontier, Leased
@@ -60,6 +61,8 @@ logger = logging.getLogger(__name__)
 
 LEASE_META = "cluster_lease"
 """Request meta key: the lease under which this worker holds the request."""
+STATE_LOST = "redis_state_lost"
+"""The finish reason of a crawl stopped because Redis lost the cluster's state."""
 
 
 @runtime_checkable
@@ -114,6 +117,9 @@ class ClusterScheduler(BaseScheduler):
         """Requests to queue, kept while Redis does not answer: (host, payload,
         fingerprint, lease replaced, seed)."""
         self._not_seed_hosts: set[str] = set()
+        self._epoch = ""
+        self._lost = False
+        self._closing: asyncio.Future[None] | None = None
         """Checked and not (yet) a seed's host; forgotten every lease time-out / 4."""
 
     @classmethod
@@ -130,6 +136,8 @@ class ClusterScheduler(BaseScheduler):
         except redis.RedisError as exc:
             raise ClusterConfigError(f"Redis at REDIS_URL does not answer: {exc}") from None
         self.frontier = Frontier(client, keys, self.config.lease_timeout)
+        self._epoch = keys.shared.epoch
+        mark_epoch(client, keys.shared)
         if self.df is not None:
             self.df.key = keys.seen
         _engine.check(self.crawler)
@@ -270,6 +278,8 @@ class ClusterScheduler(BaseScheduler):
         assert self.frontier is not None
         if self._unsent:
             raise DontCloseSpider
+        if self._state_lost():
+            raise CloseSpider(STATE_LOST)  # an empty frontier here proves nothing
         self._finish_done()
         status = self.frontier.status()
         # Idle since the last activity anywhere, or since this worker started if later:
@@ -291,6 +301,9 @@ class ClusterScheduler(BaseScheduler):
         assert self.frontier is not None
         self._ticks += 1
         try:
+            if self._state_lost():
+                self._stop(STATE_LOST)
+                return
             self._send_unsent()
             self._finish_done()
             every = max(1, int(self.config.lease_timeout / 4 / self.config.poll_interval))
@@ -309,6 +322,30 @@ class ClusterScheduler(BaseScheduler):
         except redis.RedisError as exc:
             logger.warning("Redis error in cluster housekeeping (will retry): %s", exc)
         _engine.wake(self.crawler)
+
+    def _state_lost(self) -> bool:
+        """Whether Redis lost what the workers wrote (restarted empty, flushed): the
+        frontier, the filter and the host clock of this crawl are gone with it. Said once,
+        in one error line; the crawl stops (not ``finished``: its outcome is not ok), and
+        running it again resumes it (the store's page records spare what was fetched)."""
+        if self._lost:
+            return True
+        assert self.frontier is not None
+        if self.frontier.client.exists(self._epoch):
+            return False
+        self._lost = True
+        self._inc("cluster/redis_state_lost")
+        logger.error(
+            "Redis lost this crawl's shared state (restarted empty, or flushed): its"
+            " frontier and host clock are gone, so this worker stops sending and ends"
+            " the crawl; run the crawl again to resume it"
+        )
+        return True
+
+    def _stop(self, reason: str) -> None:
+        engine = self.crawler.engine
+        if engine is not None and not _engine.closing(self.crawler):
+            self._closing = asyncio.ensure_future(engine.close_spider_async(reason=reason))
 
     def _finish_done(self) -> None:
         """Acknowledge the leases whose requests the engine has fully handled."""

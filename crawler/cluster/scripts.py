@@ -51,7 +51,9 @@ end
 """
 
 # -- the clock ------------------------------------------------------------------------------
-# KEYS: host record. ARGV: gap, ttl, worker token, hold.
+# KEYS: host record, the epoch key. ARGV: gap, ttl, worker token, hold.
+# No epoch key: Redis lost what the workers wrote (restarted empty) and with it when each
+# host was last asked: answer 'lost' and claim nothing (the clock fails closed).
 # While another worker has a request to this host reserved or in flight (its token, until
 # 'held_until'), answer 'wait:<seconds>' and claim nothing: the next start must count from
 # that request's answer, which only its release will tell. Otherwise claim and return the
@@ -61,6 +63,7 @@ end
 RESERVE = (
     _COMMON
     + """
+if redis.call('EXISTS', KEYS[2]) == 0 then return 'lost' end
 local t = now()
 local h = redis.call('HMGET', KEYS[1], 'last_start', 'last_done', 'paused_until', 'gap',
   'holder', 'held_until')

@@ -11,7 +11,8 @@ Anything else that stops a crawl from starting is Scrapy's exit 1, with its trac
 Scrapy's own command exits 0 whenever the crawl could start, even when every request
 failed. This one reads the outcome the crawl put in its stats (``crawl/outcome``, see
 crawler/monitor/outcome.py) and exits with its code: 0 ok, 1 failed, 3 partial, 4 refused
-(sets left unstored in the spool are never ok).
+(sets left unstored in the spool are never ok). A crawl stopped before its spider
+could close (a second Ctrl-C) exits 1, with one line saying so.
 """
 
 from __future__ import annotations
@@ -102,8 +103,19 @@ class Command(ScrapyCrawl):
 
 def _exit_code(stats: Any) -> int:
     """The outcome's exit code; without an outcome (its extension switched off), sets left
-    unstored still make the crawl fail."""
+    unstored still make the crawl fail, and so does a crawl that never closed."""
     outcome = stats.get_value(OUTCOME_STAT) if stats is not None else None
+    if outcome is None and (stats is None or stats.get_value("finish_reason") is None):
+        # Stopped before its spider could close: a second Ctrl-C / SIGTERM ("forcing
+        # unclean shutdown"), or a stop while it was starting. Sets still in memory were
+        # not stored and their pages not recorded: the next crawl fetches them again.
+        print(
+            "scrapy crawl: the crawl was stopped before it could close: sets it had not"
+            " stored yet are not in the store; the next crawl of the same store fetches"
+            " their pages again",
+            file=sys.stderr,
+        )
+        return EXIT_CODES[Outcome.FAILED]
     try:
         return EXIT_CODES[Outcome(str(outcome))]
     except ValueError:

@@ -63,11 +63,14 @@ class PageRecorder:
         self.stats = crawler.stats
         self.book = book_for(crawler)
         self._open: dict[int, _Open] = {}
-        self._item_pages: dict[int, _Open] = {}
-        """id(item) -> the page it came from, while the item is in the pipelines."""
+        self._unstored: set[int] = set()
+        """id() of the items the store pipeline could not store, until their page hears of
+        them. The pipelines may replace an item (normalization makes a copy), so the page
+        is found by the item that comes out of them, with the response Scrapy names."""
         crawler.signals.connect(self._item_unstored, signal=set_unstored)
-        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+        for signal in (signals.item_scraped, signals.item_dropped):
             crawler.signals.connect(self._item_done, signal=signal)
+        crawler.signals.connect(self._item_failed, signal=signals.item_error)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -90,7 +93,6 @@ class PageRecorder:
                         page.links.append(link)
                 elif output is not None:
                     page.items += 1
-                    self._item_pages[id(output)] = page
                 yield output
         except BaseException:
             # a callback that failed half-way: leave the page unrecorded, to parse again
@@ -100,14 +102,20 @@ class PageRecorder:
         self._maybe_record(page)
 
     def _item_unstored(self, item: Any, **_: Any) -> None:
-        page = self._item_pages.get(id(item))
-        if page is not None:
-            page.unstored = True
+        self._unstored.add(id(item))
 
-    def _item_done(self, item: Any, response: Response | None = None, **_: Any) -> None:
-        self._item_pages.pop(id(item), None)
+    def _item_failed(self, item: Any, response: Response | None = None, **_: Any) -> None:
+        # a pipeline raised: the set may be anywhere but in the store; fetch it again
+        self._item_done(item, response, unstored=True)
+
+    def _item_done(
+        self, item: Any, response: Response | None = None, unstored: bool = False, **_: Any
+    ) -> None:
+        unstored = id(item) in self._unstored or unstored
+        self._unstored.discard(id(item))
         page = self._open.get(id(response)) if response is not None else None
         if page is not None and page.response is response:
+            page.unstored = page.unstored or unstored
             page.items -= 1
             self._maybe_record(page)
 

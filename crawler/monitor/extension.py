@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from crawler.monitor.feeds import FeedWatch
 from crawler.monitor.metrics import CrawlTotals, MetricsServer, refusals, registry_for
 from crawler.monitor.outcome import SUCCESSES, Verdict, crawl_outcome
 
@@ -22,7 +23,13 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
 
-__all__ = ["OUTCOME_STAT", "CrawlOutcome", "summary_line", "verdict_for"]
+__all__ = [
+    "OUTCOME_STAT",
+    "CrawlOutcome",
+    "summary_line",
+    "verdict_for",
+    "verdict_once_feeds_closed",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +92,7 @@ class CrawlOutcome:
         self.verdict: Verdict | None = None
         self.server: MetricsServer | None = None
         self.totals = CrawlTotals()
+        self.feeds = FeedWatch(crawler)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
@@ -132,13 +140,22 @@ class CrawlOutcome:
                                 verdict.outcome in SUCCESSES)  # fmt: skip
         return verdict
 
-    def spider_closed(self, spider: Any, reason: str) -> None:
+    async def spider_closed(self, spider: Any, reason: str) -> None:
+        await self.feeds.wait()  # a feed that could not be written is part of the verdict
         self.finish(reason)
 
     def engine_stopped(self) -> None:
         if self.server is not None:
             self.server.stop()
             self.server = None
+
+
+async def verdict_once_feeds_closed(crawler: Crawler, reason: str) -> Verdict:
+    """:func:`verdict_for`, once every feed is closed (written, or failed)."""
+    extension = crawler.get_extension(CrawlOutcome)
+    if extension is not None:
+        await extension.feeds.wait()
+    return verdict_for(crawler, reason)
 
 
 def verdict_for(crawler: Crawler, reason: str) -> Verdict:

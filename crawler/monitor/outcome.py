@@ -10,6 +10,8 @@ in step):
 ========  ==================================================================================
 outcome   when
 ========  ==================================================================================
+failed    sets could neither be stored nor kept in the spool (a full disk)
+failed    a feed could not be written
 failed    sets are left unstored and none was stored
 partial   a site's daily request limit (site terms) ran out
 failed    nothing was fetched or read, and requests failed or none was made
@@ -85,6 +87,11 @@ class Figures:
     above the maximum."""
     stored: int = 0
     unstored: int = 0
+    lost: int = 0
+    """Sets neither stored nor spooled (``store/lost``): their pages were left unrecorded,
+    so the next crawl fetches them again."""
+    feeds_failed: int = 0
+    """Feeds (``-o``/``-O``, ``FEEDS``) that could not be written in full."""
     stopped: bool = False
     quota_reached: int = 0
     """Sites whose daily limit (site terms) ran out during the crawl: come back tomorrow."""
@@ -99,6 +106,12 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
+    Rule(
+        Outcome.FAILED,
+        "sets could neither be stored nor kept in the spool (a full disk)",
+        lambda f: f.lost > 0,
+    ),
+    Rule(Outcome.FAILED, "a feed could not be written", lambda f: f.feeds_failed > 0),
     Rule(
         Outcome.FAILED,
         "sets are left unstored and none was stored",
@@ -179,6 +192,10 @@ def figures_from_stats(
         ),
         stored=n("store/created") + n("store/updated") + n("store/unchanged") + n("store/linked"),
         unstored=n("store/unstored"),
+        lost=n("store/lost"),
+        feeds_failed=sum(
+            _int(stats, key) for key in stats if key.startswith("feedexport/failed_count/")
+        ),
         stopped=not reason.startswith(_FINISHED),
         quota_reached=n("politeness/quota/reached"),
         alarms=tuple(extraction_alarms(stats, alert_ratio, alert_min_pages)),

@@ -12,6 +12,9 @@ every set goes to the spool until a retry, with back-off up to ``STORE_RETRY_MAX
 finds it back and stores the spool in order. Whatever is still spooled when the crawl
 ends is counted in ``store/unstored`` (which makes the crawl's outcome a failure), named
 in one error line with the spool's path, and stored by the next run of the same store.
+A set that can be neither stored nor spooled (the disk of both is full) is counted in
+``store/lost``, which fails the crawl; its page is left unrecorded, so the next crawl
+fetches it again.
 """
 
 from __future__ import annotations
@@ -162,10 +165,28 @@ class StorePipeline:
         self.stats.inc_value("store/errors")
 
     def _spool(self, items: list[DJSet]) -> None:
-        self.spool.add(items)
-        self.stats.inc_value("store/spooled", len(items))
+        try:
+            self.spool.add(items)
+        except OSError as error:  # the spool's disk is full too (often the store's own)
+            self._lost(items, error)
+        else:
+            self.stats.inc_value("store/spooled", len(items))
         for item in items:
+            # its page stays unrecorded: the next crawl fetches it in full, stored or lost
             self.crawler.signals.send_catch_log(set_unstored, item=item)
+
+    def _lost(self, items: list[DJSet], error: OSError) -> None:
+        """Sets neither the store nor the spool could take: counted in ``store/lost`` (the
+        crawl fails), logged once per crawl, and fetched again by the next crawl."""
+        if not self.stats.get_value("store/lost"):
+            logger.error(
+                "Sets could neither be stored in %s nor kept in the spool (%s: %s): their"
+                " pages are left unrecorded, and the next crawl fetches and stores them",
+                mask_url(self.url),
+                self.spool.folder,
+                printable(error.strerror or str(error)),
+            )
+        self.stats.inc_value("store/lost", len(items))
 
     # -- while the database is away ------------------------------------------------------
     def _went_away(self, away: StoreAway) -> None:

@@ -51,6 +51,8 @@ __all__ = ["HostAwarePriorityQueue"]
 
 _SLACK = 0.005
 """A host whose turn comes within this many seconds is ready: the handler waits the rest."""
+_CLOSING_POLL = 0.05
+"""While the engine closes, how often side downloads still waiting are looked at again."""
 
 
 class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
@@ -176,6 +178,15 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
 
     def _woken(self) -> None:
         self._wake, self._wake_at = None, float("inf")
+        if self._side and _engine.closing(self.crawler):
+            # A closing engine asks for no more pages, but waits for the pages in its
+            # hands, and one may wait for a download of its host's (tdmrep.json): start
+            # those at their turn here, or the close would wait for a timeout.
+            while self._next_ready() is not None:
+                pass
+            if self._side:  # the host's page request is still out: look again shortly
+                self._wake_in(_CLOSING_POLL)
+            return
         _engine.wake(self.crawler)
 
     # -- the queue interface ------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
-from crawler.monitor.extension import verdict_for
+from crawler.monitor.extension import verdict_once_feeds_closed
 from crawler.politeness.config import config_for
 
 if TYPE_CHECKING:
@@ -57,14 +57,14 @@ class PolitenessSummary:
     def from_crawler(cls, crawler: Crawler) -> PolitenessSummary:
         return cls(crawler)
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         figures = politeness_figures(stats)
         logger.info("%s", self.block(figures))
         if self.config.record_runs and self.config.database_url:
             # judged here too: the row must carry the outcome whichever extension runs first
-            outcome = verdict_for(self.crawler, reason).outcome.value
+            outcome = (await verdict_once_feeds_closed(self.crawler, reason)).outcome.value
             self._record(spider, reason, stats, {**figures, **self.config.summary()}, outcome)
 
     def block(self, figures: dict[str, Any]) -> str:

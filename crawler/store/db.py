@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -17,7 +18,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect, text
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,18 +68,27 @@ def create_store_engine(url: str) -> Engine:
 
 def missing_store(url: str) -> str | None:
     """Why a command that only reads must not open ``url``: an SQLite file that is not
-    there (opening it would create an empty store, and its folder). None otherwise."""
+    there (opening it would create an empty store, and its folder), or one that is damaged
+    (``PRAGMA quick_check``; the file is left as it is). None otherwise."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    return None if Path(parsed.database).is_file() else f"no database at {parsed.database}"
+    path = Path(parsed.database)
+    if not path.is_file():
+        return f"no database at {parsed.database}"
+    damage = sqlite_damage(path.absolute())
+    return f"the store {parsed.database} is damaged: {damage}" if damage else None
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return current_revision_on(conn)
+
+
+def current_revision_on(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine) -> None:
@@ -86,10 +96,17 @@ def upgrade(engine: Engine) -> None:
 
     On PostgreSQL an advisory lock keeps workers that start together from racing.
     """
-    if current_revision(engine) == SCHEMA_REVISION:
+    if current_revision(engine) == SCHEMA_REVISION and not _needs_repair(engine):
         return
     with _file_lock(engine):
         _upgrade(engine)
+
+
+def _needs_repair(engine: Engine) -> bool:
+    from crawler.store.repair import missing_revisions
+
+    with engine.connect() as conn:
+        return bool(missing_revisions(conn, SCHEMA_REVISION))
 
 
 @contextmanager
@@ -112,6 +129,8 @@ def _upgrade(engine: Engine) -> None:
     from alembic import command
     from alembic.config import Config
 
+    from crawler.store.repair import missing_revisions, repair
+
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with _migrations_folder() as folder, engine.begin() as conn:
         config = Config()
@@ -120,6 +139,9 @@ def _upgrade(engine: Engine) -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(7261001)"))
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+        # a store stamped past a revision that never ran in it (see crawler.store.repair)
+        if missing := missing_revisions(conn, current_revision_on(conn)):
+            repair(conn, folder, missing)
 
 
 @contextmanager
@@ -185,14 +207,59 @@ def _sqlite_problem(database: str | None) -> str | None:
         return None
     path = Path(database).absolute()
     if path.exists():
-        ok = path.is_file() and os.access(path, os.R_OK | os.W_OK)
-        return None if ok else f"Cannot open the store sqlite:///{database}: not a writable file"
+        return _sqlite_file_problem(database, path)
     folder = path.parent
     while not folder.exists():
         folder = folder.parent
-    if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK):
+    if _writable(folder) and folder.is_dir():
         return None
     return f"Cannot create the store sqlite:///{database}: {folder} is not a writable folder"
+
+
+def _writable(path: Path) -> bool:
+    """Whether ``path`` may be written: permitted, with a write bit set (root may write a
+    file its owner made read-only, but a store made read-only is not to be written), on a
+    file system mounted read-write."""
+    try:
+        mode, flags = path.stat().st_mode, os.statvfs(path).f_flag
+    except OSError:
+        return False
+    return os.access(path, os.W_OK) and bool(mode & 0o222) and not flags & os.ST_RDONLY
+
+
+def _sqlite_file_problem(database: str, path: Path) -> str | None:
+    """Why the SQLite file at ``path`` cannot take a crawl: not a file, read-only (or in a
+    read-only folder: SQLite writes its journal beside it), or damaged. Read through a
+    read-only connection, so that a damaged file is left exactly as it was."""
+    where = f"Cannot open the store sqlite:///{database}"
+    if not path.is_file():
+        return f"{where}: not a file"
+    if not _writable(path):
+        return f"{where}: the file is read-only"
+    if not _writable(path.parent) or not os.access(path.parent, os.X_OK):
+        return f"{where}: its folder {path.parent} is read-only (SQLite writes its journal there)"
+    damage = sqlite_damage(path)
+    if damage:
+        return f"{where}: {damage} (the file is left as it is; restore it from a backup)"
+    return None
+
+
+def sqlite_damage(path: Path) -> str | None:
+    """What ``PRAGMA quick_check`` finds wrong with the SQLite file at ``path`` (first
+    problem), or None when it is sound."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+        ) as conn:
+            rows = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
+    except sqlite3.DatabaseError as error:
+        return str(error) or type(error).__name__
+    if rows == ["ok"]:
+        return None
+    first = str(rows[0]).splitlines()[0] if rows else "no answer"
+    return f"the file is damaged ({first})"
 
 
 def describe_store_error(url: str, error: BaseException) -> str:

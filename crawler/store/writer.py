@@ -17,7 +17,7 @@ from crawler.store.db import utcnow
 from crawler.store.identity import store_sets_once
 from crawler.store.repository import KeyCache
 
-__all__ = ["StoreAway", "is_outage", "store_batch"]
+__all__ = ["StoreAway", "is_outage", "store_batch", "writer_lock"]
 
 
 class StoreAway(Exception):
@@ -35,6 +35,27 @@ def is_outage(error: BaseException) -> bool:
     return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
 
 
+_WRITER_LOCK = 7261002
+"""PostgreSQL advisory lock id of the set writers (7261001 is the migrations')."""
+
+
+def writer_lock(session: Session) -> None:
+    """Make this transaction the store's only set writer until it ends.
+
+    Storing a set looks first (is it known under another URL, by its content?) and then
+    writes: two processes storing the same set at once would both find nothing and both
+    add it. On SQLite the transaction takes the write lock before it looks (``BEGIN
+    IMMEDIATE``; others wait, up to the busy timeout), on PostgreSQL an advisory lock held
+    to the end of the transaction; readers are never blocked.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITER_LOCK})")
+
+
 def store_batch(
     factory: sessionmaker[Session],
     items: list[DJSet],
@@ -49,6 +70,7 @@ def store_batch(
     now = utcnow()
     try:
         with factory.begin() as session:
+            writer_lock(session)
             # One row per real set: a set already stored under another URL is linked.
             return store_sets_once(session, items, now, cache), []
     except Exception as error:

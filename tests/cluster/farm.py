@@ -77,13 +77,15 @@ class Farm:
     delays: list[float]
     pages: list[int]
     base: int = 70
+    network: str = "127.0"
+    """The first two parts of the hosts' addresses."""
     page_latency: float = 0.0
     """Seconds each set page takes to answer (so that requests are out when a worker dies)."""
     hosts: list[FarmHost] = field(default_factory=list)
 
     def __enter__(self) -> Farm:
         for i, (delay, pages) in enumerate(zip(self.delays, self.pages, strict=True)):
-            address = f"127.0.{self.base + i // 250}.{2 + i % 250}"
+            address = f"{self.network}.{self.base + i // 250}.{2 + i % 250}"
             routes: dict[str, Reply | Callable[[LoggedRequest], Reply]] = {
                 "/robots.txt": Reply(
                     200,

@@ -67,6 +67,10 @@ CASES: list[tuple[str, dict[str, Any], str, Outcome]] = [
     ("too few pages to judge",
      {**FETCHED, "extraction/pages/mixesdb.com": 9, "extraction/empty/mixesdb.com": 9},
      "finished", Outcome.OK),
+    ("sets neither stored nor spooled", {**FETCHED, "store/created": 30, "store/lost": 171},
+     "finished", Outcome.FAILED),
+    ("a feed that could not be written", {**FETCHED, "store/created": 30,
+     "feedexport/failed_count/FileFeedStorage": 1}, "finished", Outcome.FAILED),
 ]  # fmt: skip
 
 

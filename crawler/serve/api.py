@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from crawler.serve import queries
@@ -22,6 +23,8 @@ __all__ = ["MAX_PER_PAGE", "router", "session"]
 
 MAX_PER_PAGE = 100
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+MAX_ID = 2**63 - 1
+"""Ids are the store's 64-bit integer keys: a larger one is a bad request, not a lookup."""
 
 
 def session(request: Request) -> Iterator[Session]:
@@ -58,9 +61,24 @@ def _listed(items: list[dict[str, Any]], total: int | None, paged: Page) -> JSON
 Db = Annotated[Session, Depends(session)]
 Paged = Annotated[Page, Depends(page)]
 Text = Annotated[str, Query(min_length=1, max_length=200, description="words to look for")]
-Id = Annotated[int, "a primary key"]
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="a primary key")]
+DateParam = Annotated[
+    str | None, Query(pattern=_DATE.pattern, description="YYYY[-MM[-DD]], inclusive")
+]
 
-router = APIRouter(prefix="/api/v1")
+
+class Problem(BaseModel):
+    """Every error answer: a message, or (422) the parameters that were wrong."""
+
+    detail: str | list[dict[str, Any]]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such row"},
+    422: {"model": Problem, "description": "A parameter is wrong"},
+    429: {"model": Problem, "description": "Too many requests: wait Retry-After seconds"},
+}
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 
 @router.get("/search", summary="Top matches among sets, tracks and DJs")
@@ -75,9 +93,9 @@ def sets(
     db: Db,
     paged: Paged,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    dj: Annotated[int | None, Query(description="a DJ's id")] = None,
-    since: Annotated[str | None, Query(description="YYYY[-MM[-DD]], inclusive")] = None,
-    until: Annotated[str | None, Query(description="YYYY[-MM[-DD]], inclusive")] = None,
+    dj: Annotated[int | None, Query(ge=1, le=MAX_ID, description="a DJ's id")] = None,
+    since: DateParam = None,
+    until: DateParam = None,
     source: Annotated[str | None, Query(max_length=64, description="a source key")] = None,
 ) -> JSONResponse:
     items, total = queries.list_sets(

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from crawler import __version__
 from crawler.serve import api, pages
+from crawler.serve.caching import CachingMiddleware, StoreVersion
 from crawler.serve.store import open_store
 
 __all__ = ["create_app"]
@@ -38,6 +39,8 @@ def create_app(
     app.add_api_route("/healthz", healthz, methods=["GET"], summary="200 while the store answers")
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.state.version = StoreVersion(sessions)
+    app.add_middleware(CachingMiddleware, version=app.state.version.current)
     return app
 
 

@@ -1,0 +1,197 @@
+"""HTTP caching instead of a cache server: validators from the store's last change.
+
+Every answer of the API and the pages is a function of the store and the URL, so one
+*store version* (when the store last changed) makes every validator: the ``ETag`` is a
+hash of the version and the URL, ``Last-Modified`` is the change's time. A request whose
+``If-None-Match`` holds the current tag is answered 304 before any query runs, and the
+last answers are kept in memory under their tag, so a page asked again after no change is
+not computed again. A reverse proxy in front (see the README) can keep them too:
+``Cache-Control`` lets it serve an answer for :data:`MAX_AGE` seconds and revalidate it
+after that.
+
+The version of a SQLite store is the modification time of its file and its WAL file (a
+``stat``, no query); of a PostgreSQL store, the last ``updated_at`` of a set with the
+last crawl run and the number of sets. Either is looked at most every
+:data:`VERSION_TTL` seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from crawler import __version__
+
+__all__ = ["MAX_AGE", "CachingMiddleware", "StoreVersion"]
+
+MAX_AGE = 10
+"""Seconds a client or proxy may use an answer before it asks again (with its ETag)."""
+VERSION_TTL = 0.5
+"""Seconds the store's version is trusted before it is read again."""
+KEPT_ANSWERS = 4096
+KEPT_BYTES = 256 * 1024
+"""Answers kept in memory per worker, and the largest one kept."""
+NOT_CACHED = ("/healthz", "/api/v1/crawls", "/api/v1/openapi.json")
+"""Paths whose answers do not follow the store alone (jobs, health) or are not data."""
+
+_PG_VERSION = text(
+    "SELECT (SELECT max(updated_at) FROM sets), (SELECT max(id) FROM crawl_runs),"
+    " (SELECT max(coalesce(finished_at, started_at)) FROM crawl_runs),"
+    " (SELECT count(*) FROM sets)"
+)
+
+
+class StoreVersion:
+    """When the store last changed, as ``(token, time)``; read at most every
+    :data:`VERSION_TTL` seconds."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        parsed = make_url(sessions.kw["bind"].url)
+        self._files: list[Path] = []
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            main = Path(parsed.database)
+            self._files = [main, main.with_name(main.name + "-wal")]
+        self._sessions = sessions
+        self._lock = threading.Lock()
+        self._read_at = -1.0
+        self._value = ("", datetime.now(UTC))
+
+    def current(self) -> tuple[str, datetime]:
+        now = time.monotonic()
+        if now - self._read_at < VERSION_TTL:
+            return self._value
+        with self._lock:
+            if now - self._read_at >= VERSION_TTL:
+                self._value = self._read()
+                self._read_at = now
+        return self._value
+
+    def _read(self) -> tuple[str, datetime]:
+        if self._files:
+            stamps = [os.stat(f).st_mtime_ns for f in self._files if f.exists()]
+            latest = max(stamps, default=0)
+            return f"{latest}-{sum(stamps)}", datetime.fromtimestamp(latest / 1e9, UTC)
+        with self._sessions() as db:
+            updated, run, run_time, sets = db.execute(_PG_VERSION).one()
+        times: list[datetime] = [t for t in (updated, run_time) if t is not None]
+        last = max(times, default=datetime(2000, 1, 1))
+        return f"{updated}|{run}|{run_time}|{sets}", last if last.tzinfo else last.replace(
+            tzinfo=UTC
+        )
+
+
+class CachingMiddleware:
+    """``ETag``, ``Last-Modified`` and ``Cache-Control`` on every GET; 304 on a match; the
+    last answers kept in memory under their tag (see the module)."""
+
+    def __init__(self, app: ASGIApp, version: Callable[[], tuple[str, datetime]]) -> None:
+        self.app = app
+        self.version = version
+        self._kept: OrderedDict[str, tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if path.startswith(NOT_CACHED):
+            await self.app(scope, receive, _no_store(send))
+            return
+        token, changed = self.version()
+        target = f"{scope.get('root_path', '')}{path}?{scope.get('query_string', b'').decode()}"
+        digest = hashlib.blake2b(f"{__version__}|{token}|{target}".encode(), digest_size=12)
+        etag = f'"{digest.hexdigest()}"'
+        validators = [
+            (b"etag", etag.encode()),
+            (b"last-modified", format_datetime(changed.replace(microsecond=0), True).encode()),
+            (b"cache-control", f"public, max-age={MAX_AGE}".encode()),
+        ]
+        if _not_modified(_header(scope, b"if-none-match"), _header(scope, b"if-modified-since"),
+                         etag, changed):  # fmt: skip
+            await send({"type": "http.response.start", "status": 304, "headers": validators})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        kept = self._kept.get(etag)
+        if kept is not None:
+            self._kept.move_to_end(etag)
+            status, headers, body = kept
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        keep = scope["method"] == "GET"
+        await self.app(scope, receive, self._keeping(send, etag, validators, keep))
+
+    def _keeping(
+        self, send: Send, etag: str, validators: list[tuple[bytes, bytes]], keep: bool
+    ) -> Send:
+        answer: dict[str, Any] = {}
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0] not in _VALIDATORS]
+                message = {**message, "headers": headers + validators}
+                answer.update(status=message["status"], headers=message["headers"], body=b"")
+            elif message["type"] == "http.response.body" and answer:
+                answer["body"] += message.get("body", b"")
+                if keep and not message.get("more_body") and _keepable(answer):
+                    self._kept[etag] = (answer["status"], answer["headers"], answer["body"])
+                    while len(self._kept) > KEPT_ANSWERS:
+                        self._kept.popitem(last=False)
+            await send(message)
+
+        return wrapped
+
+
+_VALIDATORS = {b"etag", b"last-modified", b"cache-control"}
+
+
+def _keepable(answer: dict[str, Any]) -> bool:
+    return answer["status"] in (200, 404) and len(answer["body"]) <= KEPT_BYTES
+
+
+def _no_store(send: Send) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [h for h in message.get("headers", []) if h[0] != b"cache-control"]
+            message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
+        await send(message)
+
+    return wrapped
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _not_modified(
+    if_none_match: str | None, if_modified_since: str | None, etag: str, changed: datetime
+) -> bool:
+    """RFC 9110 section 13.1: ``If-None-Match`` wins when present (weak comparison)."""
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or etag in tags
+    if if_modified_since is not None:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            return False
+        return changed.replace(microsecond=0) <= since
+    return False

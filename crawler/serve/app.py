@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
 
 from crawler import __version__
-from crawler.serve import api, pages
+from crawler.serve import api, feeds, pages
 from crawler.serve.caching import CachingMiddleware, StoreVersion
 from crawler.serve.store import open_store
 
@@ -36,6 +36,7 @@ def create_app(
     app.state.sessions = sessions
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(feeds.router)
     app.add_api_route("/healthz", healthz, methods=["GET"], summary="200 while the store answers")
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]

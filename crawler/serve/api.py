@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from crawler.serve import queries
+from crawler.serve.compare import compare
 from crawler.serve.queries import Page
 
 __all__ = ["MAX_PER_PAGE", "router", "session"]
@@ -108,6 +109,28 @@ def sets(
 @router.get("/sets/{set_id}", summary="A set with its tracks in order and its sources")
 def set_(db: Db, set_id: Id) -> JSONResponse:
     return _found(queries.set_detail(db, set_id), "set", set_id)
+
+
+def compared(db: Session, a: int, b: int) -> dict[str, Any]:
+    """The comparison of sets ``a`` and ``b``; 404 names the one that is missing."""
+    found = []
+    for id_ in (a, b):
+        detail = queries.set_detail(db, id_)
+        if detail is None:
+            raise HTTPException(404, f"no set with id {id_}")
+        found.append(detail)
+    return compare(*found)
+
+
+@router.get(
+    "/sets/{a}/compare/{b}",
+    summary="Two tracklists aligned: the same track, moved, or only in one; completeness",
+)
+def compare_sets(db: Db, a: Id, b: Id) -> JSONResponse:
+    """``rows`` follow set ``a`` (``status``: ``same``, ``moved``, ``only_a``, ``only_b``);
+    each set's ``completeness`` says whether its tracklist names every track (no IDs) and,
+    when it has cue times, has one for every slot."""
+    return JSONResponse(compared(db, a, b))
 
 
 @router.get("/djs/{dj_id}", summary="A DJ: sets count, first and last set, most played")

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from crawler.serve import queries
-from crawler.serve.api import Db, Id, Paged
+from crawler.serve.api import Db, Id, Paged, compared
 from crawler.serve.charts import bar_chart, every_month, gap_chart
 from crawler.serve.queries import format_cue
 
@@ -57,6 +57,11 @@ def set_(request: Request, db: Db, set_id: Id) -> HTMLResponse:
     if found is None:
         raise HTTPException(404, f"no set with id {set_id}")
     return _page(request, "set.html", set=found)
+
+
+@router.get("/sets/{a}/compare/{b}")
+def compare(request: Request, db: Db, a: Id, b: Id) -> HTMLResponse:
+    return _page(request, "compare.html", c=compared(db, a, b))
 
 
 @router.get("/djs/{dj_id}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from typing import TYPE_CHECKING, Any
 
 from crawler import settings as project
@@ -142,12 +143,14 @@ def run(args: argparse.Namespace) -> int:
         "host": args.host, "port": args.port, "root_path": args.root_path,
         "proxy_headers": True, "forwarded_allow_ips": "127.0.0.1", "log_level": "info",
     }  # fmt: skip
-    if args.workers > 1:
-        os.environ[ENV] = options.to_env()
-        uvicorn.run(
-            "crawler.serve.launch:app_from_environment", factory=True, workers=args.workers,
-            **common,
-        )  # fmt: skip
-    else:
-        uvicorn.run(build_app(options), **common)
+    with tempfile.TemporaryDirectory(prefix="crawler-serve-") as answers:
+        options.answers_dir = answers  # shared by the workers, removed at exit
+        if args.workers > 1:
+            os.environ[ENV] = options.to_env()
+            uvicorn.run(
+                "crawler.serve.launch:app_from_environment", factory=True,
+                workers=args.workers, **common,
+            )  # fmt: skip
+        else:
+            uvicorn.run(build_app(options), **common)
     return 0

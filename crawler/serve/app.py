@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
@@ -15,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from crawler import __version__
 from crawler.serve import api, feeds, pages
-from crawler.serve.caching import CachingMiddleware, StoreVersion
+from crawler.serve.caching import CachingMiddleware, SharedAnswers, StoreVersion
 from crawler.serve.ratelimit import RateLimit, RateLimitMiddleware
 from crawler.serve.store import open_store
 
@@ -30,10 +31,12 @@ def create_app(
     sessions: sessionmaker[Session] | None = None,
     jobs: JobConfig | None = None,
     rate_limit: RateLimit | None = None,
+    answers_dir: Path | None = None,
 ) -> FastAPI:
     """The ASGI app over the store at ``database_url`` (or over ``sessions``); with
     ``jobs``, the crawl endpoints (and, without scrapyd, the local runner); with
-    ``rate_limit``, 429 beyond it per key and per client address."""
+    ``rate_limit``, 429 beyond it per key and per client address; with ``answers_dir``,
+    answers are kept in files there for every worker of the server to serve."""
     if sessions is None:
         if database_url is None:
             raise ValueError("create_app needs a database URL or a sessionmaker")
@@ -60,7 +63,8 @@ def create_app(
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.state.version = StoreVersion(sessions)
-    app.add_middleware(CachingMiddleware, version=app.state.version.current)
+    shared = SharedAnswers(answers_dir) if answers_dir is not None else None
+    app.add_middleware(CachingMiddleware, version=app.state.version.current, shared=shared)
     if rate_limit is not None:
         app.add_middleware(RateLimitMiddleware, limit=rate_limit, sessions=sessions)
     return app

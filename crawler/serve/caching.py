@@ -5,7 +5,9 @@ Every answer of the API and the pages is a function of the store and the URL, so
 hash of the version and the URL, ``Last-Modified`` is the change's time. A request whose
 ``If-None-Match`` holds the current tag is answered 304 before any query runs, and the
 last answers are kept in memory under their tag, so a page asked again after no change is
-not computed again. A reverse proxy in front (see the README) can keep them too:
+not computed again: in the worker's memory, and in files that every worker of the server
+reads (:class:`SharedAnswers`), so that what one worker computed the others serve. A
+reverse proxy in front (see the README) can keep them too:
 ``Cache-Control`` lets it serve an answer for :data:`MAX_AGE` seconds and revalidate it
 after that.
 
@@ -18,7 +20,9 @@ last crawl run and the number of sets. Either is looked at most every
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import threading
 import time
 from collections import OrderedDict
@@ -35,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crawler import __version__
 
-__all__ = ["MAX_AGE", "CachingMiddleware", "StoreVersion"]
+__all__ = ["MAX_AGE", "CachingMiddleware", "SharedAnswers", "StoreVersion"]
 
 MAX_AGE = 10
 """Seconds a client or proxy may use an answer before it asks again (with its ETag)."""
@@ -93,14 +97,65 @@ class StoreVersion:
         )
 
 
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+class SharedAnswers:
+    """Answers kept as files in ``folder``, one per ETag, under a folder per store version
+    (older versions' folders are removed when a worker sees the store change). Written to
+    a temporary name and renamed, so a reader never sees half an answer."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._version = ""
+
+    def _path(self, version: str, etag: str) -> Path:
+        return self.folder / version / etag.strip('"')
+
+    def get(self, version: str, etag: str) -> Answer | None:
+        try:
+            data = self._path(version, etag).read_bytes()
+        except OSError:
+            return None
+        size = int.from_bytes(data[3:7], "big")
+        headers = [(k.encode("latin-1"), v.encode("latin-1"))
+                   for k, v in json.loads(data[7 : 7 + size])]  # fmt: skip
+        return int(data[:3]), headers, data[7 + size :]
+
+    def put(self, version: str, etag: str, answer: Answer) -> None:
+        if version != self._version:
+            self._version = version
+            for old in self.folder.glob("*"):
+                if old.name != version:
+                    shutil.rmtree(old, ignore_errors=True)
+        status, headers, body = answer
+        names = json.dumps([(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers])
+        path = self._path(version, etag)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}")
+            temporary.write_bytes(
+                b"%03d" % status + len(names).to_bytes(4, "big") + names.encode() + body
+            )
+            os.replace(temporary, path)
+        except OSError:
+            pass  # a full or removed folder: the answer is simply not shared
+
+
 class CachingMiddleware:
     """``ETag``, ``Last-Modified`` and ``Cache-Control`` on every GET; 304 on a match; the
     last answers kept in memory under their tag (see the module)."""
 
-    def __init__(self, app: ASGIApp, version: Callable[[], tuple[str, datetime]]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        version: Callable[[], tuple[str, datetime]],
+        shared: SharedAnswers | None = None,
+    ) -> None:
         self.app = app
         self.version = version
-        self._kept: OrderedDict[str, tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+        self.shared = shared
+        self._kept: OrderedDict[str, Answer] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
@@ -127,16 +182,20 @@ class CachingMiddleware:
         kept = self._kept.get(etag)
         if kept is not None:
             self._kept.move_to_end(etag)
+        elif self.shared is not None and scope["method"] == "GET":
+            kept = self.shared.get(_folder(token), etag)
+        if kept is not None:
             status, headers, body = kept
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return
         keep = scope["method"] == "GET"
-        await self.app(scope, receive, self._keeping(send, etag, validators, keep))
+        await self.app(scope, receive, self._keeping(send, token, etag, validators, keep))
 
     def _keeping(
-        self, send: Send, etag: str, validators: list[tuple[bytes, bytes]], keep: bool
-    ) -> Send:
+        self, send: Send, token: str, etag: str, validators: list[tuple[bytes, bytes]],
+        keep: bool,
+    ) -> Send:  # fmt: skip
         answer: dict[str, Any] = {}
 
         async def wrapped(message: Message) -> None:
@@ -147,7 +206,10 @@ class CachingMiddleware:
             elif message["type"] == "http.response.body" and answer:
                 answer["body"] += message.get("body", b"")
                 if keep and not message.get("more_body") and _keepable(answer):
-                    self._kept[etag] = (answer["status"], answer["headers"], answer["body"])
+                    kept = (answer["status"], answer["headers"], answer["body"])
+                    self._kept[etag] = kept
+                    if self.shared is not None:
+                        self.shared.put(_folder(token), etag, kept)
                     while len(self._kept) > KEPT_ANSWERS:
                         self._kept.popitem(last=False)
             await send(message)
@@ -156,6 +218,10 @@ class CachingMiddleware:
 
 
 _VALIDATORS = {b"etag", b"last-modified", b"cache-control"}
+
+
+def _folder(token: str) -> str:
+    return hashlib.blake2b(token.encode(), digest_size=8).hexdigest()
 
 
 def _keepable(answer: dict[str, Any]) -> bool:

@@ -29,6 +29,8 @@ class ServeOptions:
     jobs_dir: str = "data/serve-jobs"
     scrapyd_url: str | None = None
     scrapyd_project: str = "crawler"
+    answers_dir: str | None = None
+    """Where the workers share the answers they computed (a folder of the serve command's)."""
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -57,7 +59,8 @@ def build_app(options: ServeOptions) -> FastAPI:
             ),
         )
     limit = parse_rate(options.rate_limit) if options.rate_limit else None
-    return create_app(options.database, jobs=jobs, rate_limit=limit)
+    answers = Path(options.answers_dir) if options.answers_dir else None
+    return create_app(options.database, jobs=jobs, rate_limit=limit, answers_dir=answers)
 
 
 def _spiders() -> set[str]:

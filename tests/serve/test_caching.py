@@ -61,3 +61,20 @@ def test_a_change_to_the_store_changes_the_etag(
         assert second.status_code == 200
         assert second.headers["etag"] != first.headers["etag"]
         assert "Renamed" in second.text
+
+
+def test_workers_share_the_answers_they_computed(sqlite_store: str, tmp_path: Path) -> None:
+    shared = tmp_path / "answers"
+    one, two = (
+        create_app(sqlite_store, answers_dir=shared),
+        create_app(sqlite_store, answers_dir=shared),
+    )
+    with Served(one) as first, Served(two) as second:
+        computed = httpx.get(first + "/api/v1/sets?per_page=3", timeout=30)
+        assert len(list(shared.glob("*/*"))) == 1
+        kept = httpx.get(second + "/api/v1/sets?per_page=3", timeout=30)
+    assert kept.content == computed.content and kept.headers["etag"] == computed.headers["etag"]
+    answers = caching.SharedAnswers(shared)
+    answers.put("newer", '"tag"', (200, [(b"content-type", b"text/plain")], b"body"))
+    assert answers.get("newer", '"tag"') == (200, [(b"content-type", b"text/plain")], b"body")
+    assert [p.name for p in shared.iterdir()] == ["newer"]  # the older version's are gone

@@ -340,6 +340,16 @@ class Scrapyd:
     def log_url(self, job: CrawlJob) -> str:
         return f"{self.url}logs/{self.project}/{job.spider}/{job.id}.log"
 
+    def log_tail(self, job: CrawlJob, lines: int = LOG_LINES) -> list[str]:
+        """The last lines of the job's log, as scrapyd serves it (none before it starts)."""
+        request = urllib.request.Request(self.log_url(job), headers={"Range": "bytes=-65536"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                text: str = reply.read().decode("utf-8", "replace")
+        except OSError:
+            return []
+        return text.splitlines()[-lines:]
+
 
 def _follow_scrapyd(db: Session, job: CrawlJob, scrapyd: Scrapyd) -> None:
     """Bring a scrapyd job's row up to date with scrapyd and its ``crawl_runs`` row."""
@@ -418,8 +428,8 @@ def crawl_status(request: Request, job_id: str, key: Key) -> JSONResponse:
             except (OSError, RuntimeError) as exc:
                 logger.warning("scrapyd did not answer for job %s: %s", job.id, exc)
         answer = job_answer(db, job)
-        if config.scrapyd is not None:
-            answer["log"] = []  # scrapyd keeps it: log_url
+        if config.scrapyd is not None:  # scrapyd keeps the log
+            answer["log"] = config.scrapyd.log_tail(job)
             answer["log_url"] = job.log_path
     return JSONResponse(answer)
 

@@ -57,7 +57,7 @@ def test_a_job_runs_on_scrapyd_to_ok(
             time.sleep(0.5)
         assert answer["status"] == "ok", (answer, scrapyd.output())
         assert answer["run"]["counts"]["item_scraped_count"] == 4
-        assert answer["log_url"].endswith(f"/{job}.log")
+        assert answer["log_url"].endswith(f"/{job}.log") and answer["log"]
         assert job in {j["id"] for j in scrapyd.call("listjobs.json?project=crawler")["finished"]}
         found = client.get("/api/v1/search", params={"q": "fabric live"}).json()
         assert "Fabric Live 101" in {s["title"] for s in found["sets"]}

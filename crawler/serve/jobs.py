@@ -207,6 +207,10 @@ class LocalRunner:
             .limit(1)
             .scalar_subquery()
         )
+        with self.config.writer() as db:  # a read first: no write lock while idle
+            waiting = select(CrawlJob.id).where(CrawlJob.status == "queued").limit(1)
+            if db.scalar(waiting) is None:
+                return
         with self.config.writer.begin() as db:
             if db.get_bind().dialect.name == "postgresql":
                 db.execute(select(_advisory_lock()))

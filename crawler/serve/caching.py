@@ -48,8 +48,8 @@ VERSION_TTL = 0.5
 KEPT_ANSWERS = 4096
 KEPT_BYTES = 256 * 1024
 """Answers kept in memory per worker, and the largest one kept."""
-NOT_CACHED = ("/healthz", "/api/v1/crawls", "/api/v1/openapi.json")
-"""Paths whose answers do not follow the store alone (jobs, health) or are not data."""
+NOT_CACHED = ("/healthz", "/api/v1/crawls")
+"""Paths whose answers do not follow the store alone: jobs, health."""
 
 _PG_VERSION = text(
     "SELECT (SELECT max(updated_at) FROM sets), (SELECT max(id) FROM crawl_runs),"

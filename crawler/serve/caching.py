@@ -11,8 +11,8 @@ reverse proxy in front (see the README) can keep them too:
 ``Cache-Control`` lets it serve an answer for :data:`MAX_AGE` seconds and revalidate it
 after that.
 
-The version of a SQLite store is the modification time of its file and its WAL file (a
-``stat``, no query); of a PostgreSQL store, the last ``updated_at`` of a set with the
+The version of a SQLite store is the modification time and size of its file and of its
+WAL file when that holds anything (a ``stat``, no query); of a PostgreSQL store, the last ``updated_at`` of a set with the
 last crawl run and the number of sets. Either is looked at most every
 :data:`VERSION_TTL` seconds.
 """
@@ -85,9 +85,16 @@ class StoreVersion:
 
     def _read(self) -> tuple[str, datetime]:
         if self._files:
-            stamps = [os.stat(f).st_mtime_ns for f in self._files if f.exists()]
-            latest = max(stamps, default=0)
-            return f"{latest}-{sum(stamps)}", datetime.fromtimestamp(latest / 1e9, UTC)
+            stamps = []
+            for path in self._files:
+                try:
+                    found = os.stat(path)
+                except OSError:
+                    continue
+                if found.st_size:  # an empty WAL file comes and goes with readers
+                    stamps.append((found.st_mtime_ns, found.st_size))
+            latest = max((t for t, _ in stamps), default=0)
+            return repr(stamps), datetime.fromtimestamp(latest / 1e9, UTC)
         with self._sessions() as db:
             updated, run, run_time, sets = db.execute(_PG_VERSION).one()
         times: list[datetime] = [t for t in (updated, run_time) if t is not None]

@@ -12,8 +12,9 @@ reverse proxy in front (see the README) can keep them too:
 after that.
 
 The version of a SQLite store is the modification time and size of its file and of its
-WAL file when that holds anything (a ``stat``, no query); of a PostgreSQL store, the last ``updated_at`` of a set with the
-last crawl run and the number of sets. Either is looked at most every
+WAL file when that holds anything (a ``stat``, no query); of a PostgreSQL store, the
+number of rows ever written to its tables (its statistics views), with the last set
+update or crawl run as its time. Either is looked at most every
 :data:`VERSION_TTL` seconds.
 """
 
@@ -52,10 +53,12 @@ NOT_CACHED = ("/healthz", "/api/v1/crawls")
 """Paths whose answers do not follow the store alone: jobs, health."""
 
 _PG_VERSION = text(
-    "SELECT (SELECT max(updated_at) FROM sets), (SELECT max(id) FROM crawl_runs),"
+    "SELECT (SELECT max(updated_at) FROM sets),"
     " (SELECT max(coalesce(finished_at, started_at)) FROM crawl_runs),"
-    " (SELECT count(*) FROM sets)"
+    " (SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables)"
 )
+"""The last set update and crawl run (for ``Last-Modified``), and the rows ever written to
+any table of the database (PostgreSQL's statistics: any write changes the version)."""
 
 
 class StoreVersion:
@@ -96,12 +99,11 @@ class StoreVersion:
             latest = max((t for t, _ in stamps), default=0)
             return repr(stamps), datetime.fromtimestamp(latest / 1e9, UTC)
         with self._sessions() as db:
-            updated, run, run_time, sets = db.execute(_PG_VERSION).one()
+            updated, run_time, written = db.execute(_PG_VERSION).one()
         times: list[datetime] = [t for t in (updated, run_time) if t is not None]
         last = max(times, default=datetime(2000, 1, 1))
-        return f"{updated}|{run}|{run_time}|{sets}", last if last.tzinfo else last.replace(
-            tzinfo=UTC
-        )
+        last = last if last.tzinfo else last.replace(tzinfo=UTC)
+        return f"{written}|{updated}|{run_time}", last
 
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]

@@ -78,3 +78,24 @@ def test_workers_share_the_answers_they_computed(sqlite_store: str, tmp_path: Pa
     answers.put("newer", '"tag"', (200, [(b"content-type", b"text/plain")], b"body"))
     assert answers.get("newer", '"tag"') == (200, [(b"content-type", b"text/plain")], b"body")
     assert [p.name for p in shared.iterdir()] == ["newer"]  # the older version's are gone
+
+
+@pytest.mark.postgres
+def test_a_change_to_a_postgres_store_changes_the_etag(
+    postgres_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(caching, "VERSION_TTL", 0.0)
+    engine = create_engine(postgres_store)
+    with Served(create_app(postgres_store)) as base, httpx.Client(base_url=base) as client:
+        before = client.get("/api/v1/stats").headers["etag"]
+        try:
+            with engine.begin() as conn:  # a write the sets' updated_at does not show
+                conn.execute(text("UPDATE artists SET name = name || ' ' WHERE id = 1"))
+            deadline = time.monotonic() + 10  # PostgreSQL publishes its statistics within 1 s
+            while client.get("/api/v1/stats").headers["etag"] == before:
+                assert time.monotonic() < deadline, "the ETag did not change"
+                time.sleep(0.2)
+        finally:
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE artists SET name = rtrim(name) WHERE id = 1"))
+            engine.dispose()

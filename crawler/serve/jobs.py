@@ -346,11 +346,19 @@ class Scrapyd:
 
     def log_tail(self, job: CrawlJob, lines: int = LOG_LINES) -> list[str]:
         """The last lines of the job's log, as scrapyd serves it (none before it starts)."""
-        request = urllib.request.Request(self.log_url(job), headers={"Range": "bytes=-65536"})
+        url = self.log_url(job)
         try:
-            with urllib.request.urlopen(request, timeout=10) as reply:
-                text: str = reply.read().decode("utf-8", "replace")
-        except OSError:
+            # Its size first: Twisted answers 500 to a suffix range longer than the file.
+            with urllib.request.urlopen(
+                urllib.request.Request(url, method="HEAD"), timeout=10
+            ) as r:
+                size = int(r.headers.get("Content-Length") or 0)
+            ranged = {"Range": f"bytes={size - 65536}-"} if size > 65536 else {}
+            with urllib.request.urlopen(
+                urllib.request.Request(url, headers=ranged), timeout=10
+            ) as r:
+                text: str = r.read().decode("utf-8", "replace")
+        except (OSError, ValueError):
             return []
         return text.splitlines()[-lines:]
 

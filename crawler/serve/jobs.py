@@ -52,8 +52,9 @@ logger = logging.getLogger(__name__)
 FINAL = frozenset({*(o.value for o in Outcome), "cancelled"})
 LOG_LINES = 20
 """Lines of the crawl's log a job's answer ends with."""
-STOP_GRACE = 30.0
-"""Seconds a cancelled crawl has to stop after SIGINT before it is killed."""
+STOP_GRACE = 10.0
+"""Seconds a cancelled crawl has after SIGINT before a second SIGINT (Scrapy's forced
+stop), and after that before it is killed."""
 
 Scalar = str | int | float | bool
 
@@ -154,6 +155,7 @@ class LocalRunner:
         self._proc: subprocess.Popen[bytes] | None = None
         self._job: str | None = None
         self._signalled_at: float | None = None
+        self._forced = False
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="crawl-jobs", daemon=True)
@@ -252,9 +254,14 @@ class LocalRunner:
         if cancel and self._signalled_at is None:
             logger.info("Crawl job %s: cancelled, stopping it", self._job)
             self._proc.send_signal(signal.SIGINT)
-            self._signalled_at = time.monotonic()
+            self._signalled_at, self._forced = time.monotonic(), False
         elif self._signalled_at and time.monotonic() - self._signalled_at > STOP_GRACE:
-            self._proc.kill()
+            if not self._forced:
+                logger.warning("Crawl job %s: still closing, forcing it", self._job)
+                self._proc.send_signal(signal.SIGINT)
+                self._signalled_at, self._forced = time.monotonic(), True
+            else:
+                self._proc.kill()
 
     def _finish(self) -> None:
         assert self._proc is not None and self._job is not None
@@ -265,6 +272,8 @@ class LocalRunner:
             run = latest_crawl_run(db, run_name(job.id))
             if run is None:  # killed, crashed, or could not start: the run failed
                 reason = f"killed by signal {-code}" if code < 0 else f"died (exit code {code})"
+                if job.cancel_requested:
+                    reason = f"cancelled, stopped by force ({reason})"
                 run_id = record_crawl_run(
                     db, spider=job.spider, name=run_name(job.id),
                     started_at=job.started_at or _now(), finished_at=_now(), stats={},

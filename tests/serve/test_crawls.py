@@ -15,9 +15,11 @@ import httpx
 import pytest
 
 from crawler.devserver import LoopbackSite
+from crawler.serve import jobs
 from crawler.serve.crawl_settings import baseline, check_settings, known_settings
 from crawler.serve.launch import ServeOptions, build_app
 from tests.conftest import ROOT, run_cli
+from tests.monitor.site import MixesSite
 from tests.serve.conftest import Served
 
 DEMO = ROOT / "crawler" / "demo_site"
@@ -151,3 +153,36 @@ def test_rate_limit_answers_429_with_retry_after(sqlite_store: str, tmp_path: Pa
         # A key has a bucket of its own; /healthz is never limited
         assert client.get("/api/v1/stats", headers=auth(key)).status_code == 200
         assert client.get("/healthz").status_code == 200
+
+
+def test_a_running_job_is_cancelled(
+    sqlite_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "STOP_GRACE", 3.0)
+    url = store_copy(sqlite_store, tmp_path)
+    key = add_key(url, "erin")
+    started_with = {**LOOPBACK_CRAWLS, "CRAWL_DELAY_DEFAULT": "1.0"}  # 12 pages: 12 s or more
+    options = ServeOptions(database=url, allow_crawls=True, crawl_settings=started_with,
+                           jobs_dir=str(tmp_path / "jobs"))  # fmt: skip
+    with (
+        MixesSite("127.29.0.3", pages=12) as site,
+        Served(build_app(options)) as base,
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
+        body = {"spider": "sets", "args": {"start_urls": site.url("/")}}
+        job = client.post("/api/v1/crawls", json=body, headers=auth(key)).json()["id"]
+        deadline = time.monotonic() + 60
+        while not any(r.path.startswith("/w/") for r in site.requests()):
+            assert time.monotonic() < deadline, "the crawl did not start"
+            time.sleep(0.2)
+        cancelled = client.delete(f"/api/v1/crawls/{job}", headers=auth(key))
+        assert cancelled.status_code == 202 and cancelled.json()["cancel_requested"]
+        done = wait_for(client, job, key, timeout=60)
+        fetched = sum(1 for r in site.requests() if r.path.startswith("/w/"))
+    assert fetched < 12
+    # Stopped gracefully, the crawl ends partial; one that does not close within the grace
+    # is stopped by force, with no summary of its own: failed, and says why.
+    reason = done["run"]["finish_reason"]
+    assert (done["status"], reason) == ("partial", "shutdown") or (
+        done["status"] == "failed" and reason.startswith("cancelled, stopped by force")
+    ), done["run"]

@@ -13,9 +13,8 @@ after that.
 
 The version of a SQLite store is the modification time and size of its file and of its
 WAL file when that holds anything (a ``stat``, no query); of a PostgreSQL store, the
-number of rows ever written to its tables (its statistics views), with the last set
-update or crawl run as its time. Either is looked at most every
-:data:`VERSION_TTL` seconds.
+server's current snapshot, with the last set update or crawl run as its time. Either is
+looked at most every :data:`VERSION_TTL` seconds.
 """
 
 from __future__ import annotations
@@ -55,10 +54,12 @@ NOT_CACHED = ("/healthz", "/api/v1/crawls")
 _PG_VERSION = text(
     "SELECT (SELECT max(updated_at) FROM sets),"
     " (SELECT max(coalesce(finished_at, started_at)) FROM crawl_runs),"
-    " (SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables)"
+    " pg_current_snapshot()::text"
 )
-"""The last set update and crawl run (for ``Last-Modified``), and the rows ever written to
-any table of the database (PostgreSQL's statistics: any write changes the version)."""
+"""The last set update and crawl run (for ``Last-Modified``), and the server's current
+snapshot (``xmin:xmax:in-progress``): it moves whenever a writing transaction starts or
+ends, at once, and reading does not move it. Writes to the server's other databases move
+it too, which only costs answers computed again."""
 
 
 class StoreVersion:

@@ -19,11 +19,14 @@ PATHS = ["/api/v1/sets", "/api/v1/search?q=bicep", "/api/v1/stats", "/", "/runs"
 
 @pytest.mark.parametrize("path", PATHS)
 def test_a_repeated_request_with_its_etag_is_answered_304(client: httpx.Client, path: str) -> None:
-    first = client.get(path)
-    assert first.status_code == 200
-    etag, modified = first.headers["etag"], first.headers["last-modified"]
-    assert "max-age" in first.headers["cache-control"]
-    again = client.get(path, headers={"If-None-Match": etag})
+    for _ in range(5):  # PostgreSQL's version moves with any write on the shared server
+        first = client.get(path)
+        assert first.status_code == 200
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        assert "max-age" in first.headers["cache-control"]
+        again = client.get(path, headers={"If-None-Match": etag})
+        if again.status_code == 304 or again.headers["etag"] == etag:
+            break
     assert again.status_code == 304 and again.content == b""
     assert again.headers["etag"] == etag
     assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
@@ -91,10 +94,7 @@ def test_a_change_to_a_postgres_store_changes_the_etag(
         try:
             with engine.begin() as conn:  # a write the sets' updated_at does not show
                 conn.execute(text("UPDATE artists SET name = name || ' ' WHERE id = 1"))
-            deadline = time.monotonic() + 10  # PostgreSQL publishes its statistics within 1 s
-            while client.get("/api/v1/stats").headers["etag"] == before:
-                assert time.monotonic() < deadline, "the ETag did not change"
-                time.sleep(0.2)
+            assert client.get("/api/v1/stats").headers["etag"] != before
         finally:
             with engine.begin() as conn:
                 conn.execute(text("UPDATE artists SET name = rtrim(name) WHERE id = 1"))

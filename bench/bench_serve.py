@@ -19,6 +19,11 @@ Two more figures tell where the rest goes: the app's query functions called in-p
 
     .venv/bin/python -m bench.bench_serve            # 100,000 sets (store kept in bench/out)
     .venv/bin/python -m bench.bench_serve --sets 10000 --requests 100
+    .venv/bin/python -m bench.bench_serve --clients 100 --workers 4 --requests 2000
+
+With ``--clients N`` it times instead N concurrent clients (a closed loop, aiohttp) against
+``crawler serve --workers W``: per kind, each URL asked once, asked again, and asked with
+its ETag (the 304 path).
 """
 
 from __future__ import annotations
@@ -260,11 +265,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
+def serve(url: str, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "serve", "--database", url, "--port", str(port)],
+        [sys.executable, "-m", "crawler", "serve", "--database", url, "--port", str(port),
+         "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -279,6 +285,71 @@ def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("crawler serve did not start")
 
 
+async def _load(
+    base: str, paths: list[str], clients: int, etags: dict[str, str] | None = None
+) -> list[float]:
+    """``paths`` requested by ``clients`` concurrent clients, each sending its next request
+    as soon as its last was answered (a closed loop); the time of each request in ms."""
+    import asyncio
+
+    import aiohttp
+
+    todo = iter(paths)
+    times: list[float] = []
+    want = 304 if etags else 200
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        for path in todo:
+            headers = {"If-None-Match": etags[path]} if etags else {}
+            start = time.perf_counter()
+            async with session.get(base + path, headers=headers) as response:
+                await response.read()
+                assert response.status == want, (path, response.status)
+            times.append((time.perf_counter() - start) * 1000)
+
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await asyncio.gather(*(client(session) for _ in range(clients)))
+    return times
+
+
+def concurrent(url: str, drawn: dict[str, list[Any]], clients: int, workers: int) -> int:
+    """p95 of each kind under ``clients`` concurrent clients: the first request of each
+    URL (computed), the same URLs again (answers kept by the server), and again with their
+    ETags (304)."""
+    import asyncio
+
+    proc, base = serve(url, workers)
+    rows = {}
+    try:
+        for kind in KINDS:
+            paths = [_path(kind, v) for v in drawn[kind]]
+            asyncio.run(_load(base, [_path("floor", None)] * clients, clients))  # connect
+            first = asyncio.run(_load(base, paths, clients))
+            again = asyncio.run(_load(base, paths, clients))
+            etags = {p: httpx.get(base + p, timeout=60).headers["etag"] for p in paths}
+            started = time.perf_counter()
+            revalidated = asyncio.run(_load(base, paths, clients, etags))
+            rate = len(paths) / (time.perf_counter() - started)
+            rows[kind] = {"first_p50": pct(first, 50), "first_p95": pct(first, 95),
+                          "again_p95": pct(again, 95), "304_p95": pct(revalidated, 95),
+                          "304_per_s": rate}  # fmt: skip
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    print(f"{clients} concurrent clients, {workers} workers, {len(drawn['set'])} URLs a kind;"
+          " times in ms")  # fmt: skip
+    print(f"{'kind':8} {'first p50':>9} {'first p95':>9} {'again p95':>9} {'304 p95':>8}"
+          f" {'304/s':>7}  bar (p95 < 100 ms)")  # fmt: skip
+    for kind, r in rows.items():
+        worst = max(r["first_p95"], r["again_p95"], r["304_p95"])
+        print(f"{kind:8} {r['first_p50']:9.1f} {r['first_p95']:9.1f} {r['again_p95']:9.1f}"
+              f" {r['304_p95']:8.1f} {r['304_per_s']:7.0f}"
+              f"  {'met' if worst < 100 else 'NOT met'}")  # fmt: skip
+    (OUT / "bench_serve_concurrent.json").write_text(json.dumps(rows, indent=1))
+    return 0
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
@@ -288,6 +359,13 @@ def main() -> int:
     parser.add_argument("--sets", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300, help="of each kind")
     parser.add_argument("--regenerate", action="store_true", help="even if the store exists")
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=0,
+        help="> 0: concurrent clients instead of the API-against-bare run",
+    )
+    parser.add_argument("--workers", type=int, default=4, help="serve workers with --clients")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"serve-{args.sets}.db"
@@ -299,6 +377,8 @@ def main() -> int:
               f" entries in {time.perf_counter() - start:.0f} s"
               f" ({path.stat().st_size / 2**20:.0f} MiB)")  # fmt: skip
     drawn = samples(path, args.requests)
+    if args.clients:
+        return concurrent(url, drawn, args.clients, args.workers)
     sql = {kind: captured_sql(url, kind, drawn[kind]) for kind in KINDS}
     proc, base = serve(url)
     results: dict[str, dict[str, float]] = {}

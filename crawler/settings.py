@@ -178,3 +178,8 @@ EXTRACTION_ALERT_MIN_PAGES = 10  # ...once at least this many were expected to h
 PROGRESS_BAR = True  # a live status line when stderr is a terminal (the schedule turns it off)
 PROGRESS_LOG_SECONDS = 60.0  # otherwise a progress log line this often; 0: none
 METRICS_PORT = 0  # > 0: serve this crawl's Prometheus metrics on 127.0.0.1:PORT/metrics
+
+# --- crawler serve (crawler/serve/, README "The archive as a service") -------------------
+SERVE_RATE_LIMIT = None  # e.g. "60/minute": per API key and per client address; None: no limit
+SCRAPYD_URL = None  # set: crawls started over HTTP run on this scrapyd, not in the server
+SCRAPYD_PROJECT = "crawler"  # the scrapyd project they run in (scrapyd-deploy's)

@@ -11,17 +11,21 @@ import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from crawler.serve import queries
+from crawler.serve.compare import compare
 from crawler.serve.queries import Page
 
 __all__ = ["MAX_PER_PAGE", "router", "session"]
 
 MAX_PER_PAGE = 100
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+MAX_ID = 2**63 - 1
+"""Ids are the store's 64-bit integer keys: a larger one is a bad request, not a lookup."""
 
 
 def session(request: Request) -> Iterator[Session]:
@@ -58,9 +62,24 @@ def _listed(items: list[dict[str, Any]], total: int | None, paged: Page) -> JSON
 Db = Annotated[Session, Depends(session)]
 Paged = Annotated[Page, Depends(page)]
 Text = Annotated[str, Query(min_length=1, max_length=200, description="words to look for")]
-Id = Annotated[int, "a primary key"]
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="a primary key")]
+DateParam = Annotated[
+    str | None, Query(pattern=_DATE.pattern, description="YYYY[-MM[-DD]], inclusive")
+]
 
-router = APIRouter(prefix="/api/v1")
+
+class Problem(BaseModel):
+    """Every error answer: a message, or (422) the parameters that were wrong."""
+
+    detail: str | list[dict[str, Any]]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such row"},
+    422: {"model": Problem, "description": "A parameter is wrong"},
+    429: {"model": Problem, "description": "Too many requests: wait Retry-After seconds"},
+}
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 
 @router.get("/search", summary="Top matches among sets, tracks and DJs")
@@ -75,9 +94,9 @@ def sets(
     db: Db,
     paged: Paged,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    dj: Annotated[int | None, Query(description="a DJ's id")] = None,
-    since: Annotated[str | None, Query(description="YYYY[-MM[-DD]], inclusive")] = None,
-    until: Annotated[str | None, Query(description="YYYY[-MM[-DD]], inclusive")] = None,
+    dj: Annotated[int | None, Query(ge=1, le=MAX_ID, description="a DJ's id")] = None,
+    since: DateParam = None,
+    until: DateParam = None,
     source: Annotated[str | None, Query(max_length=64, description="a source key")] = None,
 ) -> JSONResponse:
     items, total = queries.list_sets(
@@ -90,6 +109,28 @@ def sets(
 @router.get("/sets/{set_id}", summary="A set with its tracks in order and its sources")
 def set_(db: Db, set_id: Id) -> JSONResponse:
     return _found(queries.set_detail(db, set_id), "set", set_id)
+
+
+def compared(db: Session, a: int, b: int) -> dict[str, Any]:
+    """The comparison of sets ``a`` and ``b``; 404 names the one that is missing."""
+    found = []
+    for id_ in (a, b):
+        detail = queries.set_detail(db, id_)
+        if detail is None:
+            raise HTTPException(404, f"no set with id {id_}")
+        found.append(detail)
+    return compare(*found)
+
+
+@router.get(
+    "/sets/{a}/compare/{b}",
+    summary="Two tracklists aligned: the same track, moved, or only in one; completeness",
+)
+def compare_sets(db: Db, a: Id, b: Id) -> JSONResponse:
+    """``rows`` follow set ``a`` (``status``: ``same``, ``moved``, ``only_a``, ``only_b``);
+    each set's ``completeness`` says whether its tracklist names every track (no IDs) and,
+    when it has cue times, has one for every slot."""
+    return JSONResponse(compared(db, a, b))
 
 
 @router.get("/djs/{dj_id}", summary="A DJ: sets count, first and last set, most played")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -10,16 +15,28 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
 
 from crawler import __version__
-from crawler.serve import api, pages
+from crawler.serve import api, feeds, pages
+from crawler.serve.caching import CachingMiddleware, SharedAnswers, StoreVersion
+from crawler.serve.ratelimit import RateLimit, RateLimitMiddleware
 from crawler.serve.store import open_store
+
+if TYPE_CHECKING:
+    from crawler.serve.jobs import JobConfig
 
 __all__ = ["create_app"]
 
 
 def create_app(
-    database_url: str | None = None, sessions: sessionmaker[Session] | None = None
+    database_url: str | None = None,
+    sessions: sessionmaker[Session] | None = None,
+    jobs: JobConfig | None = None,
+    rate_limit: RateLimit | None = None,
+    answers_dir: Path | None = None,
 ) -> FastAPI:
-    """The ASGI app over the store at ``database_url`` (or over ``sessions``)."""
+    """The ASGI app over the store at ``database_url`` (or over ``sessions``); with
+    ``jobs``, the crawl endpoints (and, without scrapyd, the local runner); with
+    ``rate_limit``, 429 beyond it per key and per client address; with ``answers_dir``,
+    answers are kept in files there for every worker of the server to serve."""
     if sessions is None:
         if database_url is None:
             raise ValueError("create_app needs a database URL or a sessionmaker")
@@ -31,14 +48,43 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # Swagger UI loads its scripts from a CDN; /api/v1/docs is ours
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.sessions = sessions
+    app.state.jobs = jobs
+    if jobs is not None:
+        from crawler.serve import jobs as crawl_jobs
+
+        app.include_router(crawl_jobs.router)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(feeds.router)
     app.add_api_route("/healthz", healthz, methods=["GET"], summary="200 while the store answers")
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.state.version = StoreVersion(sessions)
+    shared = SharedAnswers(answers_dir) if answers_dir is not None else None
+    app.add_middleware(CachingMiddleware, version=app.state.version.current, shared=shared)
+    if rate_limit is not None:
+        app.add_middleware(RateLimitMiddleware, limit=rate_limit, sessions=sessions)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The local crawl runner lives as long as the app (with ``jobs`` and no scrapyd)."""
+    jobs = app.state.jobs
+    runner = None
+    if jobs is not None and jobs.scrapyd is None:
+        from crawler.serve.jobs import LocalRunner
+
+        runner = jobs.runner = LocalRunner(jobs)
+        runner.start()
+    try:
+        yield
+    finally:
+        if runner is not None:
+            runner.stop()
 
 
 def healthz(request: Request) -> JSONResponse:

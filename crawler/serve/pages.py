@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from crawler.serve import queries
-from crawler.serve.api import Db, Paged
+from crawler.serve.api import Db, Id, Paged, compared
 from crawler.serve.charts import bar_chart, every_month, gap_chart
 from crawler.serve.queries import format_cue
 
@@ -52,15 +52,20 @@ def search(request: Request, db: Db, q: Annotated[str, Query(max_length=200)] = 
 
 
 @router.get("/sets/{set_id}")
-def set_(request: Request, db: Db, set_id: int) -> HTMLResponse:
+def set_(request: Request, db: Db, set_id: Id) -> HTMLResponse:
     found = queries.set_detail(db, set_id)
     if found is None:
         raise HTTPException(404, f"no set with id {set_id}")
     return _page(request, "set.html", set=found)
 
 
+@router.get("/sets/{a}/compare/{b}")
+def compare(request: Request, db: Db, a: Id, b: Id) -> HTMLResponse:
+    return _page(request, "compare.html", c=compared(db, a, b))
+
+
 @router.get("/djs/{dj_id}")
-def dj(request: Request, db: Db, dj_id: int, paged: Paged) -> HTMLResponse:
+def dj(request: Request, db: Db, dj_id: Id, paged: Paged) -> HTMLResponse:
     found = queries.dj_detail(db, dj_id, paged)
     if found is None:
         raise HTTPException(404, f"no DJ with id {dj_id}")
@@ -68,7 +73,7 @@ def dj(request: Request, db: Db, dj_id: int, paged: Paged) -> HTMLResponse:
 
 
 @router.get("/tracks/{track_id}")
-def track(request: Request, db: Db, track_id: int, paged: Paged) -> HTMLResponse:
+def track(request: Request, db: Db, track_id: Id, paged: Paged) -> HTMLResponse:
     found = queries.track_detail(db, track_id, paged)
     if found is None:
         raise HTTPException(404, f"no track with id {track_id}")

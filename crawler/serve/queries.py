@@ -30,6 +30,7 @@ from crawler.store.models import Artist, CrawlRun, DJSetRow, SetDJ, SetEntry, So
 __all__ = [
     "AGGREGATE_TTL",
     "Page",
+    "can_exist",
     "dj_detail",
     "format_cue",
     "list_runs",
@@ -154,6 +155,16 @@ def _counted_tracks(session: Session, stmt: Any, **params: Any) -> list[dict[str
     return [{"track": tracks[t], "count": n} for t, n in counts if t in tracks]
 
 
+_MAX_KEY = {"postgresql": 2**31 - 1}
+"""The largest primary key per database where it is below SQLite's 64-bit integers (the
+store's keys are PostgreSQL ``integer``): a larger id names no row, and asking would fail."""
+
+
+def can_exist(session: Session, id_: int) -> bool:
+    """Whether a row of the store could have the primary key ``id_``."""
+    return 0 < id_ <= _MAX_KEY.get(session.get_bind().dialect.name, 2**63 - 1)
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -204,6 +215,8 @@ def list_sets(
     with_total: bool = True,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of sets (best match first with ``q``, else newest first) and the total."""
+    if (dj is not None and not can_exist(session, dj)) or "\x00" in (source or ""):
+        return [], 0  # no such DJ; no source key holds a NUL (PostgreSQL text cannot)
     stmt = select(*_SET_COLUMNS).join(Source, Source.id == DJSetRow.source_id)
     order: list[Any] = [DJSetRow.date.desc(), DJSetRow.id.desc()]
     if q:
@@ -244,6 +257,8 @@ _ENTRIES = (
 
 def set_detail(session: Session, set_id: int) -> dict[str, Any] | None:
     """The set, its DJs, its tracks in order and where it came from."""
+    if not can_exist(session, set_id):
+        return None
     row = _run(session, _SET, set=set_id).first()
     if row is None:
         return None
@@ -302,6 +317,8 @@ def dj_detail(session: Session, artist_id: int, page: Page) -> dict[str, Any] | 
     """A DJ (an artist credited with sets): counts, first and last set, most played
     tracks, and a page of sets, newest first. Any artist has one (with no sets, when it
     is only credited with tracks), so that a track's artist always has a page."""
+    if not can_exist(session, artist_id):
+        return None
     artist = _run(session, _ARTIST, dj=artist_id).first()
     if artist is None:
         return None
@@ -370,6 +387,8 @@ _BY_MONTH = (
 
 def track_detail(session: Session, track_id: int, page: Page) -> dict[str, Any] | None:
     """A track: how often, when and where it was played, plays per month, transitions."""
+    if not can_exist(session, track_id):
+        return None
     track = _track_summaries(session, [track_id]).get(track_id)
     if track is None:
         return None

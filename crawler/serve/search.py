@@ -38,13 +38,16 @@ def query_words(q: str) -> list[tuple[str, str]]:
 
 def _fts5_query(words: list[tuple[str, str]]) -> str:
     """All words, each as a prefix; a word whose folding differs from its text may match
-    either (the index folds accents, not letters like "ø" that the keys turn to "o")."""
+    either (the index folds accents, not letters like "ø" that the keys turn to "o").
+
+    Terms are joined by an explicit ``AND``: FTS5 does not parse an implicit one after a
+    parenthesized group (``("a"* OR "â"*) "e"*`` is a syntax error)."""
     terms = []
     for raw, folded in words:
         alternatives = sorted({raw, folded})
         quoted = [f'"{a.replace(chr(34), chr(34) * 2)}"*' for a in alternatives]
         terms.append(quoted[0] if len(quoted) == 1 else f"({' OR '.join(quoted)})")
-    return " ".join(terms)
+    return " AND ".join(terms)
 
 
 def _tsquery(words: list[tuple[str, str]]) -> str:

@@ -73,7 +73,7 @@ class DJSetRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     """Hash of the normalized item: an unchanged set is not written again."""
     first_seen: Mapped[datetime]
-    updated_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)  # serve's ETags (migration 0009)
     gone_at: Mapped[datetime | None]
     """When the set was found gone from its site (marked, never deleted)."""
     content_key: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -230,3 +230,41 @@ class HostLastRequest(Base):
     host: Mapped[str] = mapped_column(String(255), primary_key=True)
     sent_at: Mapped[float] = mapped_column(Float)
     done_at: Mapped[float] = mapped_column(Float)
+
+
+# --- crawler serve: keys and crawl jobs (crawler/serve/keys.py, crawler/serve/jobs.py) -----
+
+
+class ServeKey(Base):
+    """An API key of ``crawler serve``: only its SHA-256 is kept, the key is shown once."""
+
+    __tablename__ = "serve_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class CrawlJob(Base):
+    """A crawl started over HTTP: queued, then run by the serve process or scrapyd; its
+    crawl writes the ``crawl_runs`` row named ``job:<id>`` (``run_id`` once it ended)."""
+
+    __tablename__ = "crawl_jobs"
+    __table_args__ = (Index("ix_crawl_jobs_status", "status", "created_at"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    spider: Mapped[str] = mapped_column(String(100))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    key_name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))
+    """``queued``, ``running``, ``cancelled``, then the run's outcome."""
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    runner: Mapped[str | None] = mapped_column(String(200))
+    """``pid N on HOST`` for the local runner, the scrapyd job id for scrapyd."""
+    log_path: Mapped[str | None] = mapped_column(Text)
+    exit_code: Mapped[int | None]
+    run_id: Mapped[int | None]

@@ -24,6 +24,8 @@ PROJECT_ONLY = {
     "TELNETCONSOLE_ENABLED",
     # crawler.cluster.ClusterAddon's switch (unset: no cluster); it applies CLUSTER_DEFAULTS
     "REDIS_URL",
+    # crawler serve's (crawler/cli/serve.py), not a crawl's
+    "SERVE_RATE_LIMIT", "SCRAPYD_URL", "SCRAPYD_PROJECT",
 }  # fmt: skip
 
 

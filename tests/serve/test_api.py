@@ -212,7 +212,7 @@ def test_openapi_document(client: httpx.Client) -> None:
     assert paths == {
         "/api/v1/search", "/api/v1/sets", "/api/v1/sets/{set_id}", "/api/v1/djs/{dj_id}",
         "/api/v1/tracks", "/api/v1/tracks/{track_id}", "/api/v1/stats", "/api/v1/runs",
-        "/healthz",
+        "/healthz", "/api/v1/sets/{a}/compare/{b}",
     }  # fmt: skip
 
 

@@ -119,7 +119,8 @@ RENDER_BROWSER_ARGS = [
 # What a page may load to build its content; images, media and fonts are refused at start-up
 RENDER_RESOURCE_TYPES = ["document", "script", "stylesheet", "xhr", "fetch"]
 # The rendering handler's handler for everything it does not render
-RENDER_PLAIN_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
+# (Scrapy's HTTP/1.1 handler, keeping the server's status line for the archive)
+RENDER_PLAIN_HANDLER = "crawler.archive.http11.StatusLineHTTP11DownloadHandler"
 
 # --- Incremental and scheduled crawls (crawler/incremental/, crawler/schedule/) ------------
 # Pages the store has seen are asked for with If-None-Match / If-Modified-Since; a 304 is not
@@ -170,3 +171,9 @@ EXTRACTION_ALERT_MIN_PAGES = 10  # ...once at least this many were expected to h
 PROGRESS_BAR = True  # a live status line when stderr is a terminal (the schedule turns it off)
 PROGRESS_LOG_SECONDS = 60.0  # otherwise a progress log line this often; 0: none
 METRICS_PORT = 0  # > 0: serve this crawl's Prometheus metrics on 127.0.0.1:PORT/metrics
+
+# --- Archive (crawler/archive/, README "Keep what you fetch") -------------------------------
+# Every response as received, with its request and what permitted it, in WARC 1.1 files with a
+# CDXJ index each (`crawler crawl ... --warc DIR`); `crawler reextract --warc DIR` re-reads them.
+WARC_DIR = None  # a folder: archive the crawl there; None: no archive
+WARC_MAX_BYTES = 1024**3  # a WARC file is closed (and indexed) once it reaches this size

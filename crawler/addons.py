@@ -90,6 +90,7 @@ POLITENESS_COMPONENTS: dict[str, dict[str, int | str | None]] = {
     },
     "SPIDER_MIDDLEWARES": {
         "crawler.politeness.meta_robots.MetaRobotsMiddleware": 800,  # nofollow / noindex pages
+        "crawler.politeness.content_usage.ContentUsageMiddleware": 805,  # AI-use prefs kept
         "crawler.politeness.tdm.TdmRepMiddleware": 810,  # TDMRep reservations
     },
     "EXTENSIONS": {

@@ -111,3 +111,12 @@ def captured_at(djset: DJSet) -> datetime | None:
 def ai_use_of(djset: DJSet) -> dict[str, Any] | None:
     value: dict[str, Any] | None = vars(djset).get(_AI_USE)
     return value
+
+
+def carry_provenance(source: DJSet, target: DJSet) -> DJSet:
+    """``target`` (a normalized copy of ``source``) with ``source``'s capture date and
+    AI-use preferences."""
+    for key in (_CAPTURED, _AI_USE):
+        if key in vars(source):
+            vars(target)[key] = vars(source)[key]
+    return target

@@ -22,12 +22,17 @@ from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
+    "AI_USE_META",
     "AiUse",
     "ai_use_for",
     "parse_preferences",
     "robots_usage_lines",
     "usage_for_path",
 ]
+
+AI_USE_META = "ai_use"
+"""Response meta: the preferences that applied to the page (set by
+:class:`~crawler.politeness.content_usage.ContentUsageMiddleware`, kept by the page record)."""
 
 AiUse = dict[str, Any]
 """``{"content_usage": str, "content_usage_from": str, "content_signal": str,

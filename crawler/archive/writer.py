@@ -2,23 +2,30 @@
 
 A file is written as ``NAME.warc.gz.open`` and renamed to ``NAME.warc.gz`` when it is
 closed, so that a replay tool or an importer never reads half a file; its CDXJ index
-(``NAME.cdxj``, by ``cdxj-indexer``, the index pywb reads) is written beside it then, in a
-thread of its own, so that a crawl does not wait for it at a rotation. Names follow the
-archiving convention (Heritrix, wget): ``PREFIX-TIMESTAMP-SERIAL-HOST.warc.gz``.
+(``NAME.cdxj``, the index pywb reads) is written beside it then. Names follow the
+archiving convention (Heritrix, wget): ``PREFIX-TIMESTAMP-SERIAL-HOST~PID.warc.gz``.
+
+The index lines are made as the records are written, in ``cdxj-indexer``'s own format
+(its URL key, ``surt``; its fields; sorted as it sorts): the writer knows every record's
+offset, length and digest, and re-reading the file with cdxj-indexer at the end cost as
+much CPU as writing it. A test holds the two equal line for line; :func:`index_warc`
+(cdxj-indexer itself) indexes a file this writer did not (a request other than GET, whose
+method and body cdxj-indexer appends).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import socket
-import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
 __all__ = ["WarcFiles", "index_warc"]
@@ -28,6 +35,27 @@ logger = logging.getLogger(__name__)
 WARC_VERSION = "1.1"
 OPEN_SUFFIX = ".open"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._~-]+")
+_MIME_END = re.compile(r"[;\s]")
+
+
+def cdxj_line(record: Any, offset: int, length: int, filename: str) -> str:
+    """The line cdxj-indexer writes for a ``response`` record (``main.CDXJIndexer``)."""
+    import surt
+
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    fields: dict[str, str] = {"url": url}
+    mime = record.http_headers.get_header("Content-Type")
+    if mime:
+        fields["mime"] = _MIME_END.split(mime, 1)[0].strip()
+    fields["status"] = record.http_headers.get_statuscode()
+    fields["digest"] = record.rec_headers.get_header("WARC-Payload-Digest")
+    fields |= {"length": str(length), "offset": str(offset), "filename": filename}
+    try:
+        key = surt.surt(url)
+    except Exception:  # as cdxj-indexer does
+        key = url
+    stamp = iso_date_to_timestamp(record.rec_headers.get_header("WARC-Date"))
+    return f"{key} {stamp} {json.dumps(fields)}\n"
 
 
 def index_warc(path: Path) -> Path:
@@ -58,7 +86,9 @@ class WarcFiles:
         self._file: BinaryIO | None = None
         self._path: Path | None = None
         self._writer: WARCWriter | None = None
-        self._indexers: list[threading.Thread] = []
+        self._lines: list[str] = []
+        self._reindex = False
+        """A record the lines cannot describe was written: cdxj-indexer indexes the file."""
         folder.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -81,9 +111,15 @@ class WarcFiles:
     def write(self, records: Iterable[Any]) -> None:
         """Write records together, then rotate when the file has reached the size."""
         writer = self.writer
+        assert self._file is not None and self._path is not None
         for record in records:
+            start = self._file.tell()
             writer.write_record(record)
-        assert self._file is not None
+            if record.rec_type == "response":
+                end = self._file.tell()
+                self._lines.append(cdxj_line(record, start, end - start, self._path.name))
+            elif record.rec_type == "request" and record.http_headers.protocol != "GET":
+                self._reindex = True
         if self._file.tell() >= self.max_bytes:
             self._close_file()
 
@@ -95,21 +131,17 @@ class WarcFiles:
         Path(str(done) + OPEN_SUFFIX).replace(done)
         self._file = self._writer = self._path = None
         self.closed.append(done)
-        thread = threading.Thread(target=self._index, args=(done,), name=f"cdxj {done.name}")
-        thread.start()
-        self._indexers.append(thread)
-
-    @staticmethod
-    def _index(path: Path) -> None:
+        lines, self._lines, reindex, self._reindex = self._lines, [], self._reindex, False
         try:
-            index_warc(path)
-        except Exception:  # the WARC is whole without it: `crawler reextract` re-reads
-            logger.exception("Could not index %s", path)
+            if reindex:
+                index_warc(done)
+            else:
+                index = done.with_name(done.name.removesuffix(".warc.gz") + ".cdxj")
+                index.write_text("".join(sorted(lines)), encoding="utf-8")
+        except Exception:  # the WARC is whole without it: wb-manager can index it
+            logger.exception("Could not index %s", done)
 
     def close(self) -> list[Path]:
-        """Close the current file and wait for every index; the files written."""
+        """Close the current file (and index it); the files written."""
         self._close_file()
-        for thread in self._indexers:
-            thread.join()
-        self._indexers.clear()
         return list(self.closed)

@@ -114,3 +114,24 @@ def test_metadata_says_what_permitted_each_page(crawl: tuple[Path, list[str]]) -
     assert fields["set/3"]["ai-use-train-ai"] == "False"
     assert "ai-use-content-usage" not in fields[""]
     assert fields[""]["ai-use-content-signal"] == "search=yes, ai-input=yes"
+
+
+def test_reextract_counts_an_archived_404_as_gone(
+    crawl: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from crawler.items import DJSet
+    from crawler.store import session_factory, store_set, utcnow
+    from crawler.store.models import DJSetRow
+
+    folder, fetched = crawl
+    gone = next(url for url in fetched if url.endswith("/gone"))
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    with session_factory(db).begin() as session:  # the set that page held, stored before
+        store_set(session, DJSet(source="schema.org", url=gone, title="Taken down"), utcnow())
+    result = run_cli("reextract", "--warc", str(folder), "--database", db).check()
+    assert "'incremental/sets_gone': 1" in result.stderr
+    assert "1 gone" in result.stderr  # the crawl's summary line
+    with session_factory(db)() as session:
+        assert session.scalar(select(DJSetRow.gone_at).where(DJSetRow.url == gone))

@@ -18,6 +18,7 @@ import pytest
 
 from crawler.devserver import LoopbackSite, Reply
 from crawler.store import iter_sets, session_factory
+from tests.archive.site import warcio
 from tests.cluster.farm import set_page
 from tests.conftest import REQUIRE_SERVICES, run_cli
 
@@ -62,6 +63,9 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         for site in sites:
             site.stop()
+    for path in (tmp / "warc").glob("*.warc.gz"):
+        assert warcio("check", str(path)).returncode == 0
+        assert warcio("index", str(path)).returncode == 0
     return tmp
 
 
@@ -113,7 +117,7 @@ def test_a_warc_written_by_wget_imports_to_the_sets_a_crawl_stores(tmp_path: Pat
             check=False, timeout=60,
         )  # fmt: skip
     archive = tmp_path / "wget.warc.gz"
-    assert archive.exists()
+    assert warcio("check", str(archive)).returncode == 0
     db = tmp_path / "wget.db"
     run_cli(
         "crawl", "exports", "-a", f"path={archive}", "-s", f"DATABASE_URL=sqlite:///{db}"

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
+    from crawler.politeness.robots_rules import RobotsFile
     from crawler.politeness.stack import PolitenessStack
 
 __all__ = ["WarcArchiver", "matched_rule"]
@@ -126,6 +127,7 @@ class WarcArchiver:
         self.folder = folder
         self.max_bytes = max_bytes
         self.files: WarcFiles | None = None
+        self._by_origin: dict[str, tuple[RobotsFile, list[tuple[str, str]]]] = {}
         crawler.signals.connect(self._closed, signal=signals.spider_closed)
 
     @classmethod
@@ -236,20 +238,17 @@ class WarcArchiver:
         if request.meta.get(STATUS_LINE_META) is None:
             fields.append(("status-line", "standard reason phrase (the server's not seen)"))
         robots = self.crawler.get_downloader_middleware(RobotsPolicy)
-        rules = robots.rules_for(origin_of(request)) if robots is not None else None
+        origin = origin_of(request)
+        rules = robots.rules_for(origin) if robots is not None else None
         if ROBOTS_META in request.meta:
             fields.append(("robots", "this is the host's robots.txt (RFC 9309: always fetched)"))
         elif rules is None:
             fields.append(("robots", "not consulted" if robots is None else "not read yet"))
         else:
-            fields.append(("robots", f"{rules.kind} ({rules.reason})"))
-            group = rules.group(config.product)
-            if group is not None:
-                fields.append(("robots-group", f"User-agent: {group}"))
+            fields += self._origin_fields(origin, host, rules)
             rule = matched_rule(rules.parser, request.url, config.product)
             fields.append(("robots-rule", rule or "no rule matched: allowed"))
-        terms = stack.terms.lookup(host)
-        if terms is not None:
+        if rules is None and (terms := stack.terms.lookup(host)) is not None:
             fields.append(("site-terms", f"{terms.domain} crawl={terms.crawl} ({terms.source})"))
         fields.append(("crawl-delay", f"{stack.pace.allowed_gap(host):g}"))
         tdm = (response.headers.get(b"tdm-reservation") or b"").decode("latin-1").strip()
@@ -265,6 +264,22 @@ class WarcArchiver:
             tdm_reserved=tdm == "1",
         )
         fields += [(f"ai-use-{key.replace('_', '-')}", str(v)) for key, v in ai_use.items()]
+        return fields
+
+    def _origin_fields(self, origin: str, host: str, rules: RobotsFile) -> list[tuple[str, str]]:
+        """What holds for every page of an origin while its robots.txt stays the same:
+        worked out once per robots.txt, not once per page."""
+        cached = self._by_origin.get(origin)
+        if cached is not None and cached[0] is rules:
+            return cached[1]
+        fields = [("robots", f"{rules.kind} ({rules.reason})")]
+        group = rules.group(self.stack.config.product)
+        if group is not None:
+            fields.append(("robots-group", f"User-agent: {group}"))
+        terms = self.stack.terms.lookup(host)
+        if terms is not None:
+            fields.append(("site-terms", f"{terms.domain} crawl={terms.crawl} ({terms.source})"))
+        self._by_origin[origin] = (rules, fields)
         return fields
 
     def _closed(self, spider: Any = None, **_: Any) -> None:

@@ -223,7 +223,9 @@ def impolite_settings(settings: BaseSettings) -> list[str]:
 class Politeness:
     """The whole politeness stack: identity with contact, private-address guard, site
     terms, RFC 9309 robots.txt, the paced download handler and host-aware frontier,
-    Retry-After, meta robots, TDMRep and the end-of-crawl summary, with polite defaults.
+    Retry-After, meta robots, TDMRep, AI-use preferences kept with the sets, the WARC
+    archive of what was fetched and what permitted it (``WARC_DIR``) and the end-of-crawl
+    summary, with polite defaults.
     """
 
     def __init__(self, crawler: Crawler | None = None) -> None:

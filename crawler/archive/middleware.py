@@ -176,11 +176,9 @@ class WarcArchiver:
         self.crawler.stats.inc_value(key, count)
 
     def _archive(self, request: Request, response: Response) -> None:
-        from crawler.render.decision import RENDER_META
-
         files = self._files()
         writer = files.writer
-        if request.meta.get(RENDER_META) or "playwright" in response.flags:
+        if "playwright" in response.flags:  # the browser's DOM, not what a server sent
             dom = _record(
                 writer, response.url, "conversion", response.body, None,
                 "text/html; charset=utf-8", {"WARC-Refers-To-Target-URI": response.url},

@@ -172,8 +172,12 @@ class _Progress:
 
 
 class ExportsSpider(PoliteSpider):
-    """Imports files: saved tracklist pages (.html, .mhtml), DJ-software exports and Discogs
-    releases dumps (streamed after the other files, whatever their size).
+    """Imports files: saved tracklist pages (.html, .mhtml), DJ-software exports, Discogs
+    releases dumps and web archives (.warc, .warc.gz, .wacz: the pages they hold, through
+    the page classes), the last two streamed after the other files, whatever their size.
+
+    Web archives only: ``site`` keeps the pages of one host (and its subdomains); ``gone=1``
+    makes an archived 404/410 mark its page's stored sets gone (``crawler reextract``).
 
     Argument: ``path``, files or folders separated by commas. Settings:
     ``IMPORT_MAX_FILE_BYTES`` (default 20 MB), files read whole above it are refused

@@ -8,9 +8,11 @@ crawls the same kind of site, and its WARC imports to the sets a crawl of the si
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import subprocess
 import zipfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +127,8 @@ def test_a_warc_written_by_wget_imports_to_the_sets_a_crawl_stores(tmp_path: Pat
     imported = stored(f"sqlite:///{db}")
     assert len(imported) == PAGES
     assert imported == stored(f"sqlite:///{tmp_path / 'crawl.db'}")
+    # the capture date is wget's WARC-Date, kept with each set and in the export
+    out = tmp_path / "wget.jsonl"
+    run_cli("export", "--database", f"sqlite:///{db}", "-o", str(out)).check()
+    exported = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all(s["captured_at"].startswith(f"{date.today().year}-") for s in exported)

@@ -248,7 +248,8 @@ class WarcArchiver:
             fields.append(("robots-rule", rule or "no rule matched: allowed"))
         if rules is None and (terms := stack.terms.lookup(host)) is not None:
             fields.append(("site-terms", f"{terms.domain} crawl={terms.crawl} ({terms.source})"))
-        fields.append(("crawl-delay", f"{stack.pace.allowed_gap(host):g}"))
+        gap = stack.pace.explain(host)
+        fields.append(("crawl-delay", f"{gap.allowed:g} ({gap.reason})"))
         tdm = (response.headers.get(b"tdm-reservation") or b"").decode("latin-1").strip()
         if tdm:
             fields.append(("tdm-reservation", tdm))

@@ -103,7 +103,7 @@ def test_metadata_says_what_permitted_each_page(crawl: tuple[Path, list[str]]) -
     assert page["robots"] == "parsed (HTTP 200)"
     assert page["robots-group"] == "User-agent: *"
     assert page["robots-rule"] == "Allow: /"
-    assert page["crawl-delay"] == "0.05"
+    assert page["crawl-delay"] == "0.05 (CRAWL_DELAY_DEFAULT (robots.txt gives no rate))"
     assert page["ai-use-content-usage"] == "train-ai=n"
     assert page["ai-use-content-usage-from"] == "robots.txt /set/"
     assert page["ai-use-train-ai"] == "False"

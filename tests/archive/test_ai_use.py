@@ -86,6 +86,19 @@ def test_kept_with_sets_and_pages_shown_and_respected(tmp_path: Path) -> None:
     assert three["ai_use"]["content_signal"] == "ai-train=no"  # its header
     assert three["ai_use"]["train_ai"] is False
     assert json.loads(pages[f"{base}set/1"])["train_ai"] is False
+    # the API and the set page show them
+    import httpx
+
+    from crawler.serve import create_app
+    from tests.serve.conftest import Served
+
+    with Served(create_app(db)) as url, httpx.Client(base_url=url) as client:
+        api = client.get(f"/api/v1/sets/{sets[f'{base}set/1']}").json()
+        assert api["ai_use"]["train_ai"] is False
+        html = client.get(f"/sets/{sets[f'{base}set/1']}").text
+        assert "reserved from AI training by its site" in html
+        assert "Content-Usage: <code>train-ai=n</code> (robots.txt /set/)" in html
+        assert "AI training allowed" in client.get(f"/sets/{sets[f'{base}set/2']}").text
     out = tmp_path / "allowed.jsonl"
     run_cli("export", "--database", db, "-o", str(out), "--respect-ai-use").check()
     exported = [json.loads(line) for line in out.read_text().splitlines()]

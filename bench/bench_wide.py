@@ -18,7 +18,12 @@ Figures, from the server's log and the crawl process's own resource usage:
 
 Bar (400 hosts): utilization >= 0.9, 0 early, 0 wasted, CPU <= 3 ms per request.
 
+``--archive``: our crawl without the WARC archive, then with it (``WARC_DIR``), alternately
+``--rounds`` times, instead of the stock comparison: CPU per request and wall time with the
+archive against without it (bar: at most 10 % more CPU per request), and WARC bytes per page.
+
     .venv/bin/python -m bench.bench_wide [--hosts 100 400 1000] [--only ours|stock]
+    .venv/bin/python -m bench.bench_wide --archive [--hosts 400] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -182,6 +187,7 @@ class Figures:
     cpu: float
     rss_mib: float
     wall: float
+    warc_bytes: int = 0
 
     @property
     def utilization(self) -> float:
@@ -243,7 +249,9 @@ def crawl(kind: str, hosts: list[str], settings: dict[str, Any]) -> Figures:
         urls_file = f"{tmp}/urls.txt"
         Path(urls_file).write_text("\n".join(f"http://{h}:{PORT}/" for h in hosts))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        if kind == "ours":
+        if kind.startswith("ours"):
+            if kind == "ours+warc":
+                settings = {**settings, "WARC_DIR": f"{tmp}/warc"}
             overrides = {
                 "ALLOW_PRIVATE_HOSTS": "1",
                 "DATABASE_URL": f"sqlite:///{tmp}/wide.db",
@@ -273,8 +281,35 @@ def crawl(kind: str, hosts: list[str], settings: dict[str, Any]) -> Figures:
         if keep := os.environ.get("BENCH_WIDE_LOG"):  # the server's log, for a closer look
             Path(keep).write_text(json.dumps(log))
         cpu = usage.ru_utime + usage.ru_stime
-        name = "this crawler" if kind == "ours" else "stock Scrapy, follow links only"
-        return measure(name, hosts, log, cpu, usage.ru_maxrss / 1024, wall)
+        names = {"ours": "this crawler", "ours+warc": "this crawler, --warc"}
+        name = names.get(kind, "stock Scrapy, follow links only")
+        figures = measure(name, hosts, log, cpu, usage.ru_maxrss / 1024, wall)
+        figures.warc_bytes = sum(p.stat().st_size for p in Path(tmp).glob("warc/*.warc.gz"))
+        return figures
+
+
+def report_archive(results: list[Figures]) -> bool:
+    """With the archive against without it, per host count: summed over the rounds."""
+    ok = True
+    print()
+    for count in sorted({f.hosts for f in results}):
+        off = [f for f in results if f.hosts == count and f.name == "this crawler"]
+        on = [f for f in results if f.hosts == count and f.name != "this crawler"]
+        cpu_off = 1000 * sum(f.cpu for f in off) / sum(f.requests for f in off)
+        cpu_on = 1000 * sum(f.cpu for f in on) / sum(f.requests for f in on)
+        wall_off, wall_on = sum(f.wall for f in off), sum(f.wall for f in on)
+        per_response = sum(f.warc_bytes for f in on) / sum(f.requests for f in on)
+        per_page = sum(f.warc_bytes for f in on) / sum(f.pages for f in on)
+        ratio = cpu_on / cpu_off
+        ok = ok and ratio <= 1.10
+        print(
+            f"{count} hosts, {len(on)} rounds: CPU {cpu_off:.2f} -> {cpu_on:.2f} ms per request "
+            f"(x{ratio:.3f}, bar <= x1.10), wall {wall_off:.1f} -> {wall_on:.1f} s "
+            f"(x{wall_on / wall_off:.3f}), WARC {per_page:,.0f} bytes per page fetched "
+            f"({per_response:,.0f} per response: request, response and metadata records, "
+            "gzipped, robots.txt and tdmrep.json included)"
+        )
+    return ok
 
 
 def report(results: list[Figures]) -> None:
@@ -300,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "-s", dest="settings", action="append", default=[], help="NAME=VALUE for our crawl"
     )
+    parser.add_argument("--archive", action="store_true", help="our crawl without/with --warc")
+    parser.add_argument("--rounds", type=int, default=2, help="--archive: rounds of each")
     parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--stock", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -311,6 +348,17 @@ def main(argv: list[str] | None = None) -> int:
         run_stock(args.stock)
         return 0
     settings = dict(s.split("=", 1) for s in args.settings)
+    if args.archive:
+        archived = []
+        for count in args.hosts:
+            for _round in range(args.rounds):
+                for kind in ("ours", "ours+warc"):
+                    print(f"crawling {count} hosts: {kind} ...", file=sys.stderr, flush=True)
+                    archived.append(crawl(kind, addresses(count), settings))
+                    report(archived[-1:])
+        print()
+        report(archived)
+        return 0 if report_archive(archived) else 1
     results = []
     for count in args.hosts:
         hosts = addresses(count)

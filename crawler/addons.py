@@ -67,6 +67,8 @@ POLITENESS_SETTINGS = (
     "PACE_HTTP_HANDLER", "RETRY_AFTER_MAX", "RETRY_AFTER_TIMES", "SITE_POLICY_FILE",
     "ROBOTS_META_OBEY", "NOINDEX_DROPS_ITEMS", "TDM_RESERVATION_DROPS_ITEMS",
     "TDMREP_FETCH_WELLKNOWN", "CRAWL_RUNS_RECORD",
+    # the archive: every response as received, and what permitted it
+    "WARC_DIR", "WARC_MAX_BYTES",
     # JavaScript rendering: the paced handler's inner handler decides
     "RENDER_ENABLED", "RENDER_BROWSER_PATH", "RENDER_MAX_PAGES", "RENDER_MAX_CONTEXTS",
     "RENDER_TIMEOUT", "RENDER_WAIT_UNTIL", "RENDER_BROWSER_ARGS", "RENDER_RESOURCE_TYPES",
@@ -84,9 +86,11 @@ POLITENESS_COMPONENTS: dict[str, dict[str, int | str | None]] = {
         "crawler.politeness.terms.SiteTermsMiddleware": 40,  # site terms refuse before sending
         "crawler.politeness.robots.RobotsPolicy": 100,  # robots.txt, RFC 9309
         "crawler.politeness.retry_after.RetryAfterMiddleware": 560,  # 429/503 pause the host
+        "crawler.archive.middleware.WarcArchiver": 990,  # WARC_DIR: responses as received
     },
     "SPIDER_MIDDLEWARES": {
         "crawler.politeness.meta_robots.MetaRobotsMiddleware": 800,  # nofollow / noindex pages
+        "crawler.politeness.content_usage.ContentUsageMiddleware": 805,  # AI-use prefs kept
         "crawler.politeness.tdm.TdmRepMiddleware": 810,  # TDMRep reservations
     },
     "EXTENSIONS": {
@@ -224,7 +228,9 @@ def impolite_settings(settings: BaseSettings) -> list[str]:
 class Politeness:
     """The whole politeness stack: identity with contact, private-address guard, site
     terms, RFC 9309 robots.txt, the paced download handler and host-aware frontier,
-    Retry-After, meta robots, TDMRep and the end-of-crawl summary, with polite defaults.
+    Retry-After, meta robots, TDMRep, AI-use preferences kept with the sets, the WARC
+    archive of what was fetched and what permitted it (``WARC_DIR``) and the end-of-crawl
+    summary, with polite defaults.
     """
 
     def __init__(self, crawler: Crawler | None = None) -> None:

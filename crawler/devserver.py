@@ -26,6 +26,8 @@ class Reply:
     body: bytes | str = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     content_type: str | None = None
+    reason: str | None = None
+    """The status line's reason phrase; None: the standard one."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ class LoopbackSite:
         except Exception as exc:  # a broken route answers 500, like a real server would
             reply = Reply(500, f"route failed: {exc!r}".encode())
         body = reply.body.encode() if isinstance(reply.body, str) else reply.body
-        handler.send_response(reply.status)
+        handler.send_response(reply.status, reply.reason)
         headers = {k.lower(): v for k, v in reply.headers.items()}
         if "content-type" not in headers:
             handler.send_header("Content-Type", reply.content_type or "text/html; charset=utf-8")

@@ -8,6 +8,8 @@ these field names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 
 @dataclass
@@ -83,3 +85,38 @@ TRACK_FIELDS: tuple[str, ...] = tuple(TrackEntry.__dataclass_fields__)
 TRACK_ID_FIELDS: tuple[str, ...] = ("recording_mbid", "isrcs", "duration_s")
 """The last fields of ``TrackEntry``: identifiers, stored apart from the text columns."""
 SET_FIELDS: tuple[str, ...] = tuple(DJSet.__dataclass_fields__)
+
+
+_CAPTURED = "_captured_at"
+_AI_USE = "_ai_use"
+
+
+def mark_provenance(
+    djset: DJSet, captured_at: datetime | None = None, ai_use: dict[str, Any] | None = None
+) -> None:
+    """Say when the page of a set was fetched (a web archive's capture date) and the AI-use
+    preferences that applied to it (crawler/politeness/aiuse.py); instance attributes, like
+    :func:`mark_tracks_seen`, so that feeds stay as they are, kept by the store."""
+    if captured_at is not None:
+        vars(djset)[_CAPTURED] = captured_at
+    if ai_use:
+        vars(djset)[_AI_USE] = ai_use
+
+
+def captured_at(djset: DJSet) -> datetime | None:
+    value: datetime | None = vars(djset).get(_CAPTURED)
+    return value
+
+
+def ai_use_of(djset: DJSet) -> dict[str, Any] | None:
+    value: dict[str, Any] | None = vars(djset).get(_AI_USE)
+    return value
+
+
+def carry_provenance(source: DJSet, target: DJSet) -> DJSet:
+    """``target`` (a normalized copy of ``source``) with ``source``'s capture date and
+    AI-use preferences."""
+    for key in (_CAPTURED, _AI_USE):
+        if key in vars(source):
+            vars(target)[key] = vars(source)[key]
+    return target

@@ -127,7 +127,8 @@ RENDER_BROWSER_ARGS = [
 # What a page may load to build its content; images, media and fonts are refused at start-up
 RENDER_RESOURCE_TYPES = ["document", "script", "stylesheet", "xhr", "fetch"]
 # The rendering handler's handler for everything it does not render
-RENDER_PLAIN_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
+# (Scrapy's HTTP/1.1 handler, keeping the server's status line for the archive)
+RENDER_PLAIN_HANDLER = "crawler.archive.http11.StatusLineHTTP11DownloadHandler"
 
 # --- Incremental and scheduled crawls (crawler/incremental/, crawler/schedule/) ------------
 # Pages the store has seen are asked for with If-None-Match / If-Modified-Since; a 304 is not
@@ -183,3 +184,9 @@ METRICS_PORT = 0  # > 0: serve this crawl's Prometheus metrics on 127.0.0.1:PORT
 SERVE_RATE_LIMIT = None  # e.g. "60/minute": per API key and per client address; None: no limit
 SCRAPYD_URL = None  # set: crawls started over HTTP run on this scrapyd, not in the server
 SCRAPYD_PROJECT = "crawler"  # the scrapyd project they run in (scrapyd-deploy's)
+
+# --- Archive (crawler/archive/, README "Keep what you fetch") -------------------------------
+# Every response as received, with its request and what permitted it, in WARC 1.1 files with a
+# CDXJ index each (`crawler crawl ... --warc DIR`); `crawler reextract --warc DIR` re-reads them.
+WARC_DIR = None  # a folder: archive the crawl there; None: no archive
+WARC_MAX_BYTES = 1024**3  # a WARC file is closed (and indexed) once it reaches this size

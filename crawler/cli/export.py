@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter
 
 from crawler.feeds import TrackCsvItemExporter
+from crawler.items import DJSet, ai_use_of, captured_at
 from crawler.settings import DATABASE_URL
 from crawler.store import iter_sets, session_factory
 from crawler.store.db import missing_store
@@ -45,7 +47,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--without-gone", action="store_true", help="leave out sets marked gone from their site"
     )
+    parser.add_argument(
+        "--respect-ai-use",
+        action="store_true",
+        help="leave out sets whose site reserved them from AI training (Content-Usage "
+        "train-ai=n, Content-Signal ai-train=no, TDMRep)",
+    )
     parser.set_defaults(func=run)
+
+
+def with_provenance(item: DJSet) -> DJSet | dict[str, Any]:
+    """A set as a JSON feed shows it: its fields, then what applied to its page (its
+    AI-use preferences) and, for a set read from a web archive, its capture date; a set
+    without either is written as a crawl's feed writes it."""
+    ai_use, when = ai_use_of(item), captured_at(item)
+    if ai_use is None and when is None:
+        return item
+    extra: dict[str, Any] = {"ai_use": ai_use} if ai_use is not None else {}
+    if when is not None:
+        extra["captured_at"] = when.isoformat()
+    return {**asdict(item), **extra}
 
 
 def database_url(given: str | None) -> str:
@@ -69,8 +90,11 @@ def run(args: argparse.Namespace) -> int:
         exporter = EXPORTERS[fmt](out, encoding="utf-8", ensure_ascii=False)
         exporter.start_exporting()
         with factory() as session:
-            for item in iter_sets(session, include_gone=not args.without_gone):
-                exporter.export_item(item)
+            items = iter_sets(
+                session, include_gone=not args.without_gone, respect_ai_use=args.respect_ai_use
+            )
+            for item in items:
+                exporter.export_item(item if fmt == "csv" else with_provenance(item))
                 count += 1
         exporter.finish_exporting()
         out.flush()

@@ -70,6 +70,20 @@ class _StartError:
 
 
 class Command(ScrapyCrawl):
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument(
+            "--warc",
+            metavar="DIR",
+            help="archive every response as received in WARC files in DIR (WARC_DIR)",
+        )
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if opts.warc:
+            assert self.settings is not None
+            self.settings.set("WARC_DIR", opts.warc, priority="cmdline")
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             super().run(args, opts)  # Scrapy's own usage errors

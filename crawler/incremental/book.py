@@ -55,6 +55,8 @@ class PageRecord:
     etag: str | None
     last_modified: str | None
     links: list[Any] = field(default_factory=list)
+    ai_use: dict[str, Any] | None = None
+    """The AI-use preferences that applied to the page (crawler/politeness/aiuse.py)."""
 
 
 def _origin_prefix(url: str) -> str:
@@ -175,7 +177,7 @@ class PageBook:
                 record_pages(session, [
                     {"url": r.url, "status": r.status, "fetched_at": r.fetched_at,
                      "content_hash": r.content_hash, "etag": r.etag,
-                     "last_modified": r.last_modified}
+                     "last_modified": r.last_modified, "ai_use": r.ai_use}
                     for r in latest.values()
                 ])  # fmt: skip
                 record_many_page_links(session, [(r.url, r.links) for r in latest.values()])

@@ -22,6 +22,7 @@ from crawler.incremental.book import PageRecord, book_for, utcnow
 from crawler.incremental.config import IncrementalConfig
 from crawler.incremental.meta import FETCHED_AT, LASTMOD
 from crawler.incremental.middleware import eligible
+from crawler.politeness.aiuse import AI_USE_META
 from crawler.signals import set_unstored
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ class PageRecorder:
                 etag=etag.decode("latin-1") if etag else None,
                 last_modified=last_modified.decode("latin-1") if last_modified else None,
                 links=page.links,
+                ai_use=response.meta.get(AI_USE_META),
             )
         )
         self.stats.inc_value("incremental/pages_recorded")

@@ -132,8 +132,14 @@ class CrawlOutcome:
         verdict = crawl_outcome(stats.get_stats(), reason, self.alert_ratio, self.alert_min_pages)
         self.verdict = verdict
         stats.set_value(OUTCOME_STAT, verdict.outcome.value)
+        archive = self.crawler.settings.get("WARC_DIR")
         for alarm in verdict.figures.alarms:
             logger.warning("%s", alarm.message)
+            if archive:  # the pages are kept: a fixed page class needs no second visit
+                logger.warning(
+                    "Once its page class is fixed: crawler reextract --warc %s --site %s"
+                    " (no request sent)", archive, alarm.site,
+                )  # fmt: skip
         level = logging.INFO if verdict.outcome.value == "ok" else logging.WARNING
         logger.log(level, "%s", summary_line(verdict, stats.get_stats()))
         self.totals.add_outcome(verdict.outcome.value, time.time(),

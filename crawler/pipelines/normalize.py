@@ -8,7 +8,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.items import DJSet, tracks_seen
+from crawler.items import DJSet, carry_provenance, tracks_seen
 from crawler.logsafe import printable
 from crawler.normalize import normalize_set
 
@@ -45,7 +45,7 @@ class NormalizePipeline:
         if vars(item).get(_MARK):
             return item
         try:
-            return normalize_set(item)
+            return carry_provenance(item, normalize_set(item))
         except Exception as exc:
             # A normalizer bug must not lose the set silently: say which one, keep crawling.
             logger.exception("Could not normalize the set from %s", printable(item.url))

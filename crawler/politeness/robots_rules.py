@@ -16,6 +16,8 @@ from urllib.parse import urljoin
 
 from protego import Protego
 
+from crawler.politeness.aiuse import robots_usage_lines
+
 __all__ = [
     "MAX_BYTES",
     "ROBOTS_META",
@@ -57,6 +59,10 @@ class RobotsFile:
     """Why these rules: e.g. ``HTTP 200``, ``HTTP 404: unavailable, all allowed``."""
     parser: Protego | None = None
     truncated: bool = False
+    usage: tuple[tuple[str, str], ...] = ()
+    """AI-use preferences: ``Content-Usage`` lines as (path, preferences) (aiuse.py)."""
+    signals: tuple[str, ...] = ()
+    """AI-use preferences: ``Content-Signal`` values (aiuse.py)."""
 
     def allowed(self, url: str, token: str) -> bool:
         if self.kind == "allow_all":
@@ -92,7 +98,8 @@ def parse_robots(body: bytes, status: int = 200, max_bytes: int = MAX_BYTES) -> 
     text = body[:max_bytes].decode("utf-8", errors="replace").lstrip("\ufeff")
     parser = Protego.parse(text)
     reason = f"HTTP {status}" + (f", first {max_bytes} bytes parsed" if truncated else "")
-    return RobotsFile("parsed", reason, parser, truncated)
+    usage, signals = robots_usage_lines(text)
+    return RobotsFile("parsed", reason, parser, truncated, tuple(usage), tuple(signals))
 
 
 def judge_answer(

@@ -284,6 +284,8 @@ def set_detail(session: Session, set_id: int) -> dict[str, Any] | None:
         "first_seen": _iso(row.first_seen),
         "updated_at": _iso(row.updated_at),
         "gone_at": _iso(row.gone_at),
+        "ai_use": row.ai_use,
+        "captured_at": _iso(row.captured_at),
         "tracks": entries,
     }
 

@@ -24,6 +24,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from crawler import _engine
+from crawler.archive.reader import WEB_ARCHIVE_SUFFIXES, is_web_archive
 from crawler.exports import EXTENSIONS, UnreadableFile, reads_name
 from crawler.exports.discogs_dump import DumpReader, is_dump
 from crawler.exports.pool import FileResult, default_processes, read_ahead, read_files
@@ -96,9 +97,19 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _set_aside_dumps(files: Iterator[Path], dumps: list[Path]) -> Iterator[Path]:
+def _is_read(path: Path) -> bool:
+    """Whether a file found in a folder is one the importer reads: an export or saved page
+    (its readers' endings), or a web archive (``.warc``, ``.warc.gz``, ``.wacz``)."""
+    return reads_name(path) or is_web_archive(path)
+
+
+def _set_aside_dumps(
+    files: Iterator[Path], dumps: list[Path], archives: list[Path] | None = None
+) -> Iterator[Path]:
     for path in files:
-        if path.is_file() and is_dump(path):
+        if archives is not None and is_web_archive(path) and path.is_file():
+            archives.append(path)
+        elif path.is_file() and is_dump(path):
             dumps.append(path)
         else:
             yield path
@@ -180,8 +191,12 @@ class _Progress:
 
 
 class ExportsSpider(PoliteSpider):
-    """Imports files: saved tracklist pages (.html, .mhtml), DJ-software exports and Discogs
-    releases dumps (streamed after the other files, whatever their size).
+    """Imports files: saved tracklist pages (.html, .mhtml), DJ-software exports, Discogs
+    releases dumps and web archives (.warc, .warc.gz, .wacz: the pages they hold, through
+    the page classes), the last two streamed after the other files, whatever their size.
+
+    Web archives only: ``site`` keeps the pages of one host (and its subdomains); ``gone=1``
+    makes an archived 404/410 mark its page's stored sets gone (``crawler reextract``).
 
     Argument: ``path``, files or folders separated by commas. Settings:
     ``IMPORT_MAX_FILE_BYTES`` (default 20 MB), files read whole above it are refused
@@ -192,9 +207,18 @@ class ExportsSpider(PoliteSpider):
 
     name = "exports"
 
-    def __init__(self, path: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, path: str | None = None, site: str | None = None, gone: bool | str = False,
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
         check_arguments(type(self), kwargs)
         super().__init__(**kwargs)
+        self.site = site
+        """Web archives: only the pages of this host (or its subdomains)."""
+        self.mark_gone = str(gone).strip().lower() in {"1", "true", "yes", "on"}
+        """Web archives: a 404/410 marks the page's stored sets gone, as a crawl does
+        (``crawler reextract``)."""
+        self.archives: list[Path] = []
         self.paths = [Path(p.strip()).expanduser() for p in (path or "").split(",") if p.strip()]
         if not self.paths:
             raise SpiderArgumentError("nothing to import: give -a path=FILE_OR_FOLDER[,...]")
@@ -226,11 +250,11 @@ class ExportsSpider(PoliteSpider):
             max_bytes = settings.getint("IMPORT_MAX_FILE_BYTES")
             files = iter_files(
                 spider.paths, settings.getint("IMPORT_MAX_DEPTH"), spider._skipped,
-                wanted=reads_name, on_unwanted=spider.not_exports.append,
+                wanted=_is_read, on_unwanted=spider.not_exports.append,
             )  # fmt: skip
             # Reading starts now, while Scrapy is still starting up. Discogs dumps are
             # set aside: they are streamed (crawler/exports/discogs_dump.py), not read whole.
-            files = _set_aside_dumps(files, spider.dumps)
+            files = _set_aside_dumps(files, spider.dumps, spider.archives)
             # Streamed files keep at most the cap's tracks in memory (the rest counted),
             # so NormalizePipeline's warning still tells how many the file had.
             max_tracks = settings.getint("MAX_TRACKS_PER_SET")
@@ -271,6 +295,9 @@ class ExportsSpider(PoliteSpider):
             for dump in self.dumps:
                 for djset in self._stream_dump(dump):
                     yield djset
+            for archive in self.archives:
+                async for djset in self._stream_archive(archive):
+                    yield djset
         finally:
             self._wake = asyncio.get_running_loop().call_later(0.02, self._woken)
             if self.skipped_folders:  # a failure, but of no file: not in import/errors
@@ -291,7 +318,7 @@ class ExportsSpider(PoliteSpider):
         self.logger.info(
             "Skipped %d files that are not exports (their names end in none of %s): %s%s",
             len(self.not_exports),
-            " ".join(sorted(e for e in EXTENSIONS if e)),
+            " ".join(sorted({e for e in EXTENSIONS if e} | set(WEB_ARCHIVE_SUFFIXES))),
             shown,
             f" and {more} more" if more > 0 else "",
         )
@@ -319,6 +346,21 @@ class ExportsSpider(PoliteSpider):
                 "Discogs dump %s: %d releases read, %d DJ mixes (%d sets: one a disc)",
                 path, reader.releases, reader.mixes, sets,
             )  # fmt: skip
+
+    async def _stream_archive(self, path: Path) -> AsyncIterator[Any]:
+        """The sets of the pages a web archive holds (crawler/archive/reader.py)."""
+        from crawler.archive.pages import ArchiveReading
+
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("import/files")
+        self.logger.info("Reading the web archive %s", path)
+        reading = ArchiveReading(self.crawler, path, self.site, self.mark_gone)
+        try:
+            for djset in reading.sets():
+                yield djset
+        except Exception as exc:  # a damaged file: what was read is kept, the rest reported
+            self._unreadable(path, f"{type(exc).__name__}: {exc}")
 
     def _unreadable(self, path: Path, reason: str) -> None:
         self.crawler.stats.inc_value("import/errors")

@@ -79,6 +79,11 @@ class DJSetRow(Base):
     content_key: Mapped[str | None] = mapped_column(String(64), index=True)
     """The set's content identity (crawler.store.identity): the same set seen at
     another URL has the same key, and is stored once."""
+    ai_use: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The AI-use preferences that applied to its page (crawler/politeness/aiuse.py;
+    migration 0010); None when none was seen."""
+    captured_at: Mapped[datetime | None]
+    """When its page was fetched, for a set read from a web archive (``WARC-Date``)."""
 
     source: Mapped[Source] = relationship()
     entries: Mapped[list[SetEntry]] = relationship(
@@ -126,6 +131,8 @@ class Page(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
+    ai_use: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The AI-use preferences that applied to the page when fetched (migration 0010)."""
 
 
 class CrawlRun(Base):

@@ -12,16 +12,24 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from crawler.items import SET_FIELDS, TRACK_FIELDS, DJSet, TrackEntry
+from crawler.items import (
+    SET_FIELDS,
+    TRACK_FIELDS,
+    DJSet,
+    TrackEntry,
+    ai_use_of,
+    captured_at,
+    mark_provenance,
+)
 from crawler.normalize import artist_key, track_key
 from crawler.store.db import rowcount
 from crawler.store.identifiers import link_identifiers
@@ -190,6 +198,7 @@ def store_sets(
         for item, digest in zip(items, digests, strict=True)
     ]
     todo = [(i, d) for i, d, o in zip(items, digests, outcomes, strict=True) if o != "unchanged"]
+    _keep_provenance(session, [i for i, o in zip(items, outcomes, strict=True) if o == "unchanged"])
     if not todo:
         return outcomes
     keys_by_url = None
@@ -300,6 +309,8 @@ def _upsert_sets(
             "first_seen": now,
             "updated_at": now,
             "gone_at": None,
+            "ai_use": ai_use_of(item),
+            "captured_at": _naive(captured_at(item)),
         }
         for item, digest in todo
     ]
@@ -314,6 +325,32 @@ def _upsert_sets(
         found = session.execute(select(sets.c.url, sets.c.id).where(sets.c.url.in_(chunk)))
         set_ids.update({url: id_ for url, id_ in found})
     return set_ids
+
+
+def _naive(when: datetime | None) -> datetime | None:
+    """Naive UTC, as the store keeps times."""
+    if when is None or when.tzinfo is None:
+        return when
+    return when.astimezone(UTC).replace(tzinfo=None)
+
+
+def _keep_provenance(session: Session, unchanged: list[DJSet]) -> None:
+    """An unchanged set is not rewritten, but what applied to its page this time (its
+    AI-use preferences, its capture date) is kept (migration 0010)."""
+    rows = [
+        {"u_url": item.url, "u_ai_use": ai_use, "u_captured_at": _naive(captured_at(item))}
+        for item in unchanged
+        if (ai_use := ai_use_of(item)) is not None or captured_at(item) is not None
+    ]
+    if not rows:
+        return
+    sets = DJSetRow.__table__
+    stmt = (
+        sets.update()
+        .where(sets.c.url == bindparam("u_url"))
+        .values(ai_use=bindparam("u_ai_use"), captured_at=bindparam("u_captured_at"))
+    )
+    session.execute(stmt, rows)
 
 
 def _dj_rows(
@@ -418,6 +455,12 @@ def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
 
 
 def _to_item(row: DJSetRow) -> DJSet:
+    item = _item_of(row)
+    mark_provenance(item, row.captured_at, row.ai_use)
+    return item
+
+
+def _item_of(row: DJSetRow) -> DJSet:
     return DJSet(
         source=row.source.key,
         url=row.url,
@@ -436,8 +479,11 @@ def _to_item(row: DJSetRow) -> DJSet:
     )
 
 
-def iter_sets(session: Session, include_gone: bool = True, batch: int = 200) -> Iterator[DJSet]:
-    """Every stored set as an item, in insertion order, streamed in batches."""
+def iter_sets(
+    session: Session, include_gone: bool = True, batch: int = 200, respect_ai_use: bool = False
+) -> Iterator[DJSet]:
+    """Every stored set as an item, in insertion order, streamed in batches; with
+    ``respect_ai_use``, not those whose page was reserved from AI training."""
     stmt = (
         select(DJSetRow)
         .options(selectinload(DJSetRow.entries), selectinload(DJSetRow.source))
@@ -446,6 +492,8 @@ def iter_sets(session: Session, include_gone: bool = True, batch: int = 200) -> 
     if not include_gone:
         stmt = stmt.where(DJSetRow.gone_at.is_(None))
     for row in session.scalars(stmt.execution_options(yield_per=batch)):
+        if respect_ai_use and (row.ai_use or {}).get("train_ai") is False:
+            continue
         yield _to_item(row)
 
 
@@ -477,9 +525,14 @@ def record_pages(session: Session, pages: list[dict[str, Any]]) -> None:
         rows = [p for p in pages if (p["status"] == 304) is not_modified]
         if not rows:
             continue
-        columns = kept if not_modified else kept | {"content_hash", "etag", "last_modified"}
+        columns = (
+            kept if not_modified else kept | {"content_hash", "etag", "last_modified", "ai_use"}
+        )
         update = {c: getattr(stmt.excluded, c) for c in sorted(columns)}
-        full = [{"content_hash": None, "etag": None, "last_modified": None, **r} for r in rows]
+        full = [
+            {"content_hash": None, "etag": None, "last_modified": None, "ai_use": None, **r}
+            for r in rows
+        ]
         session.execute(stmt.on_conflict_do_update(index_elements=["url"], set_=update), full)
 
 

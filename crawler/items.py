@@ -38,6 +38,9 @@ class TrackEntry:
     isrcs: list[str] = field(default_factory=list)
     duration_s: int | None = None
     """Length of the track itself (not of its part in the set), when known."""
+    key: str | None = None
+    """Musical key as the DJ software or the title gave it ("Am", "8A", "1m"); last, so
+    that the fields above keep their places."""
 
 
 @dataclass

@@ -7,6 +7,10 @@ routes it to its reader and returns the sets in it; a file nobody can read raise
 Line formats (CSV, M3U, the text exports, CUE) are streamed: read and decoded a chunk at a
 time, their tracks past the cap only counted, so memory is bounded by the set kept, not by
 the file; the size limit applies to the formats read whole (XML, saved pages).
+
+The DJ programs' own history files (Serato sessions, Mixxx and Engine SQLite, rekordbox
+USB exports) are recognized by their first bytes and read from the file itself: SQLite
+read-only, whatever its size.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from typing import BinaryIO
 
 from crawler.exports import (
     cue_sheet,
+    engine,
     m3u,
+    mixxx,
     rekordbox_txt,
     rekordbox_xml,
     saved_page,
@@ -63,6 +69,20 @@ class Reader:
     stream: StreamRead | None = None
     csv: bool = False
     """Lines as the csv module wants them: split at "\n" only, ends kept."""
+    extensions: tuple[str, ...] = ()
+    """The file name endings this format has (lower case, with the dot): what the
+    importer looks at when it walks a folder."""
+
+
+@dataclass(frozen=True)
+class FileReader:
+    """A binary format read from the file itself (SQLite is queried, not loaded):
+    recognized by its first bytes and its name."""
+
+    name: str
+    sniff: Callable[[Path, bytes], bool]
+    read: Callable[[Path], list[DJSet]]
+    extensions: tuple[str, ...] = ()
 
 
 # Most specific first: an NML or rekordbox XML is also "XML", a VirtualDJ history is
@@ -83,6 +103,11 @@ READERS: tuple[Reader, ...] = (
 MARKUP_READERS = tuple(
     r for r in READERS if r.name in ("traktor_nml", "rekordbox_xml", "saved_page")
 )
+# Binary and database formats, recognized before the "binary file" refusal.
+FILE_READERS: tuple[FileReader, ...] = (
+    FileReader("mixxx", mixxx.sniff, mixxx.read, (".sqlite",)),
+    FileReader("engine", engine.sniff, engine.read, (".db",)),
+)
 MHTML = Reader("mhtml", lambda path, head: True, saved_page.read_mhtml)
 PLAIN_TEXT = Reader("text", lambda path, head: True, saved_page.read_text)
 _TEXT_EXTENSIONS = (".txt", ".text", ".md", "")
@@ -95,10 +120,13 @@ def _head_text(head: bytes) -> str:
     return head.decode(encoding, "replace").lstrip("\ufeff")
 
 
-def detect(path: Path, head_bytes: bytes) -> Reader:
+def detect(path: Path, head_bytes: bytes) -> Reader | FileReader:
     """The reader for a file, from its first bytes; UnreadableFile when there is none."""
     if not head_bytes:
         raise UnreadableFile("empty file")
+    for file_reader in FILE_READERS:
+        if file_reader.sniff(path, head_bytes):
+            return file_reader
     if saved_page.sniff_mhtml(path, head_bytes):
         return MHTML
     if looks_binary(head_bytes):
@@ -141,6 +169,9 @@ def read_path(
                 if size > max_bytes:
                     raise _too_large(size, max_bytes) from None
                 raise
+            if isinstance(reader, FileReader):
+                read_file = reader.read
+                return _checked(reader, path, lambda: read_file(path))
             if reader.stream is not None:
                 return _checked(reader, path, lambda: _stream(reader, path, handle, max_tracks))
             if size > max_bytes:
@@ -167,7 +198,9 @@ def _stream(reader: Reader, path: Path, handle: BinaryIO, max_tracks: int) -> li
     return read_streamed(handle, lambda lines: stream(path, lines, max_tracks), csv=reader.csv)
 
 
-def _checked(reader: Reader, path: Path, read: Callable[[], list[DJSet]]) -> list[DJSet]:
+def _checked(
+    reader: Reader | FileReader, path: Path, read: Callable[[], list[DJSet]]
+) -> list[DJSet]:
     """``read()``'s sets, its failures said as UnreadableFile with the reader's name."""
     try:
         sets = read()

@@ -29,6 +29,7 @@ from crawler.exports import (
     rekordbox_xml,
     saved_page,
     serato_csv,
+    serato_session,
     serato_txt,
     traktor_nml,
     virtualdj_m3u,
@@ -107,6 +108,7 @@ MARKUP_READERS = tuple(
 FILE_READERS: tuple[FileReader, ...] = (
     FileReader("mixxx", mixxx.sniff, mixxx.read, (".sqlite",)),
     FileReader("engine", engine.sniff, engine.read, (".db",)),
+    FileReader("serato_session", serato_session.sniff, serato_session.read, (".session",)),
 )
 MHTML = Reader("mhtml", lambda path, head: True, saved_page.read_mhtml)
 PLAIN_TEXT = Reader("text", lambda path, head: True, saved_page.read_text)

@@ -14,6 +14,8 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,16 @@ FILES = sorted(
     for p in (EXPORTS / fmt).rglob("*")
     if p.is_file() and (p.parent / (p.name + ".expected.json")).is_file()
 )
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Serato's Unix times are dated in local time, as Serato shows them: UTC here."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 def _present(value: Any) -> bool:
@@ -156,3 +168,18 @@ def test_sqlite_of_another_program_is_refused_with_the_reason(tmp_path: Path) ->
     conn.close()
     with pytest.raises(UnreadableFile, match="without Engine history"):
         read_path(db)
+
+
+def test_serato_rows_loaded_but_not_played_are_left_out() -> None:
+    (session,) = read_path(EXPORTS / "serato_session/scratch-live-2010.session")
+    assert len(session.tracks) == 63  # of 121 rows, 58 without the played mark
+    cues = [t.cue_s for t in session.tracks]
+    assert cues[0] == 0 and all(c is not None and c >= 0 for c in cues)
+
+
+def test_serato_session_cut_short_is_refused(tmp_path: Path) -> None:
+    data = (EXPORTS / "serato_session/dj-2.4-mac-66.session").read_bytes()
+    cut = tmp_path / "66.session"
+    cut.write_bytes(data[:-100])
+    with pytest.raises(UnreadableFile, match="cut short"):
+        read_path(cut)

@@ -25,6 +25,7 @@ from crawler.exports import (
     engine,
     m3u,
     mixxx,
+    rekordbox_pdb,
     rekordbox_txt,
     rekordbox_xml,
     saved_page,
@@ -109,6 +110,7 @@ FILE_READERS: tuple[FileReader, ...] = (
     FileReader("mixxx", mixxx.sniff, mixxx.read, (".sqlite",)),
     FileReader("engine", engine.sniff, engine.read, (".db",)),
     FileReader("serato_session", serato_session.sniff, serato_session.read, (".session",)),
+    FileReader("rekordbox_pdb", rekordbox_pdb.sniff, rekordbox_pdb.read, (".pdb",)),
 )
 MHTML = Reader("mhtml", lambda path, head: True, saved_page.read_mhtml)
 PLAIN_TEXT = Reader("text", lambda path, head: True, saved_page.read_text)

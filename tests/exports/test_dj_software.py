@@ -183,3 +183,9 @@ def test_serato_session_cut_short_is_refused(tmp_path: Path) -> None:
     cut.write_bytes(data[:-100])
     with pytest.raises(UnreadableFile, match="cut short"):
         read_path(cut)
+
+
+def test_rekordbox_history_entries_keep_the_players_order() -> None:
+    (history,) = read_path(EXPORTS / "rekordbox_pdb/history-73/PIONEER/rekordbox/export.pdb")
+    assert [t.position for t in history.tracks] == list(range(1, 74))
+    assert all(t.title and t.cue_s is None for t in history.tracks)  # no times in the file

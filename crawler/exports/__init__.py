@@ -25,6 +25,7 @@ from crawler.exports import (
     engine,
     m3u,
     mixxx,
+    refused,
     rekordbox_pdb,
     rekordbox_txt,
     rekordbox_xml,
@@ -128,6 +129,8 @@ def detect(path: Path, head_bytes: bytes) -> Reader | FileReader:
     """The reader for a file, from its first bytes; UnreadableFile when there is none."""
     if not head_bytes:
         raise UnreadableFile("empty file")
+    if (why := refused.reason(path, head_bytes)) is not None:
+        raise UnreadableFile(why)
     for file_reader in FILE_READERS:
         if file_reader.sniff(path, head_bytes):
             return file_reader

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 import sys
 import time
@@ -26,6 +27,7 @@ from scrapy.crawler import Crawler
 from crawler import _engine
 from crawler.exports import UnreadableFile
 from crawler.exports.discogs_dump import DumpReader, is_dump
+from crawler.exports.locations import NAMES, PROGRAMS, NoHistory, find_history
 from crawler.exports.pool import FileResult, default_processes, read_ahead, read_files
 from crawler.logsafe import printable
 from crawler.spiders._arguments import SpiderArgumentError, check_arguments
@@ -166,11 +168,27 @@ class _Progress:
             self.bar = None
 
 
+def _history_paths(source: str, path: str | None) -> tuple[Path, ...]:
+    """The files of a DJ program's history (``-a source=``), said in the log."""
+    if source not in PROGRAMS:
+        raise SpiderArgumentError(f"-a source={source}: one of {', '.join(PROGRAMS)}")
+    try:
+        history = find_history(source, path)
+    except NoHistory as exc:
+        raise SpiderArgumentError(str(exc).replace("\n", " ")) from exc
+    logging.getLogger(__name__).info(
+        "Reading %s history in %s", NAMES[source], printable(history.folder)
+    )
+    return history.files
+
+
 class ExportsSpider(PoliteSpider):
     """Imports files: saved tracklist pages (.html, .mhtml), DJ-software exports and Discogs
     releases dumps (streamed after the other files, whatever their size).
 
-    Argument: ``path``, files or folders separated by commas. Settings:
+    Arguments: ``path``, files or folders separated by commas; ``source`` (serato,
+    mixxx, engine, rekordbox), the program whose history to import from its default
+    places (or from ``path``), the folder read logged. Settings:
     ``IMPORT_MAX_FILE_BYTES`` (default 20 MB), files read whole above it are refused
     unread (CSV, M3U and the text exports are streamed whatever their size);
     ``IMPORT_PROCESSES`` (default: one per core, at most 4), reader processes for large
@@ -179,10 +197,12 @@ class ExportsSpider(PoliteSpider):
 
     name = "exports"
 
-    def __init__(self, path: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, path: str | None = None, source: str | None = None, **kwargs: Any) -> None:
         check_arguments(type(self), kwargs)
         super().__init__(**kwargs)
         self.paths = [Path(p.strip()).expanduser() for p in (path or "").split(",") if p.strip()]
+        if source is not None:
+            self.paths = list(_history_paths(source, path))
         if not self.paths:
             raise SpiderArgumentError("nothing to import: give -a path=FILE_OR_FOLDER[,...]")
         self.unreadable: list[tuple[str, str]] = []

@@ -25,6 +25,7 @@ from crawler.exports import (
     engine,
     m3u,
     mixxx,
+    playlist_csv,
     refused,
     rekordbox_pdb,
     rekordbox_txt,
@@ -98,6 +99,7 @@ READERS: tuple[Reader, ...] = (
     Reader("cue_sheet", cue_sheet.sniff, stream=cue_sheet.read),
     Reader("rekordbox_txt", rekordbox_txt.sniff, stream=rekordbox_txt.read),
     Reader("serato_csv", serato_csv.sniff, stream=serato_csv.read, csv=True),
+    Reader("playlist_csv", playlist_csv.sniff, stream=playlist_csv.read, csv=True),
     Reader("serato_txt", serato_txt.sniff, stream=serato_txt.read),
     Reader("saved_page", saved_page.sniff_html, saved_page.read_html),
 )

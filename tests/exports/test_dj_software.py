@@ -26,7 +26,7 @@ from crawler.normalize import normalize_set
 from tests.conftest import FIXTURES
 
 EXPORTS = FIXTURES / "exports"
-DJ_FORMATS = ("mixxx", "engine", "serato_session", "rekordbox_pdb", "refused")
+DJ_FORMATS = ("mixxx", "engine", "serato_session", "rekordbox_pdb", "refused", "playlist_csv")
 FILES = sorted(
     p
     for fmt in DJ_FORMATS

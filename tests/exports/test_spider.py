@@ -42,7 +42,7 @@ def test_import_then_reimport_changes_nothing(tmp_path: Path) -> None:
     assert f"'import/sets': {expected}" in first.stderr
     assert {s["source"] for s in sets} == {
         "traktor", "rekordbox", "serato", "virtualdj", "cue", "m3u",
-        "1001tracklists", "mixesdb", "text", "mixxx", "engine",
+        "1001tracklists", "mixesdb", "text", "mixxx", "engine", "playlist_csv",
     }  # fmt: skip
     # normalized on the way: raw lines from pages are split into artist and title
     bicep = next(s for s in sets if s["source"] == "1001tracklists" and s["djs"] == ["Bicep"])

@@ -36,6 +36,7 @@ from crawler.exports import (
     serato_txt,
     traktor_nml,
     virtualdj_m3u,
+    virtualdj_txt,
 )
 from crawler.exports._errors import NoSetsFound, UnreadableFile
 from crawler.exports._text import bom_encoding, looks_binary, read_streamed
@@ -97,6 +98,7 @@ READERS: tuple[Reader, ...] = (
     Reader("virtualdj_m3u", virtualdj_m3u.sniff, stream=virtualdj_m3u.read),
     Reader("m3u", m3u.sniff, stream=m3u.read),
     Reader("cue_sheet", cue_sheet.sniff, stream=cue_sheet.read),
+    Reader("virtualdj_txt", virtualdj_txt.sniff, stream=virtualdj_txt.read),
     Reader("rekordbox_txt", rekordbox_txt.sniff, stream=rekordbox_txt.read),
     Reader("serato_csv", serato_csv.sniff, stream=serato_csv.read, csv=True),
     Reader("playlist_csv", playlist_csv.sniff, stream=playlist_csv.read, csv=True),

@@ -26,7 +26,15 @@ from crawler.normalize import normalize_set
 from tests.conftest import FIXTURES
 
 EXPORTS = FIXTURES / "exports"
-DJ_FORMATS = ("mixxx", "engine", "serato_session", "rekordbox_pdb", "refused", "playlist_csv")
+DJ_FORMATS = (
+    "mixxx",
+    "engine",
+    "serato_session",
+    "rekordbox_pdb",
+    "refused",
+    "playlist_csv",
+    "virtualdj_txt",
+)
 FILES = sorted(
     p
     for fmt in DJ_FORMATS

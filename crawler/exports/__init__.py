@@ -98,10 +98,12 @@ READERS: tuple[Reader, ...] = (
     Reader("virtualdj_m3u", virtualdj_m3u.sniff, stream=virtualdj_m3u.read),
     Reader("m3u", m3u.sniff, stream=m3u.read),
     Reader("cue_sheet", cue_sheet.sniff, stream=cue_sheet.read),
-    Reader("virtualdj_txt", virtualdj_txt.sniff, stream=virtualdj_txt.read),
+    Reader("virtualdj_txt", virtualdj_txt.sniff, stream=virtualdj_txt.read, extensions=(".txt",)),
     Reader("rekordbox_txt", rekordbox_txt.sniff, stream=rekordbox_txt.read),
     Reader("serato_csv", serato_csv.sniff, stream=serato_csv.read, csv=True),
-    Reader("playlist_csv", playlist_csv.sniff, stream=playlist_csv.read, csv=True),
+    Reader(
+        "playlist_csv", playlist_csv.sniff, stream=playlist_csv.read, csv=True, extensions=(".csv",)
+    ),
     Reader("serato_txt", serato_txt.sniff, stream=serato_txt.read),
     Reader("saved_page", saved_page.sniff_html, saved_page.read_html),
 )
@@ -117,6 +119,8 @@ FILE_READERS: tuple[FileReader, ...] = (
     FileReader("serato_session", serato_session.sniff, serato_session.read, (".session",)),
     FileReader("rekordbox_pdb", rekordbox_pdb.sniff, rekordbox_pdb.read, (".pdb",)),
 )
+READ_EXTENSIONS = frozenset(ext for r in (*READERS, *FILE_READERS) for ext in r.extensions)
+"""File name endings the registered readers say their formats have."""
 MHTML = Reader("mhtml", lambda path, head: True, saved_page.read_mhtml)
 PLAIN_TEXT = Reader("text", lambda path, head: True, saved_page.read_text)
 _TEXT_EXTENSIONS = (".txt", ".text", ".md", "")

@@ -119,7 +119,10 @@ FILE_READERS: tuple[FileReader, ...] = (
     FileReader("serato_session", serato_session.sniff, serato_session.read, (".session",)),
     FileReader("rekordbox_pdb", rekordbox_pdb.sniff, rekordbox_pdb.read, (".pdb",)),
 )
-READ_EXTENSIONS = frozenset(ext for r in (*READERS, *FILE_READERS) for ext in r.extensions)
+READ_EXTENSIONS = frozenset(
+    [ext for r in READERS for ext in r.extensions]
+    + [ext for f in FILE_READERS for ext in f.extensions]
+)
 """File name endings the registered readers say their formats have."""
 MHTML = Reader("mhtml", lambda path, head: True, saved_page.read_mhtml)
 PLAIN_TEXT = Reader("text", lambda path, head: True, saved_page.read_text)

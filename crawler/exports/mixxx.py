@@ -6,7 +6,7 @@ session's playlist when Mixxx counts it as played (it was audible on the main ou
 not only loaded or previewed), with the UTC time in ``pl_datetime_added``: that time,
 less the session's first, is the cue. Sessions where nothing was played are skipped.
 
-Rows are read one session at a time from a read-only connection (``_sqlite``).
+Rows are read in one pass, a session at a time, from a read-only connection (``_sqlite``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import sqlite3
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from crawler.exports._common import file_uri, render, text
@@ -36,20 +38,25 @@ def read(path: Path) -> list[DJSet]:
         if not {"Playlists", "PlaylistTracks", "library"} <= tables(conn):
             raise UnreadableFile("SQLite database without Mixxx's Playlists and library tables")
         key = "l.key" if "key" in columns(conn, "library") else "NULL"
-        sessions = conn.execute(
-            "SELECT id, name, date_created FROM Playlists WHERE hidden = ? ORDER BY id",
+        names = {
+            pid: (name, created)
+            for pid, name, created in conn.execute(
+                "SELECT id, name, date_created FROM Playlists WHERE hidden = ?", (HISTORY,)
+            )
+        }
+        # One pass over every history row, sessions in order: Mixxx has no index on
+        # PlaylistTracks.playlist_id, so a query per session would scan the table each time.
+        rows = conn.execute(
+            f"SELECT t.playlist_id, l.artist, l.title, {key}, l.duration, t.pl_datetime_added"
+            " FROM Playlists p JOIN PlaylistTracks t ON t.playlist_id = p.id"
+            " JOIN library l ON l.id = t.track_id"
+            " WHERE p.hidden = ? ORDER BY t.playlist_id, t.position, t.id",
             (HISTORY,),
-        ).fetchall()
+        )
         sets = []
-        for playlist_id, name, created in sessions:
-            rows = conn.execute(
-                f"SELECT l.artist, l.title, {key}, l.duration, t.pl_datetime_added"
-                " FROM PlaylistTracks t JOIN library l ON l.id = t.track_id"
-                " WHERE t.playlist_id = ? ORDER BY t.position, t.id",
-                (playlist_id,),
-            ).fetchall()
-            if rows:
-                sets.append(_session(path, playlist_id, name, created, rows))
+        for playlist_id, session in groupby(rows, key=itemgetter(0)):
+            name, created = names[playlist_id]
+            sets.append(_session(path, playlist_id, name, created, [r[1:] for r in session]))
     return sets
 
 

@@ -9,6 +9,13 @@ memory does not grow with N.
 
     .venv/bin/python bench/bench_import.py                 # N = 2,000 and 10,000
     .venv/bin/python bench/bench_import.py -n 500 --profile  # where the import's time goes
+    .venv/bin/python bench/bench_import.py --dj            # DJ programs' own history files
+
+``--dj``: a Serato session of 10,000 rows and a Mixxx database with 1,000 history
+sessions, both generated from the real fixtures' structure (fixtures/exports/), read by
+the readers (and normalized) in a child process, against a bare loop over the same rows
+in another (a plain chunk walk for Serato, one ``sqlite3`` query for Mixxx): rows per
+second and peak RSS of each, and of the whole ``scrapy crawl exports`` into SQLite.
 """
 
 from __future__ import annotations
@@ -276,9 +283,160 @@ def run(n: int, profile: bool, stages: bool, rounds: int = 3) -> dict[str, Any]:
     return result
 
 
+# --- DJ programs' history files (--dj) ---------------------------------------------------
+
+SERATO_FIXTURE = ROOT / "fixtures/exports/serato_session/dj-2.4-mac-12.session"
+MIXXX_FIXTURE = ROOT / "fixtures/exports/mixxx/mixxxdb.sqlite"
+
+
+def write_serato_session(target: Path, rows: int) -> None:
+    """A session of ``rows`` rows: the real session's rows in turn, each with its own row
+    number, title and start time (fields 1, 6 and 28), every tenth not played."""
+    import struct
+
+    from crawler.exports.serato_session import chunks, row_fields
+
+    with SERATO_FIXTURE.open("rb") as handle:
+        parts = list(chunks(handle))
+    version = next(body for tag, body in parts if tag == b"vrsn")
+    templates = [row_fields(body) for tag, body in parts if tag == b"oent"]
+    start = 1_612_646_711
+    with target.open("wb") as out:
+        out.write(b"vrsn" + struct.pack(">I", len(version)) + version)
+        for i in range(rows):
+            fields = dict(templates[i % len(templates)])
+            fields[1] = struct.pack(">I", i + 1)
+            title = f"{i} " + (fields.get(6) or b"").decode("utf-16-be").rstrip("\x00")
+            fields[6] = (title + "\x00").encode("utf-16-be")
+            fields[28] = struct.pack(">I", start + 180 * i)
+            fields[50] = struct.pack(">B", 0 if i % 10 == 9 else 1)
+            adat = b"".join(struct.pack(">II", k, len(v)) + v for k, v in sorted(fields.items()))
+            oent = b"adat" + struct.pack(">I", len(adat)) + adat
+            out.write(b"oent" + struct.pack(">I", len(oent)) + oent)
+
+
+def write_mixxx_database(target: Path, sessions: int, per_session: int = 20) -> None:
+    """The real Mixxx library with ``sessions`` more history sessions of tracks from it."""
+    shutil.copyfile(MIXXX_FIXTURE, target)
+    db = sqlite3.connect(target)
+    tracks = [row[0] for row in db.execute("SELECT id FROM library ORDER BY id")]
+    first = db.execute("SELECT max(id) FROM Playlists").fetchone()[0] + 1
+    playlists, entries = [], []
+    for n in range(sessions):
+        pid = first + n
+        day = f"2024-{n // 28 % 12 + 1:02d}-{n % 28 + 1:02d}"
+        playlists.append((pid, f"{day} ({n})", pid, 2, f"{day}20:00:00", f"{day} 20:00:00"))
+        for k in range(per_session):
+            track = tracks[(n * per_session + k) % len(tracks)]
+            at = f"{day} {20 + k * 4 // 60:02d}:{k * 4 % 60:02d}:00"
+            entries.append((pid, track, k + 1, at))
+    db.executemany("INSERT INTO Playlists (id, name, position, hidden, date_created,"
+                   " date_modified) VALUES (?, ?, ?, ?, ?, ?)", playlists)  # fmt: skip
+    db.executemany("INSERT INTO PlaylistTracks (playlist_id, track_id, position,"
+                   " pl_datetime_added) VALUES (?, ?, ?, ?)", entries)  # fmt: skip
+    db.commit()
+    db.close()
+
+
+# Each child prints the rows it read and the seconds its reading took (start-up and
+# imports left out: they are the same whatever the file).
+_READ = """
+import sys, time
+from crawler.exports import read_path
+from crawler.normalize import normalize_set
+t = time.perf_counter()
+sets = [normalize_set(s) for s in read_path(sys.argv[1])]
+print(sum(len(s.tracks) for s in sets), time.perf_counter() - t)
+"""
+_BARE_SERATO = """
+import struct, sys, time
+t = time.perf_counter()
+rows = 0
+with open(sys.argv[1], "rb") as f:
+    while header := f.read(8):
+        tag, length = struct.unpack(">4sI", header)
+        f.read(length)
+        rows += tag == b"oent"
+print(rows, time.perf_counter() - t)
+"""
+_BARE_MIXXX = """
+import sqlite3, sys, time
+t = time.perf_counter()
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+rows = db.execute("SELECT l.artist, l.title, l.key, t.pl_datetime_added FROM Playlists p"
+                  " JOIN PlaylistTracks t ON t.playlist_id = p.id JOIN library l"
+                  " ON l.id = t.track_id WHERE p.hidden = 2 ORDER BY p.id, t.position").fetchall()
+print(len(rows), time.perf_counter() - t)
+"""
+
+
+def _measured(code: str, *args: str) -> tuple[float, int, str]:
+    """Like :func:`_child`, with the child's own peak RSS (os.wait4), not the maximum
+    over every child so far."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    log = OUT / "child.out"
+    started = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    text = log.read_text().strip()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(text[-3000:])
+    return elapsed, usage.ru_maxrss, text.splitlines()[-1]
+
+
+def run_dj(rounds: int = 3) -> list[dict[str, Any]]:
+    OUT.mkdir(parents=True, exist_ok=True)
+    serato = OUT / "bench-10000.session"
+    write_serato_session(serato, 10_000)
+    mixxx = OUT / "mixxxdb.sqlite"
+    mixxx.unlink(missing_ok=True)
+    write_mixxx_database(mixxx, 1_000)
+    results = []
+    for name, path, bare_code in (("serato session, 10,000 rows", serato, _BARE_SERATO),
+                                  ("mixxx, 1,000 sessions", mixxx, _BARE_MIXXX)):  # fmt: skip
+        best: dict[str, tuple[float, int, str]] = {}  # seconds, peak KiB, rows
+        for _ in range(rounds):
+            for side, code in (("bare", bare_code), ("reader", _READ)):
+                _, peak, printed = _measured(code, str(path))
+                rows, spent = printed.split()
+                seconds = float(spent)
+                if side not in best or seconds < best[side][0]:
+                    best[side] = (seconds, max(peak, best.get(side, (0, 0, ""))[1]), rows)
+        database = OUT / f"dj-import-{path.stem}.db"
+        database.unlink(missing_ok=True)
+        imported, import_peak, _ = scrapy_import(path, database)
+        read_rows = int(best["reader"][2])
+        results.append({
+            "input": name,
+            "rows_read": read_rows,
+            "bare_rows": int(best["bare"][2]),
+            "bare_rows_per_s": int(best["bare"][2]) / best["bare"][0],
+            "reader_rows_per_s": read_rows / best["reader"][0],
+            "ratio": best["bare"][0] / best["reader"][0],
+            "bare_peak_mib": best["bare"][1] / 1024,
+            "reader_peak_mib": best["reader"][1] / 1024,
+            "import_rows_per_s": read_rows / imported,
+            "import_peak_mib": import_peak / 1024,
+        })  # fmt: skip
+    print(f"{'input':<28} {'rows':>6} {'bare rows/s':>12} {'reader rows/s':>14} {'ratio':>6}"
+          f" {'bare MiB':>9} {'reader MiB':>11} {'import rows/s':>14}"
+          f" {'import MiB':>11}")  # fmt: skip
+    for r in results:
+        print(f"{r['input']:<28} {r['rows_read']:>6} {r['bare_rows_per_s']:>12.0f}"
+              f" {r['reader_rows_per_s']:>14.0f} {r['ratio']:>6.2f} {r['bare_peak_mib']:>9.0f}"
+              f" {r['reader_peak_mib']:>11.0f} {r['import_rows_per_s']:>14.0f}"
+              f" {r['import_peak_mib']:>11.0f}")  # fmt: skip
+    (OUT / "bench_import_dj.json").write_text(json.dumps(results, indent=2))
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, nargs="+", default=[2000, 10000])
+    parser.add_argument("--dj", action="store_true", help="the DJ programs' history files")
     parser.add_argument("--profile", action="store_true", help="run the import under cProfile")
     parser.add_argument(
         "--stages", action="store_true", help="also time each stage of an import, per page"
@@ -286,6 +444,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="runs of each; the best counts")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.dj:
+        run_dj(args.rounds)
+        return 0
     results = [run(n, args.profile, args.stages, args.rounds) for n in args.n]
     print(f"{'N':>7} {'bare pages/s':>13} {'import pages/s':>15} {'ratio':>6} {'peak MiB':>9}")
     for r in results:

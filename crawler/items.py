@@ -33,6 +33,8 @@ class TrackEntry:
     """True when played together with the previous entry ("w/")."""
     raw: str | None = None
     """The original text (or fields) this entry was read from, for provenance."""
+    key: str | None = None
+    """Musical key as the DJ software or the title gave it ("Am", "8A", "1m")."""
     # Identifiers, from sources that have them (MusicBrainz, Discogs); they come last so
     # that the text fields above keep their places in store rows and feeds.
     recording_mbid: str | None = None
@@ -83,6 +85,9 @@ def tracks_seen(djset: DJSet) -> int:
 
 TRACK_FIELDS: tuple[str, ...] = tuple(TrackEntry.__dataclass_fields__)
 TRACK_ID_FIELDS: tuple[str, ...] = ("recording_mbid", "isrcs", "duration_s")
+TRACK_KEY_INDEX = TRACK_FIELDS.index("key")
+"""Where ``key`` is in a track's field values: content hashes leave out a key that is
+None, so that sets stored before tracks had keys keep their hashes."""
 """The last fields of ``TrackEntry``: identifiers, stored apart from the text columns."""
 SET_FIELDS: tuple[str, ...] = tuple(DJSet.__dataclass_fields__)
 

@@ -7,6 +7,10 @@ routes it to its reader and returns the sets in it; a file nobody can read raise
 Line formats (CSV, M3U, the text exports, CUE) are streamed: read and decoded a chunk at a
 time, their tracks past the cap only counted, so memory is bounded by the set kept, not by
 the file; the size limit applies to the formats read whole (XML, saved pages).
+
+The DJ programs' own history files (Serato sessions, Mixxx and Engine SQLite, rekordbox
+USB exports) are recognized by their first bytes and read from the file itself: SQLite
+read-only, whatever its size.
 """
 
 from __future__ import annotations
@@ -18,14 +22,21 @@ from typing import BinaryIO
 
 from crawler.exports import (
     cue_sheet,
+    engine,
     m3u,
+    mixxx,
+    playlist_csv,
+    refused,
+    rekordbox_pdb,
     rekordbox_txt,
     rekordbox_xml,
     saved_page,
     serato_csv,
+    serato_session,
     serato_txt,
     traktor_nml,
     virtualdj_m3u,
+    virtualdj_txt,
 )
 from crawler.exports._errors import NoSetsFound, UnreadableFile
 from crawler.exports._text import bom_encoding, looks_binary, read_streamed
@@ -72,6 +83,18 @@ class Reader:
     (:func:`reads_name`). Content decides the format; these only say what to try."""
 
 
+@dataclass(frozen=True)
+class FileReader:
+    """A binary format read from the file itself (SQLite is queried, not loaded):
+    recognized by its first bytes and its name."""
+
+    name: str
+    sniff: Callable[[Path, bytes], bool]
+    read: Callable[[Path], list[DJSet]]
+    extensions: tuple[str, ...]
+    """Its file name endings, as :attr:`Reader.extensions`."""
+
+
 # Most specific first: an NML or rekordbox XML is also "XML", a VirtualDJ history is
 # also an .m3u, and any page may contain a text block.
 _M3U = (".m3u", ".m3u8")
@@ -81,8 +104,12 @@ READERS: tuple[Reader, ...] = (
     Reader("virtualdj_m3u", virtualdj_m3u.sniff, stream=virtualdj_m3u.read, extensions=_M3U),
     Reader("m3u", m3u.sniff, stream=m3u.read, extensions=_M3U),
     Reader("cue_sheet", cue_sheet.sniff, stream=cue_sheet.read, extensions=(".cue",)),
+    Reader("virtualdj_txt", virtualdj_txt.sniff, stream=virtualdj_txt.read, extensions=(".txt",)),
     Reader("rekordbox_txt", rekordbox_txt.sniff, stream=rekordbox_txt.read, extensions=(".txt",)),
     Reader("serato_csv", serato_csv.sniff, stream=serato_csv.read, csv=True, extensions=(".csv",)),
+    Reader(
+        "playlist_csv", playlist_csv.sniff, stream=playlist_csv.read, csv=True, extensions=(".csv",)
+    ),
     Reader("serato_txt", serato_txt.sniff, stream=serato_txt.read, extensions=(".txt",)),
     Reader(
         "saved_page",
@@ -96,14 +123,22 @@ READERS: tuple[Reader, ...] = (
 MARKUP_READERS = tuple(
     r for r in READERS if r.name in ("traktor_nml", "rekordbox_xml", "saved_page")
 )
+# Binary and database formats, recognized before the "binary file" refusal.
+FILE_READERS: tuple[FileReader, ...] = (
+    FileReader("mixxx", mixxx.sniff, mixxx.read, (".sqlite",)),
+    FileReader("engine", engine.sniff, engine.read, (".db",)),
+    FileReader("serato_session", serato_session.sniff, serato_session.read, (".session",)),
+    FileReader("rekordbox_pdb", rekordbox_pdb.sniff, rekordbox_pdb.read, (".pdb",)),
+)
 MHTML = Reader(
     "mhtml", lambda path, head: True, saved_page.read_mhtml, extensions=(".mhtml", ".mht")
 )
 PLAIN_TEXT = Reader(
     "text", lambda path, head: True, saved_page.read_text, extensions=(".txt", ".text", "")
 )
+_ALL_READERS: tuple[Reader | FileReader, ...] = (*READERS, *FILE_READERS, MHTML, PLAIN_TEXT)
 EXTENSIONS = frozenset(
-    ending for reader in (*READERS, MHTML, PLAIN_TEXT) for ending in reader.extensions
+    ending for reader in _ALL_READERS for ending in reader.extensions
 ) | frozenset(DUMP_EXTENSIONS)
 """Every file name ending some reader reads (the Discogs dump's included): derived from the
 readers, so a new reader's files are read in folders as soon as it is registered."""
@@ -122,10 +157,15 @@ def _head_text(head: bytes) -> str:
     return head.decode(encoding, "replace").lstrip("\ufeff")
 
 
-def detect(path: Path, head_bytes: bytes) -> Reader:
+def detect(path: Path, head_bytes: bytes) -> Reader | FileReader:
     """The reader for a file, from its first bytes; UnreadableFile when there is none."""
     if not head_bytes:
         raise UnreadableFile("empty file")
+    if (why := refused.reason(path, head_bytes)) is not None:
+        raise UnreadableFile(why)
+    for file_reader in FILE_READERS:
+        if file_reader.sniff(path, head_bytes):
+            return file_reader
     if saved_page.sniff_mhtml(path, head_bytes):
         return MHTML
     if looks_binary(head_bytes):
@@ -168,6 +208,9 @@ def read_path(
                 if size > max_bytes:
                     raise _too_large(size, max_bytes) from None
                 raise
+            if isinstance(reader, FileReader):
+                read_file = reader.read
+                return _checked(reader, path, lambda: read_file(path))
             if reader.stream is not None:
                 return _checked(reader, path, lambda: _stream(reader, path, handle, max_tracks))
             if size > max_bytes:
@@ -194,7 +237,9 @@ def _stream(reader: Reader, path: Path, handle: BinaryIO, max_tracks: int) -> li
     return read_streamed(handle, lambda lines: stream(path, lines, max_tracks), csv=reader.csv)
 
 
-def _checked(reader: Reader, path: Path, read: Callable[[], list[DJSet]]) -> list[DJSet]:
+def _checked(
+    reader: Reader | FileReader, path: Path, read: Callable[[], list[DJSet]]
+) -> list[DJSet]:
     """``read()``'s sets, its failures said as UnreadableFile with the reader's name."""
     try:
         sets = read()

@@ -29,7 +29,8 @@ from crawler.normalize._text import clean_text, refine, refine_names, strip_cont
 # h:mm:ss, or m:ss with any number of minutes ("[63:21]" is 3801 s).
 _CUE = r"(?:(?P<h>\d{1,2}):(?P<hm>[0-5]?\d)|(?P<m>\d{1,3})):(?P<s>[0-5]\d)"
 _BRACKET_CUE = re.compile(r"[\[(]\s*" + _CUE + r"\s*[\])]" + r"(?:\s*[-–—:|]\s+|\s*)")
-_BARE_CUE = re.compile(_CUE + r"(?:\s*[-–—|]\s+|\s+)")
+# "21:05 : Artist - Title" (VirtualDJ's tracklist.txt) puts a colon after the time.
+_BARE_CUE = re.compile(_CUE + r"(?:\s*[-–—|]\s+|\s+:\s+|\s+)")
 _WITH = re.compile(r"[wW]/\s*")
 _BULLET = re.compile(r"[-–—*•·]\s+")
 # Numbering: "#1", "[01]", "01.", "1)", "01.Lifeblood", "01 Artist" (padded only: "2
@@ -37,7 +38,8 @@ _BULLET = re.compile(r"[-–—*•·]\s+")
 _HASH_NUM = re.compile(r"#\s*(\d{1,4})[.):]?\s+")
 _BRACKET_NUM = re.compile(r"\[(\d{1,4})\]\s*")
 _DOT_NUM = re.compile(r"(\d{1,3})[.)](?!\d)\s*")
-_PADDED_NUM = re.compile(r"(0\d{1,2})\s+")
+# A zero-padded number is numbering, with a dash after it too: "01 - Track" is "Track".
+_PADDED_NUM = re.compile(r"(0\d{1,2})(?:\s*[-–—]\s+|\s+)")
 _DASH_NUM = re.compile(r"(\d{1,3})\s*[-–—]\s+")
 _UNKNOWN_MAX = 14  # no placeholder ("ID", "Unknown Artist") is longer
 _PREFIX_START = frozenset("0123456789[(#wW-–—*•·")

@@ -23,6 +23,7 @@ from crawler.normalize._credits import (
     without_main,
 )
 from crawler.normalize._line import _find_separator, parse_track_line
+from crawler.normalize._musical_key import take_key
 from crawler.normalize._text import clean_text, refine, refine_names, strip_controls
 
 
@@ -72,9 +73,14 @@ def normalize_track(entry: TrackEntry) -> TrackEntry:
     """Clean every field and move credits where they belong; idempotent.
 
     "feat." credits go to ``featured``, a version group in the title to ``version``
-    (unless one is given), "Original Mix" to None, "ID" to ``unknown``. An entry with
-    no artist whose title or raw text is a whole line is parsed as one.
+    (unless one is given), "Original Mix" to None, "ID" to ``unknown``, a key notation
+    in the title ("8A - Title") to ``key``. An entry with no artist whose title or raw
+    text is a whole line is parsed as one.
     """
+    if isinstance(entry.title, str):
+        title, key = take_key(entry.title, _field(entry.key))
+        if title != entry.title or key != entry.key:
+            entry = replace(entry, title=title, key=key)
     try:
         credits = _credits(
             entry.artist, entry.title, entry.version, entry.label,
@@ -99,6 +105,7 @@ def normalize_track(entry: TrackEntry) -> TrackEntry:
         recording_mbid=entry.recording_mbid,
         isrcs=list(entry.isrcs),
         duration_s=_int(entry.duration_s),
+        key=_field(entry.key),
     )
 
 
@@ -171,6 +178,7 @@ def _normalize_track(entry: TrackEntry) -> TrackEntry:
         recording_mbid=entry.recording_mbid,
         isrcs=list(entry.isrcs),
         duration_s=_int(entry.duration_s),
+        key=_field(entry.key),
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 import sys
 import time
@@ -27,6 +28,7 @@ from crawler import _engine
 from crawler.archive.reader import WEB_ARCHIVE_SUFFIXES, is_web_archive
 from crawler.exports import EXTENSIONS, UnreadableFile, reads_name
 from crawler.exports.discogs_dump import DumpReader, is_dump
+from crawler.exports.locations import NAMES, PROGRAMS, NoHistory, find_history
 from crawler.exports.pool import FileResult, default_processes, read_ahead, read_files
 from crawler.logsafe import printable
 from crawler.spiders._arguments import SpiderArgumentError, check_arguments
@@ -190,6 +192,20 @@ class _Progress:
             self.bar = None
 
 
+def _history_paths(source: str, path: str | None) -> tuple[Path, ...]:
+    """The files of a DJ program's history (``-a source=``), said in the log."""
+    if source not in PROGRAMS:
+        raise SpiderArgumentError(f"-a source={source}: one of {', '.join(PROGRAMS)}")
+    try:
+        history = find_history(source, path)
+    except NoHistory as exc:
+        raise SpiderArgumentError(str(exc).replace("\n", " ")) from exc
+    logging.getLogger(__name__).info(
+        "Reading %s history in %s", NAMES[source], printable(history.folder)
+    )
+    return history.files
+
+
 class ExportsSpider(PoliteSpider):
     """Imports files: saved tracklist pages (.html, .mhtml), DJ-software exports, Discogs
     releases dumps and web archives (.warc, .warc.gz, .wacz: the pages they hold, through
@@ -198,7 +214,9 @@ class ExportsSpider(PoliteSpider):
     Web archives only: ``site`` keeps the pages of one host (and its subdomains); ``gone=1``
     makes an archived 404/410 mark its page's stored sets gone (``crawler reextract``).
 
-    Argument: ``path``, files or folders separated by commas. Settings:
+    Arguments: ``path``, files or folders separated by commas; ``source`` (serato,
+    mixxx, engine, rekordbox), the program whose history to import from its default
+    places (or from ``path``), the folder read logged. Settings:
     ``IMPORT_MAX_FILE_BYTES`` (default 20 MB), files read whole above it are refused
     unread (CSV, M3U and the text exports are streamed whatever their size);
     ``IMPORT_PROCESSES`` (default: one per core, at most 4), reader processes for large
@@ -208,8 +226,8 @@ class ExportsSpider(PoliteSpider):
     name = "exports"
 
     def __init__(
-        self, path: str | None = None, site: str | None = None, gone: bool | str = False,
-        **kwargs: Any,
+        self, path: str | None = None, source: str | None = None, site: str | None = None,
+        gone: bool | str = False, **kwargs: Any,
     ) -> None:  # fmt: skip
         check_arguments(type(self), kwargs)
         super().__init__(**kwargs)
@@ -220,6 +238,8 @@ class ExportsSpider(PoliteSpider):
         (``crawler reextract``)."""
         self.archives: list[Path] = []
         self.paths = [Path(p.strip()).expanduser() for p in (path or "").split(",") if p.strip()]
+        if source is not None:
+            self.paths = list(_history_paths(source, path))
         if not self.paths:
             raise SpiderArgumentError("nothing to import: give -a path=FILE_OR_FOLDER[,...]")
         self.unreadable: list[tuple[str, str]] = []

@@ -117,6 +117,9 @@ class SetEntry(Base):
     with_previous: Mapped[bool] = mapped_column(default=False)
     raw: Mapped[str | None] = mapped_column(Text)
     recording_mbid: Mapped[str | None] = mapped_column(String(36))
+    key: Mapped[str | None] = mapped_column(String(16))
+    """Musical key of the track as played (DJ software, or a key written in the title;
+    migration 0011)."""
     """The MusicBrainz recording MBID the source gave for this entry (migration 0005)."""
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from crawler.items import (
     SET_FIELDS,
     TRACK_FIELDS,
+    TRACK_KEY_INDEX,
     DJSet,
     TrackEntry,
     ai_use_of,
@@ -105,7 +106,12 @@ def content_hash(item: DJSet) -> str:
 
 
 def hash_values(head: tuple[Any, ...], tracks: list[tuple[Any, ...]]) -> str:
-    """:func:`content_hash` of a set given as its fields but tracks, and its tracks' fields."""
+    """:func:`content_hash` of a set given as its fields but tracks, and its tracks' fields.
+
+    A track's key is hashed only when it has one: the digests of sets stored before
+    tracks had keys stay the same."""
+    k = TRACK_KEY_INDEX
+    tracks = [t if t[k] is not None else t[:k] + t[k + 1 :] for t in tracks]
     text = json.dumps([*head, tracks], separators=(",", ":"), default=str)  # ASCII: 3x faster
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -385,6 +391,7 @@ _ENTRY_FIELDS = (
     "unknown",
     "with_previous",
     "raw",
+    "key",
 )
 _ENTRY_COLUMNS = ("set_id", "ordinal", "track_id", *_ENTRY_FIELDS)
 
@@ -407,7 +414,7 @@ def _entry_rows(
                 set_id, n, track_ids[key] if key else None,
                 t.position, t.cue_s, t.artist,
                 dumps(t.featured, ensure_ascii=False) if t.featured else "[]",
-                t.title, t.version, t.label, t.unknown, t.with_previous, t.raw,
+                t.title, t.version, t.label, t.unknown, t.with_previous, t.raw, t.key,
             ))  # fmt: skip
     return rows
 

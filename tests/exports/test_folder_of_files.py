@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import crawler.exports
-from crawler.exports import EXTENSIONS, READERS, Reader, reads_name
+from crawler.exports import EXTENSIONS, FILE_READERS, READERS, FileReader, Reader, reads_name
 from tests.conftest import FIXTURES, run_scrapy
 
 EXPORTS = FIXTURES / "exports"
@@ -47,14 +47,16 @@ def import_folder(folder: Path, tmp_path: Path) -> tuple[int, str]:
 def test_the_extensions_come_from_the_readers() -> None:
     """Every reader the package defines, in READERS or a registry of its own, has its
     files read in folders: a new reader cannot be left out of EXTENSIONS."""
-    defined = [value for value in vars(crawler.exports).values() if isinstance(value, Reader)]
+    kinds = (Reader, FileReader)
+    defined = [value for value in vars(crawler.exports).values() if isinstance(value, kinds)]
     for value in vars(crawler.exports).values():
-        if isinstance(value, tuple | list) and value and all(isinstance(r, Reader) for r in value):
+        if isinstance(value, tuple | list) and value and all(isinstance(r, kinds) for r in value):
             defined += value
-    assert set(READERS) <= set(defined)
+    assert set(READERS) | set(FILE_READERS) <= set(defined)
     for reader in defined:
         assert reader.extensions and set(reader.extensions) <= EXTENSIONS, reader.name
     assert {".nml", ".xml", ".csv", ".txt", ".m3u", ".m3u8", ".cue", ".html", ".gz"} <= EXTENSIONS
+    assert {".session", ".sqlite", ".db", ".pdb"} <= EXTENSIONS  # the DJ programs' own files
     assert not {".json", ".md", ".jpg", ".png", ".pdf", ".zip"} & EXTENSIONS
     assert reads_name(Path("History/2024-05-01.NML"))
     assert not reads_name(Path("History/cover.JPG"))

@@ -14,7 +14,9 @@ from tests._items import with_defaults
 from tests.conftest import FIXTURES
 
 EXPORTS = FIXTURES / "exports"
-CASES = sorted(p for p in EXPORTS.iterdir() if not p.name.endswith(".expected.json"))
+CASES = sorted(
+    p for p in EXPORTS.iterdir() if p.is_file() and not p.name.endswith(".expected.json")
+)
 
 
 def expected_for(path: Path) -> list[dict]:

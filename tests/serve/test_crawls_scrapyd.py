@@ -4,7 +4,7 @@ project deployed with scrapyd-deploy (as docs/scheduling.md says), the job follo
 
 from __future__ import annotations
 
-import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -13,27 +13,39 @@ import pytest
 
 from crawler.devserver import LoopbackSite
 from crawler.serve.launch import ServeOptions, build_app
-from tests.adoption.conftest import Installed, installed  # noqa: F401 (the fixture)
-from tests.adoption.test_scrapyd import Scrapyd, scrapyd  # noqa: F401 (the fixture)
+from tests.adoption.test_scrapyd import (
+    Environment,
+    Scrapyd,
+    interpreter,
+    scrapyd,  # noqa: F401 (the fixture, on the one below)
+)
 from tests.serve.conftest import Served
 from tests.serve.test_crawls import DEMO, LOOPBACK_CRAWLS, add_key, auth, store_copy
 
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture
+def environment(tmp_path: Path) -> Environment:
+    """The documented scrapyd virtualenv, of the Python running the tests only (the
+    adoption tests try every version)."""
+    python = interpreter(f"{sys.version_info[0]}.{sys.version_info[1]}")
+    assert python is not None
+    return Environment(python, tmp_path)
+
+
 def test_a_job_runs_on_scrapyd_to_ok(
-    installed: Installed,  # noqa: F811
+    environment: Environment,
     scrapyd: Scrapyd,  # noqa: F811
     sqlite_store: str,
     tmp_path: Path,
 ) -> None:
-    clone = tmp_path / "clone"
-    shutil.copytree(installed.source, clone)
+    clone = environment.clone
     cfg = (clone / "scrapy.cfg").read_text(encoding="utf-8")
     (clone / "scrapy.cfg").write_text(
         cfg.replace("url = http://localhost:6800/", f"url = {scrapyd.url}"), encoding="utf-8"
     )
-    deployed = installed.run("scrapyd-deploy", cwd=clone)
+    deployed = environment.shell(environment.commands["scrapyd-deploy"])  # as documented
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     url = store_copy(sqlite_store, tmp_path)
     key = add_key(url, "dana")

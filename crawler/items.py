@@ -39,6 +39,8 @@ class TrackEntry:
     # that the text fields above keep their places in store rows and feeds.
     recording_mbid: str | None = None
     """MusicBrainz recording MBID, when the source gives it."""
+    release_group_mbid: str | None = None
+    """MusicBrainz release-group MBID of the record the track was played from (KEXP)."""
     isrcs: list[str] = field(default_factory=list)
     duration_s: int | None = None
     """Length of the track itself (not of its part in the set), when known."""
@@ -84,11 +86,13 @@ def tracks_seen(djset: DJSet) -> int:
 
 
 TRACK_FIELDS: tuple[str, ...] = tuple(TrackEntry.__dataclass_fields__)
-TRACK_ID_FIELDS: tuple[str, ...] = ("recording_mbid", "isrcs", "duration_s")
+TRACK_ID_FIELDS: tuple[str, ...] = ("recording_mbid", "release_group_mbid", "isrcs", "duration_s")
+"""The last fields of ``TrackEntry``: identifiers, stored apart from the text columns."""
 TRACK_KEY_INDEX = TRACK_FIELDS.index("key")
 """Where ``key`` is in a track's field values: content hashes leave out a key that is
 None, so that sets stored before tracks had keys keep their hashes."""
-"""The last fields of ``TrackEntry``: identifiers, stored apart from the text columns."""
+TRACK_RELEASE_GROUP_INDEX = TRACK_FIELDS.index("release_group_mbid")
+"""Where ``release_group_mbid`` is: left out of content hashes when None, as ``key`` is."""
 SET_FIELDS: tuple[str, ...] = tuple(DJSet.__dataclass_fields__)
 
 

@@ -123,6 +123,7 @@ def _track(play: dict[str, Any], start: datetime | None) -> TrackEntry:
         raw=f"{artist} - {title}" if artist and title else (title or artist),
         unknown=not (artist or title),
         recording_mbid=_mbid(play.get("recording_id")),
+        release_group_mbid=_mbid(play.get("release_group_id")),
     )
 
 
@@ -130,15 +131,13 @@ def show_set(show: dict[str, Any], plays: list[dict[str, Any]]) -> DJSet:
     """One show and its plays (any order, any pages) as a set."""
     start = _when(show.get("start_time"))
     tracks: list[TrackEntry] = []
-    groups: list[str] = []
     for play in air_order(plays):
         if play.get("play_type") != "trackplay":
             continue  # air breaks, station IDs
         entry = _track(play, start)
         entry.position = len(tracks) + 1
         tracks.append(entry)
-        groups.append(_mbid(play.get("release_group_id")) or "")
-    djset = DJSet(
+    return DJSet(
         source="kexp",
         url=str(show.get("uri") or f"{SITE_API}/shows/{show.get('id')}/"),
         title=(show.get("program_name") or "").strip() or None,
@@ -147,15 +146,3 @@ def show_set(show: dict[str, Any], plays: list[dict[str, Any]]) -> DJSet:
         genres=[g.strip() for g in (show.get("program_tags") or "").split(",") if g.strip()],
         tracks=tracks,
     )
-    release_groups(djset)[:] = groups
-    return djset
-
-
-_GROUPS = "_release_group_mbids"
-
-
-def release_groups(djset: DJSet) -> list[str]:
-    """The release-group MBID of each track ('' when none), in track order. Kept beside the
-    set (an instance attribute, as ``tracks_seen`` is), for feeds that want them."""
-    groups: list[str] = vars(djset).setdefault(_GROUPS, [])
-    return groups

@@ -117,10 +117,12 @@ class SetEntry(Base):
     with_previous: Mapped[bool] = mapped_column(default=False)
     raw: Mapped[str | None] = mapped_column(Text)
     recording_mbid: Mapped[str | None] = mapped_column(String(36))
+    """The MusicBrainz recording MBID the source gave for this entry (migration 0005)."""
     key: Mapped[str | None] = mapped_column(String(16))
     """Musical key of the track as played (DJ software, or a key written in the title;
     migration 0011)."""
-    """The MusicBrainz recording MBID the source gave for this entry (migration 0005)."""
+    release_group_mbid: Mapped[str | None] = mapped_column(String(36))
+    """The MusicBrainz release-group MBID the source gave for this entry (migration 0012)."""
 
 
 class Page(Base):

@@ -25,6 +25,7 @@ from crawler.items import (
     SET_FIELDS,
     TRACK_FIELDS,
     TRACK_KEY_INDEX,
+    TRACK_RELEASE_GROUP_INDEX,
     DJSet,
     TrackEntry,
     ai_use_of,
@@ -108,9 +109,10 @@ def content_hash(item: DJSet) -> str:
 def hash_values(head: tuple[Any, ...], tracks: list[tuple[Any, ...]]) -> str:
     """:func:`content_hash` of a set given as its fields but tracks, and its tracks' fields.
 
-    A track's key is hashed only when it has one: the digests of sets stored before
-    tracks had keys stay the same."""
-    k = TRACK_KEY_INDEX
+    A track's key and release-group MBID are hashed only when it has them: the digests
+    of sets stored before tracks had them stay the same."""
+    k, g = TRACK_KEY_INDEX, TRACK_RELEASE_GROUP_INDEX  # k < g: cutting g keeps k in place
+    tracks = [t if t[g] is not None else t[:g] + t[g + 1 :] for t in tracks]
     tracks = [t if t[k] is not None else t[:k] + t[k + 1 :] for t in tracks]
     text = json.dumps([*head, tracks], separators=(",", ":"), default=str)  # ASCII: 3x faster
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -379,7 +381,8 @@ def _dj_rows(
 
 
 # The set entry columns written from a TrackEntry's own fields; its identifier fields
-# (TRACK_ID_FIELDS) are written by crawler.store.identifiers.
+# (TRACK_ID_FIELDS) are written by crawler.store.identifiers, but for the release-group
+# MBID, which links to nothing and is written with the entry.
 _ENTRY_FIELDS = (
     "position",
     "cue_s",
@@ -393,7 +396,7 @@ _ENTRY_FIELDS = (
     "raw",
     "key",
 )
-_ENTRY_COLUMNS = ("set_id", "ordinal", "track_id", *_ENTRY_FIELDS)
+_ENTRY_COLUMNS = ("set_id", "ordinal", "track_id", *_ENTRY_FIELDS, "release_group_mbid")
 
 
 def _entry_rows(
@@ -415,6 +418,7 @@ def _entry_rows(
                 t.position, t.cue_s, t.artist,
                 dumps(t.featured, ensure_ascii=False) if t.featured else "[]",
                 t.title, t.version, t.label, t.unknown, t.with_previous, t.raw, t.key,
+                t.release_group_mbid,
             ))  # fmt: skip
     return rows
 
@@ -480,7 +484,11 @@ def _item_of(row: DJSetRow) -> DJSet:
         genres=list(row.genres or []),
         label=row.label,
         tracks=[
-            TrackEntry(**{f: getattr(e, f) for f in _ENTRY_FIELDS}, recording_mbid=e.recording_mbid)
+            TrackEntry(
+                **{f: getattr(e, f) for f in _ENTRY_FIELDS},
+                recording_mbid=e.recording_mbid,
+                release_group_mbid=e.release_group_mbid,
+            )
             for e in row.entries
         ],
     )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -63,6 +66,14 @@ def test_a_show_becomes_one_set_in_air_order_with_cues_and_mbids(
         "0a00e187-94cd-4974-ade7-b1dd915d11e0",
     ]
     assert mbids[0] is None
+    groups = _release_groups_of(load("kexppower_plays_v2")["results"])
+    assert [t["release_group_mbid"] for t in tracks] == [groups[t["raw"]] for t in tracks]
+    assert len([g for g in groups.values() if g]) == 6  # and one placeholder, dropped
+    with closing(sqlite3.connect(tmp_path / "kexp.db")) as db:
+        stored = db.execute(
+            "SELECT release_group_mbid FROM set_entries ORDER BY ordinal"
+        ).fetchall()
+    assert [g for (g,) in stored] == [t["release_group_mbid"] for t in tracks]
 
     paths = [r.path for r in api.requests()]
     assert paths[0] == "/robots.txt"
@@ -72,6 +83,21 @@ def test_a_show_becomes_one_set_in_air_order_with_cues_and_mbids(
     api_requests = [r for r in api.requests() if r.path.startswith("/v2/")]
     assert all(r.headers.get("accept") == "application/json" for r in api_requests)
     assert min(gaps(api)) >= 0.5 - 0.01  # the server's own log: never faster than declared
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _release_groups_of(plays: list[dict[str, object]]) -> dict[str, str | None]:
+    """Each track play's release group as the saved answer gives it, by "artist - song";
+    None where it gives none or a placeholder that is not a UUID."""
+    groups: dict[str, str | None] = {}
+    for play in plays:
+        if play["play_type"] == "trackplay":
+            group = play.get("release_group_id")
+            uuid = isinstance(group, str) and _UUID.fullmatch(group)
+            groups[f"{play['artist']} - {play['song']}"] = group if uuid else None
+    return groups
 
 
 def test_shows_between_two_dates(api: KexpSite, tmp_path: Path) -> None:

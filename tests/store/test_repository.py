@@ -88,11 +88,20 @@ def test_content_hash_is_the_one_stores_already_hold() -> None:
     item = _every_field_set()
     mark_normalized(item)
     assert content_hash(item) == "2e0e08bd41aeac1d4c2228b54a1f8f33f1ae8714e93d328bdfa4cce9ef176af5"
+    # a field added since is hashed only when set: a set that has it is another set
+    grouped = _every_field_set()
+    grouped.tracks[0].release_group_mbid = "1c7ea18e-61a5-487d-ac35-371034a12060"
+    grouped.tracks[0].key = "Am"
+    assert content_hash(grouped) != content_hash(item)
+    grouped.tracks[0].key = None
+    assert content_hash(grouped) != content_hash(item)
 
 
 def test_every_entry_field_round_trips(database: str) -> None:
     factory = session_factory(database)
     item = _every_field_set()
+    item.tracks[0].key = "8A"
+    item.tracks[0].release_group_mbid = "1c7ea18e-61a5-487d-ac35-371034a12060"
     with factory.begin() as session:
         assert store_set(session, item, NOW) == "created"
     with factory() as session:

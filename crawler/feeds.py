@@ -17,8 +17,9 @@ from crawler.items import DJSet, TrackEntry
 
 CSV_COLUMNS = (
     "set_title", "set_url", "djs", "date", "position", "cue_s",
-    "artist", "featured", "title", "version", "label", "unknown",
+    "artist", "featured", "title", "version", "label", "unknown", "key",
 )  # fmt: skip
+"""New columns go last, so that readers that take columns by place keep working."""
 LIST_SEPARATOR = "; "
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,10 +45,11 @@ def csv_rows(item: DJSet) -> Iterator[list[str]]:
     tracks: list[TrackEntry | None] = list(item.tracks) or [None]
     for t in tracks:
         track = (
-            [t.position, t.cue_s, t.artist, t.featured, t.title, t.version, t.label, t.unknown]
+            [t.position, t.cue_s, t.artist, t.featured, t.title, t.version, t.label, t.unknown,
+             t.key]
             if t is not None
-            else [None] * 8
-        )
+            else [None] * (len(CSV_COLUMNS) - 4)
+        )  # fmt: skip
         row = [head[0], item.url, head[1], head[2], *track]
         yield [_cell(v) for v in row]
 

@@ -8,6 +8,10 @@ line (the URL's password masked, the ``createdb`` command for a missing PostgreS
 database) and exit 1: a crawl that could not keep what it fetches should not fetch it.
 Anything else that stops a crawl from starting is Scrapy's exit 1, with its traceback.
 
+``--workers N`` runs the crawl in N processes of this machine that share one frontier,
+each host's clock, robots.txt verdicts and the duplicate filter through Redis
+(``crawler/cluster/workers.py``); the exit code is the worst of theirs.
+
 Scrapy's own command exits 0 whenever the crawl could start, even when every request
 failed. This one reads the outcome the crawl put in its stats (``crawl/outcome``, see
 crawler/monitor/outcome.py) and exits with its code: 0 ok, 1 failed, 3 partial, 4 refused
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +33,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.addons import PolitenessRefused
-from crawler.extras import MissingExtra
+from crawler.extras import MissingExtra, require
 from crawler.logsafe import install_secrets_filter
 from crawler.monitor.extension import OUTCOME_STAT
 from crawler.monitor.outcome import EXIT_CODES, Outcome
@@ -41,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 EXIT_USAGE = 2
 EXIT_REFUSED = 4
+WORKERS_IDLE_TIMEOUT = 2.0
+"""``--workers``: seconds the frontier must stay empty, with nothing out, before they stop."""
 _ONE_LINE = (UsageError, PolitenessRefused, MissingExtra)
 
 
@@ -77,6 +84,14 @@ class Command(ScrapyCrawl):
             metavar="DIR",
             help="archive every response as received in WARC files in DIR (WARC_DIR)",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            metavar="N",
+            help="run the crawl in N processes sharing one frontier and each host's clock "
+            "(Redis: REDIS_URL, else a private redis-server on loopback)",
+        )
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
@@ -89,6 +104,9 @@ class Command(ScrapyCrawl):
             super().run(args, opts)  # Scrapy's own usage errors
             return
         assert self.crawler_process
+        if opts.workers != 1:
+            self.exitcode = self._run_workers(args[0], opts)
+            return
         install_secrets_filter()  # before Scrapy logs the overridden settings
         crawler = self._create_crawler(args[0])
         url = crawler.settings.get("DATABASE_URL")
@@ -113,6 +131,49 @@ class Command(ScrapyCrawl):
             self.exitcode = 1
         else:
             self.exitcode = _exit_code(crawler.stats)
+
+    def _run_workers(self, spider: str, opts: argparse.Namespace) -> int:
+        """``--workers N``: N cluster workers on this machine (crawler/cluster/workers.py)."""
+        assert self.settings is not None
+        if opts.workers < 1:
+            raise UsageError("--workers must be at least 1", print_help=False)
+        if opts.output or opts.overwrite_output:
+            raise UsageError(
+                "-o/-O with --workers: each worker would write its own part; the feed of the "
+                "whole crawl comes from the store (crawler export)",
+                print_help=False,
+            )
+        url = self.settings.get("DATABASE_URL")
+        if url and (problem := store_problem(url)):
+            logger.error("%s. Nothing was crawled.", problem)
+            return EXIT_CODES[Outcome.FAILED]
+        try:
+            require("cluster", "--workers (a crawl in several processes)")
+        except MissingExtra as exc:
+            print(f"scrapy crawl: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        from crawler.cluster.workers import WorkerPlan, run_workers
+
+        given = {s.split("=", 1)[0] for s in opts.set}
+        settings = list(opts.set)
+        if "IDLE_TIMEOUT" not in given:
+            # The workers queue the seeds themselves: once nothing is queued or out, the
+            # crawl is over (a frontier fed from outside sets its own IDLE_TIMEOUT).
+            settings.append(f"IDLE_TIMEOUT={WORKERS_IDLE_TIMEOUT:g}")
+        if opts.warc:
+            settings.append(f"WARC_DIR={opts.warc}")  # each worker archives what it fetches
+        global_options = [
+            *(["--logfile", opts.logfile] if opts.logfile else []),
+            *(["-L", opts.loglevel] if opts.loglevel else []),
+            *(["--nolog"] if opts.nolog else []),
+        ]
+        plan = WorkerPlan(spider, opts.workers, dict(opts.spargs), settings, global_options)
+        redis_url = self.settings.get("REDIS_URL") or os.environ.get("REDIS_URL") or None
+        try:
+            return run_workers(plan, redis_url, self.settings.get("CLUSTER_KEY_PREFIX"))
+        except (FileNotFoundError, RuntimeError) as exc:
+            print(f"scrapy crawl: {exc}", file=sys.stderr)
+            return EXIT_USAGE
 
 
 def _exit_code(stats: Any) -> int:

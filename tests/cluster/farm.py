@@ -72,7 +72,7 @@ class FarmHost:
 
 @dataclass
 class Farm:
-    """``delays[i]`` and ``pages[i]`` for host i; hosts 127.0.<base>.<i+2>."""
+    """``delays[i]`` and ``pages[i]`` for host i; hosts <network>.<base>.<i+2>."""
 
     delays: list[float]
     pages: list[int]

@@ -52,7 +52,20 @@ __all__ = ["RedisHostClock", "RedisStateLost", "mark_epoch", "measure_offset"]
 logger = logging.getLogger(__name__)
 
 _RECALIBRATE_S = 300.0
-_HELD_POLL_S = 0.01
+_HELD_POLL_S = (0.01, 0.2)
+"""A reservation on a host another worker holds looks again after 10 ms, then doubling up
+to 200 ms: the next start counts from that request's answer plus the host's gap (seconds),
+so a slower look costs nothing, and a tight one (10 ms, for each of hundreds of hosts at a
+crawl's start) kept Redis and the connection pool busy with nothing but looking."""
+POOL_CONNECTIONS = 32
+"""Connections to Redis per worker. Every download asks the clock two or three times, so
+with ``CONCURRENT_REQUESTS`` in the hundreds that many calls can be under way at once: a
+plain pool opens a connection for each (redis-py's async pool stops at 100 and then fails
+the call with ``MaxConnectionsError``, failing the download). Each call takes a fraction of
+a millisecond, so a few dozen connections carry any pace; callers beyond them wait their
+turn for one (:class:`redis.asyncio.BlockingConnectionPool`)."""
+POOL_WAIT_S = 30.0
+"""Longest a call waits for a free connection before it fails as a Redis error."""
 
 
 def _task() -> object:
@@ -105,6 +118,7 @@ class RedisHostClock(HostClock):
         self._calibrated_at = time.monotonic()
         self._client: redis.asyncio.Redis | None = None
         self._scripts: dict[str, object] = {}
+        self._robots_store: RedisRobotsStore | None = None
         self._token = uuid.uuid4().hex
         self._holding: dict[str, list[object]] = {}
         """Per host, the tasks of this worker with a reservation not yet released."""
@@ -123,7 +137,10 @@ class RedisHostClock(HostClock):
     def _connection(self) -> redis.asyncio.Redis:
         if self._client is None:
             # Made on first use, inside the crawl's event loop.
-            self._client = redis.asyncio.Redis.from_url(self.config.redis_url)
+            pool = redis.asyncio.BlockingConnectionPool.from_url(
+                self.config.redis_url, max_connections=POOL_CONNECTIONS, timeout=POOL_WAIT_S
+            )
+            self._client = redis.asyncio.Redis.from_pool(pool)  # closes the pool with it
         return self._client
 
     def daily_counter(self) -> RedisQuotaCounter:
@@ -134,7 +151,9 @@ class RedisHostClock(HostClock):
     @property
     def robots_store(self) -> RedisRobotsStore:
         """Where ``crawler.politeness.robots`` shares robots.txt verdicts between workers."""
-        return RedisRobotsStore(self._connection(), self.keys)
+        if self._robots_store is None or self._robots_store.client is not self._connection():
+            self._robots_store = RedisRobotsStore(self._connection(), self.keys)
+        return self._robots_store
 
     def _script(self, name: str) -> redis.commands.core.AsyncScript:
         self._connection()
@@ -170,6 +189,7 @@ class RedisHostClock(HostClock):
             self._token,
             self.config.lease_timeout,
         ]
+        poll, longest = _HELD_POLL_S
         while True:
             answer = (
                 await script(keys=[self.keys.clock(host), self.keys.epoch], args=args)
@@ -181,8 +201,9 @@ class RedisHostClock(HostClock):
                 )
             if not answer.startswith("wait:"):
                 break
-            # Another worker's request to this host is out: look again shortly.
-            await asyncio.sleep(min(float(answer[5:]), _HELD_POLL_S))
+            # Another worker's request to this host is out: look again, less often as it lasts.
+            await asyncio.sleep(min(float(answer[5:]), poll))
+            poll = min(2 * poll, longest)
         holding = self._holding.setdefault(host, [])
         task = _task()
         if task is None or task not in holding:

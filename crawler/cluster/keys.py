@@ -34,6 +34,11 @@ class SharedKeys:
         clock and frontier of that crawl are not to be trusted (``clock.py``)."""
         return f"{self.prefix}:epoch"
 
+    def robots_fetch(self, origin: str) -> str:
+        """Held by the one worker fetching ``origin``'s robots.txt; the others wait for its
+        verdict."""
+        return f"{self.prefix}:robots-fetch:{origin}"
+
 
 @dataclass(frozen=True)
 class CrawlKeys:

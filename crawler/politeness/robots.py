@@ -49,7 +49,11 @@ _RETRY_CAP = 3600.0
 class VerdictStore(Protocol):
     """Where robots.txt verdicts are shared between the workers of a cluster."""
 
-    async def load(self, origin: str) -> tuple[RobotsFile, float] | None: ...
+    async def load_or_claim(self, origin: str) -> tuple[RobotsFile, float] | None:
+        """The shared verdict (waiting while another worker fetches it), or None: this
+        worker fetches it, and calls :meth:`unclaim` once it is done."""
+
+    async def unclaim(self, origin: str) -> None: ...
 
     async def save(self, origin: str, rules: RobotsFile, valid_for: float) -> None: ...
 
@@ -240,13 +244,17 @@ class RobotsPolicy:
     async def _refresh(self, origin: str, request: Request, state: _Origin) -> None:
         try:
             # A shared clock (crawler/cluster/) shares verdicts too: one fetch per cluster.
+            # One fetch per cluster: the others wait for this one's verdict.
             shared = self.clock.robots_store if isinstance(self.clock, SharesVerdicts) else None
-            cached = await shared.load(origin) if shared is not None else None
+            cached = await shared.load_or_claim(origin) if shared is not None else None
             if cached is not None:
                 rules, valid_for = cached
             else:
                 try:
                     rules = await self._fetch(origin, request)
+                    valid_for = self.config.robots_cache_s
+                    if shared is not None:
+                        await shared.save(origin, rules, valid_for)
                 except _RefusedHere as refused:
                     # Refused by this crawl itself (site terms, private address): so is
                     # every request to the host; no retrying, the requests are refused.
@@ -254,9 +262,9 @@ class RobotsPolicy:
                     state.next_fetch_at = self.clock.now() + self.config.robots_cache_s
                     logger.debug("robots.txt of %s not fetched: %s", origin, refused)
                     return
-                valid_for = self.config.robots_cache_s
-                if shared is not None:
-                    await shared.save(origin, rules, valid_for)
+                finally:
+                    if shared is not None:
+                        await shared.unclaim(origin)
             host = urlparse_cached(request).hostname or ""
             now = self.clock.now()
             if rules.kind != "disallow_all":

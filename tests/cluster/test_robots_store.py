@@ -67,3 +67,38 @@ def test_garbage_under_the_key_means_fetch_again(redis_url, prefix, client):
         return await store.load(ORIGIN)
 
     assert _run(redis_url, prefix, steps) is None
+
+
+def test_one_worker_fetches_while_the_others_wait_for_its_verdict(redis_url, prefix):
+    body = b"User-agent: *\nCrawl-delay: 2\n"
+
+    async def steps(first: RedisRobotsStore) -> Any:
+        second = RedisRobotsStore(first.client, first.keys)  # another worker: its own token
+        claimed = await first.load_or_claim(ORIGIN)  # None: the first one fetches
+        waiting = asyncio.ensure_future(second.load_or_claim(ORIGIN))
+        await asyncio.sleep(0.3)
+        still_waiting = not waiting.done()
+        await first.save(ORIGIN, parse_robots(body), valid_for=60)
+        await first.unclaim(ORIGIN)
+        return claimed, still_waiting, await asyncio.wait_for(waiting, 5)
+
+    claimed, still_waiting, verdict = _run(redis_url, prefix, steps)
+    assert claimed is None
+    assert still_waiting  # no second robots.txt request while the first is under way
+    assert verdict is not None and verdict[0].crawl_delay("AnyBot") == 2
+
+
+def test_a_fetch_that_gave_no_verdict_hands_the_claim_on(redis_url, prefix):
+    async def steps(first: RedisRobotsStore) -> Any:
+        second = RedisRobotsStore(first.client, first.keys)
+        await first.load_or_claim(ORIGIN)
+        waiting = asyncio.ensure_future(second.load_or_claim(ORIGIN))
+        await asyncio.sleep(0.1)
+        await second.unclaim(ORIGIN)  # not its claim: nothing happens
+        await asyncio.sleep(0.2)
+        assert not waiting.done()
+        await first.save(ORIGIN, disallow_all("HTTP 503"), valid_for=60)  # not shared
+        await first.unclaim(ORIGIN)
+        return await asyncio.wait_for(waiting, 5)
+
+    assert _run(redis_url, prefix, steps) is None  # the second now fetches it itself

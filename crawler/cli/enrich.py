@@ -13,6 +13,8 @@ from typing import Any
 
 from scrapy.settings import Settings
 
+from crawler.cli._settings import add_settings_option, command_settings
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -32,25 +34,12 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="ask again for tracks an earlier run found no good match for",
     )
-    parser.add_argument(
-        "-s",
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set a crawler setting, as with scrapy -s",
-    )
+    add_settings_option(parser, "set a crawler setting, as with scrapy -s")
     parser.set_defaults(func=run)
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    for item in args.set:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"-s wants NAME=VALUE, got {item!r}")
-        settings.set(name, value, priority="cmdline")
+    settings = command_settings(args.set)
     if args.database:
         settings.set("DATABASE_URL", args.database, priority="cmdline")
     if args.api_url:

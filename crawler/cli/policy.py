@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import Settings
 
+from crawler.cli._settings import add_settings_option, command_settings
 from crawler.politeness.config import PolitenessConfig, PolitenessConfigError
 from crawler.politeness.pace import PacePolicy
 from crawler.politeness.private_hosts import is_private_address, resolve
@@ -38,14 +39,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("url")
     parser.add_argument("--no-fetch", action="store_true", help="do not fetch robots.txt")
-    parser.add_argument(
-        "-s",
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="override a setting, as with scrapy -s",
-    )
+    add_settings_option(parser, "override a setting, as with scrapy -s")
     parser.set_defaults(func=run)
 
 
@@ -178,14 +172,11 @@ def run(args: argparse.Namespace) -> int:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         print(f"Not an http(s) URL: {args.url}")
         return 2
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    for item in args.set:
-        name, sep, value = item.partition("=")
-        if not sep:
-            print(f"-s wants NAME=VALUE, got {item!r}")
-            return 2
-        settings.set(name, value, priority="cmdline")
+    try:
+        settings = command_settings(args.set)
+    except ValueError as exc:
+        print(exc)
+        return 2
     try:
         lines, allowed = judge(args.url, settings, fetch=not args.no_fetch)
     except (PolitenessConfigError, TermsError) as exc:

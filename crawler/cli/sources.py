@@ -16,6 +16,7 @@ from typing import Any
 from scrapy.settings import Settings
 from sqlalchemy.engine import make_url
 
+from crawler.cli._settings import add_settings_option, command_settings
 from crawler.politeness.quota import StoreQuotaCounter, utc_day
 from crawler.politeness.terms import SiteTerms, TermsError, TermsRegistry
 
@@ -28,13 +29,8 @@ def register(subparsers: Any) -> None:
         help="list the sources that say yes: what they give, their rules, quotas and keys",
         description=__doc__.splitlines()[0].replace("``", ""),
     )
-    parser.add_argument(
-        "-s",
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="override a setting, as with scrapy -s (SITE_POLICY_FILE, DATABASE_URL)",
+    add_settings_option(
+        parser, "override a setting, as with scrapy -s (SITE_POLICY_FILE, DATABASE_URL)"
     )
     parser.set_defaults(func=run)
 
@@ -92,21 +88,11 @@ def describe(entry: SiteTerms, settings: Settings) -> list[str]:
     return lines
 
 
-def _settings(overrides: list[str]) -> Settings | str:
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    for item in overrides:
-        name, sep, value = item.partition("=")
-        if not sep:
-            return f"-s wants NAME=VALUE, got {item!r}"
-        settings.set(name, value, priority="cmdline")
-    return settings
-
-
 def run(args: argparse.Namespace) -> int:
-    settings = _settings(args.set)
-    if isinstance(settings, str):
-        print(settings)
+    try:
+        settings = command_settings(args.set)
+    except ValueError as exc:
+        print(exc)
         return 2
     try:
         terms = TermsRegistry.load(settings.get("SITE_POLICY_FILE") or None)

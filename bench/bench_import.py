@@ -182,7 +182,7 @@ def breakdown(folder: Path, database: Path, limit: int = 2000) -> dict[str, floa
     from crawler.sites import extract_sets
     from crawler.sites.saved import canonical_url, decode_html
     from crawler.store import session_factory
-    from crawler.store.repository import KeyCache, store_sets
+    from crawler.store.sets import KeyCache, store_sets
 
     files = sorted(folder.iterdir())[:limit]
     clock = time.perf_counter

@@ -85,7 +85,7 @@ class ArchiveReading:
         if not self.database_url:
             return
         from crawler.store import session_factory
-        from crawler.store.repository import mark_sets_gone
+        from crawler.store.sets import mark_sets_gone
 
         with session_factory(self.database_url).begin() as session:
             when = response.captured_at.astimezone(UTC).replace(tzinfo=None)

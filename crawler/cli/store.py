@@ -14,7 +14,7 @@ from crawler.items import DJSet
 from crawler.logsafe import mask_url, printable
 from crawler.settings import DATABASE_URL, SPOOL_DIR
 from crawler.store.db import describe_store_error, session_factory
-from crawler.store.repository import KeyCache
+from crawler.store.sets import KeyCache
 from crawler.store.spool import Spool
 from crawler.store.writer import StoreAway, store_batch
 

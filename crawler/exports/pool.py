@@ -30,7 +30,7 @@ from crawler.items import SET_FIELDS, TRACK_FIELDS, DJSet, TrackEntry, mark_trac
 from crawler.normalize import normalize_set
 from crawler.pipelines.normalize import mark_normalized
 from crawler.store.identity import content_key
-from crawler.store.repository import hash_values, keep_prepared
+from crawler.store.sets import hash_values, keep_prepared
 
 __all__ = ["FileResult", "default_processes", "read_ahead", "read_files"]
 

@@ -20,14 +20,14 @@ from urllib.parse import urlsplit
 
 from crawler.incremental.config import IncrementalConfig
 from crawler.store import record_page, session_factory, utcnow
-from crawler.store.repository import (
+from crawler.store.pages import (
     known_page,
     known_pages,
-    mark_sets_gone,
     page_links,
     record_many_page_links,
     record_pages,
 )
+from crawler.store.sets import mark_sets_gone
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -31,7 +31,7 @@ from crawler.items import DJSet
 from crawler.logsafe import mask_url, printable
 from crawler.signals import set_unstored
 from crawler.store import session_factory
-from crawler.store.repository import KeyCache
+from crawler.store.sets import KeyCache
 from crawler.store.spool import Spool
 from crawler.store.writer import StoreAway, store_batch
 

@@ -94,7 +94,7 @@ class PolitenessSummary:
     ) -> None:
         try:
             from crawler.store.db import session_factory
-            from crawler.store.repository import record_crawl_run
+            from crawler.store.runs import record_crawl_run
         except ImportError as exc:  # the store is optional for politeness
             logger.warning("Crawl run not recorded: the store is unavailable (%s)", exc)
             return

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.store.repository import (
+from crawler.store.locks import (
     acquire_crawl_lock,
     crawl_locks,
     refresh_crawl_lock,

@@ -39,8 +39,9 @@ from crawler.schedule.status import (
 )
 from crawler.schedule.timing import is_due, next_run
 from crawler.store import record_crawl_run, session_factory
+from crawler.store.locks import crawl_locks
 from crawler.store.models import CrawlRun
-from crawler.store.repository import crawl_locks, latest_crawl_run
+from crawler.store.runs import latest_crawl_run
 
 __all__ = ["CrawlStatus", "RunOutcome", "Runner", "exit_code_of"]
 

@@ -43,7 +43,7 @@ from crawler.monitor.outcome import Outcome
 from crawler.serve.crawl_settings import check_settings
 from crawler.serve.keys import require_key
 from crawler.store.models import CrawlJob, CrawlRun
-from crawler.store.repository import latest_crawl_run, record_crawl_run
+from crawler.store.runs import latest_crawl_run, record_crawl_run
 
 __all__ = ["JobConfig", "LocalRunner", "Scrapyd", "router"]
 

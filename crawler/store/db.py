@@ -18,7 +18,18 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, inspect, text
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Result,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,6 +58,23 @@ def rowcount(result: Result[Any]) -> int:
     ``Result``, which for those statements is a ``CursorResult``)."""
     assert isinstance(result, CursorResult)
     return result.rowcount
+
+
+def dialect_insert(session: Session, table: Table) -> Any:
+    """A dialect insert, which has ``on_conflict_do_*`` (SQLite and PostgreSQL)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {dialect}")
+
+
+def chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    """Slices for ``IN (...)`` lists: every statement stays far under each backend's
+    limit of bound parameters (SQLite 32,766, older builds 999; PostgreSQL 65,535)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def create_store_engine(url: str) -> Engine:

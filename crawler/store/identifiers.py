@@ -10,21 +10,17 @@ gives way to one a source states.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crawler.items import DJSet, TrackEntry
+from crawler.store.db import chunks
 from crawler.store.models import SetEntry, Track
 
 __all__ = ["link_identifiers"]
-
-
-def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def link_identifiers(session: Session, sets: Sequence[tuple[int, DJSet]]) -> None:
@@ -38,7 +34,7 @@ def link_identifiers(session: Session, sets: Sequence[tuple[int, DJSet]]) -> Non
     if not todo:
         return
     entries: dict[tuple[int, int], tuple[int, int | None]] = {}
-    for chunk in _chunks(sorted({set_id for set_id, _, _ in todo})):
+    for chunk in chunks(sorted({set_id for set_id, _, _ in todo})):
         stmt = select(SetEntry.set_id, SetEntry.ordinal, SetEntry.id, SetEntry.track_id)
         for set_id, ordinal, entry_id, track_id in session.execute(
             stmt.where(SetEntry.set_id.in_(chunk))
@@ -46,12 +42,12 @@ def link_identifiers(session: Session, sets: Sequence[tuple[int, DJSet]]) -> Non
             entries[(set_id, ordinal)] = (entry_id, track_id)
     track_ids = sorted({tid for _, tid in entries.values() if tid is not None})
     tracks: dict[int, Any] = {}
-    for chunk in _chunks(track_ids):
+    for chunk in chunks(track_ids):
         for row in session.execute(select(Track).where(Track.id.in_(chunk))).scalars():
             tracks[row.id] = row
     mbids = sorted({t.recording_mbid for _, _, t in todo if t.recording_mbid})
     by_mbid: dict[str, Track] = {}
-    for chunk in _chunks(mbids):
+    for chunk in chunks(mbids):
         for row in session.execute(select(Track).where(Track.mbid.in_(chunk))).scalars():
             # Several rows with one MBID (matched before a source stated it): the oldest.
             by_mbid.setdefault(row.mbid, row)  # type: ignore[arg-type]

@@ -33,18 +33,9 @@ from sqlalchemy.orm import Session
 
 from crawler.items import DJSet
 from crawler.normalize import artist_key, fold
-from crawler.store.db import rowcount
+from crawler.store.db import chunks, dialect_insert, rowcount
 from crawler.store.models import ArtistAlias, DJSetRow, SetDJ, SetEntry, SetSource
-from crawler.store.repository import (
-    KeyCache,
-    _artist_key,
-    _chunks,
-    _insert,
-    _track_key,
-    content_hash,
-    prepared,
-    store_sets,
-)
+from crawler.store.sets import KeyCache, _artist_key, _track_key, content_hash, prepared, store_sets
 
 MIN_KNOWN_TRACKS = 3
 """Identified tracks a set needs to have a content identity."""
@@ -96,7 +87,7 @@ def store_sets_once(
         digests.append(digest)
         keys.append(key)
     known: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(sorted({k for k in keys if k})):
+    for chunk in chunks(sorted({k for k in keys if k})):
         stmt = select(DJSetRow.content_key, DJSetRow.id, DJSetRow.url)
         for key, id_, url in session.execute(stmt.where(DJSetRow.content_key.in_(chunk))):
             if key is not None:  # always, as matched by IN; the column itself may be NULL
@@ -149,14 +140,14 @@ def store_sets_once(
 
 def _stored_urls(session: Session, urls: list[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(urls):
+    for chunk in chunks(urls):
         found.update(session.scalars(select(DJSetRow.url).where(DJSetRow.url.in_(chunk))))
     return found
 
 
 def _set_ids(session: Session, urls: list[str]) -> dict[str, int]:
     ids: dict[str, int] = {}
-    for chunk in _chunks(urls):
+    for chunk in chunks(urls):
         stmt = select(DJSetRow.url, DJSetRow.id).where(DJSetRow.url.in_(chunk))
         ids.update({url: id_ for url, id_ in session.execute(stmt)})
     return ids
@@ -183,7 +174,7 @@ def _record_own(
     found = select(sets.c.id, sets.c.url, bindparam("source"), bindparam("first_seen")).where(
         sets.c.url == bindparam("set_url")
     )
-    insert = _insert(session, SetSource.__table__).from_select(
+    insert = dialect_insert(session, SetSource.__table__).from_select(
         ["set_id", "url", "source", "first_seen"], found
     )
     upsert = insert.on_conflict_do_update(
@@ -201,7 +192,9 @@ def _record_links(session: Session, links: list[tuple[DJSet, int]], now: datetim
         {"set_id": id_, "url": item.url, "source": item.source, "first_seen": now}
         for item, id_ in links
     ]
-    stmt = _insert(session, SetSource.__table__).on_conflict_do_nothing(index_elements=["url"])
+    stmt = dialect_insert(session, SetSource.__table__).on_conflict_do_nothing(
+        index_elements=["url"]
+    )
     session.execute(stmt, values)
 
 
@@ -276,7 +269,7 @@ def merge_sets(session: Session, keep: int, drop: int, now: datetime) -> str:
     moved = rowcount(
         session.execute(update(SetSource).where(SetSource.set_id == drop).values(set_id=keep))
     )
-    stmt = _insert(session, SetSource.__table__).on_conflict_do_update(
+    stmt = dialect_insert(session, SetSource.__table__).on_conflict_do_update(
         index_elements=["url"], set_={"set_id": keep}
     )
     session.execute(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.items import DJSet
 from crawler.store.db import utcnow
 from crawler.store.identity import store_sets_once
-from crawler.store.repository import KeyCache
+from crawler.store.sets import KeyCache
 
 __all__ = ["StoreAway", "is_outage", "store_batch", "writer_lock"]
 

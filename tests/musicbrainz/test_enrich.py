@@ -15,7 +15,7 @@ from crawler.items import DJSet, TrackEntry
 from crawler.normalize import normalize_set
 from crawler.store.db import session_factory
 from crawler.store.models import Artist, SetEntry, Track
-from crawler.store.repository import store_sets
+from crawler.store.sets import store_sets
 from tests.conftest import run_cli
 from tests.musicbrainz.server import MusicBrainzSite, terms_file
 

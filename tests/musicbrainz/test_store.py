@@ -15,7 +15,7 @@ from crawler.normalize import normalize_set
 from crawler.sites.musicbrainz import release_sets
 from crawler.store.db import session_factory
 from crawler.store.models import DJSetRow, SetEntry, Track
-from crawler.store.repository import iter_sets, store_sets
+from crawler.store.sets import iter_sets, store_sets
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 12, 1, 10)

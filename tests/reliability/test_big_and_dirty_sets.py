@@ -17,7 +17,7 @@ from crawler.items import DJSet, TrackEntry
 from crawler.normalize import normalize_set
 from crawler.store import session_factory
 from crawler.store.models import DJSetRow, SetEntry, Track
-from crawler.store.repository import store_sets
+from crawler.store.sets import store_sets
 from tests.conftest import run_scrapy
 from tests.incremental.conftest import stat
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.schedule.lock import try_lock
 from crawler.store import session_factory
-from crawler.store.repository import crawl_locks
+from crawler.store.locks import crawl_locks
 
 NOW = datetime(2025, 6, 1, 12, 0)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from crawler.items import DJSet, TrackEntry
 from crawler.normalize import normalize_set
 from crawler.store.db import session_factory
-from crawler.store.repository import store_sets
+from crawler.store.sets import store_sets
 from tests.conftest import FIXTURES, ROOT
 
 SETS = 400

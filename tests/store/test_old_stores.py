@@ -120,7 +120,7 @@ def test_a_store_made_by_an_earlier_revision_opens_upgraded_with_every_set(
     from crawler.items import DJSet, TrackEntry
     from crawler.store.db import utcnow
     from crawler.store.identity import store_sets_once
-    from crawler.store.repository import KeyCache
+    from crawler.store.sets import KeyCache
 
     tracks = [TrackEntry(artist="Old Artist 1-0", title="Tune 0")]
     new = DJSet(source="new.example", url="https://new.example/sets/1", title="New Session",

@@ -16,7 +16,7 @@ from crawler.normalize import normalize_set
 from crawler.pipelines.normalize import mark_normalized
 from crawler.store import iter_sets, record_crawl_run, record_page, session_factory, store_set
 from crawler.store.models import Artist, Base, CrawlRun, DJSetRow, Page, SetDJ, SetEntry, Track
-from crawler.store.repository import _ENTRY_FIELDS, content_hash
+from crawler.store.sets import _ENTRY_FIELDS, content_hash
 
 NOW = datetime(2026, 1, 2, 3, 4, 5)
 

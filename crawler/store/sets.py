@@ -1,7 +1,8 @@
-"""Reads and writes of the store. Functions take a session and never commit: the caller
-owns the transaction (``with factory.begin() as session``).
+"""Sets in the store: their rows, DJs and entries, written in bulk and read back as items.
+Functions take a session and never commit: the caller owns the transaction
+(``with factory.begin() as session``).
 
-Writes are idempotent upserts keyed by URL (sets, pages) and by identity key (artists,
+Writes are idempotent upserts keyed by URL (sets) and by identity key (sources, artists,
 tracks), so that crawling or importing the same thing twice changes nothing, and workers
 on several machines can write the same set at once.
 """
@@ -17,8 +18,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from crawler.items import (
@@ -33,24 +33,15 @@ from crawler.items import (
     mark_provenance,
 )
 from crawler.normalize import artist_key, track_key
-from crawler.store.db import rowcount
+from crawler.store.db import chunks, dialect_insert, rowcount
 from crawler.store.identifiers import link_identifiers
-from crawler.store.models import (
-    Artist,
-    CrawlRun,
-    DJSetRow,
-    Page,
-    SetDJ,
-    SetEntry,
-    Source,
-    Track,
-)
+from crawler.store.models import Artist, DJSetRow, SetDJ, SetEntry, Source, Track
 
 __all__ = [
+    "KeyCache",
     "content_hash",
     "iter_sets",
-    "record_crawl_run",
-    "record_page",
+    "mark_sets_gone",
     "store_set",
     "store_sets",
 ]
@@ -79,16 +70,6 @@ class KeyCache:
 # back in set after set: remembering the latest ones saves most of the work.
 _artist_key = lru_cache(maxsize=65536)(artist_key)
 _track_key = lru_cache(maxsize=65536)(track_key)
-
-
-def _insert(session: Session, table: Table) -> Any:
-    """A dialect insert, which has ``on_conflict_do_*`` (SQLite and PostgreSQL)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {dialect}")
 
 
 _SET_HEAD = tuple(f for f in SET_FIELDS if f != "tracks")
@@ -159,9 +140,9 @@ def _upsert_keys(
     inserts are harmless)."""
     missing = [k for k in rows if k not in cache]
     if missing:
-        stmt = _insert(session, table).on_conflict_do_nothing(index_elements=["key"])
+        stmt = dialect_insert(session, table).on_conflict_do_nothing(index_elements=["key"])
         session.execute(stmt, [rows[k] for k in missing])
-        for chunk in _chunks(missing):
+        for chunk in chunks(missing):
             found = session.execute(select(table.c.key, table.c.id).where(table.c.key.in_(chunk)))
             cache.update({key: id_ for key, id_ in found})
     return {k: cache[k] for k in rows}
@@ -232,7 +213,7 @@ def store_sets(
 def _stored_hashes(session: Session, urls: list[str]) -> dict[str, str]:
     """The content hash of each set already stored, by URL."""
     stored: dict[str, str] = {}
-    for chunk in _chunks(urls):
+    for chunk in chunks(urls):
         stmt = select(DJSetRow.url, DJSetRow.content_hash).where(DJSetRow.url.in_(chunk))
         stored.update({url: digest for url, digest in session.execute(stmt)})
     return stored
@@ -325,11 +306,11 @@ def _upsert_sets(
     if content_keys is not None:
         for row, (item, _) in zip(rows, todo, strict=True):
             row["content_key"] = content_keys[item.url]
-    upsert = _insert(session, sets)
+    upsert = dialect_insert(session, sets)
     updated = {c: upsert.excluded[c] for c in rows[0] if c not in ("url", "first_seen")}
     session.execute(upsert.on_conflict_do_update(index_elements=["url"], set_=updated), rows)
     set_ids: dict[str, int] = {}
-    for chunk in _chunks([item.url for item, _ in todo]):
+    for chunk in chunks([item.url for item, _ in todo]):
         found = session.execute(select(sets.c.url, sets.c.id).where(sets.c.url.in_(chunk)))
         set_ids.update({url: id_ for url, id_ in found})
     return set_ids
@@ -430,7 +411,7 @@ def _replace_entries(
     entry_rows: list[tuple[Any, ...]],
 ) -> None:
     """Drop the DJs and entries of the sets in ``replaced``, then write the batch's."""
-    for chunk in _chunks(replaced):
+    for chunk in chunks(replaced):
         session.execute(delete(SetEntry).where(SetEntry.set_id.in_(chunk)))
         session.execute(delete(SetDJ).where(SetDJ.set_id.in_(chunk)))
     if dj_rows:
@@ -456,13 +437,6 @@ def _insert_entries(session: Session, rows: list[tuple[Any, ...]]) -> None:
         f" VALUES ({', '.join([mark] * len(_ENTRY_COLUMNS))})"
     )
     conn.exec_driver_sql(sql, rows)
-
-
-def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
-    """Slices for ``IN (...)`` lists: every statement stays far under each backend's
-    limit of bound parameters (SQLite 32,766, older builds 999; PostgreSQL 65,535)."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _to_item(row: DJSetRow) -> DJSet:
@@ -512,120 +486,9 @@ def iter_sets(
         yield _to_item(row)
 
 
-def record_page(
-    session: Session,
-    url: str,
-    status: int,
-    fetched_at: datetime,
-    content_hash: str | None = None,
-    etag: str | None = None,
-    last_modified: str | None = None,
-) -> None:
-    """Remember a fetch (upsert by URL). A 304 keeps the stored hash and validators."""
-    record_pages(session, [{
-        "url": url, "status": status, "fetched_at": fetched_at,
-        "content_hash": content_hash, "etag": etag, "last_modified": last_modified,
-    }])  # fmt: skip
-
-
-def record_pages(session: Session, pages: list[dict[str, Any]]) -> None:
-    """:func:`record_page` for many pages in two statements (one for 304s, which keep
-    their stored hash and validators): the page book writes a batch at a time, and one
-    statement per page cost a tenth of a wide crawl's CPU."""
-    if not pages:
-        return
-    stmt = _insert(session, Page.__table__)
-    kept = {"status", "fetched_at"}
-    for not_modified in (False, True):
-        rows = [p for p in pages if (p["status"] == 304) is not_modified]
-        if not rows:
-            continue
-        columns = (
-            kept if not_modified else kept | {"content_hash", "etag", "last_modified", "ai_use"}
-        )
-        update = {c: getattr(stmt.excluded, c) for c in sorted(columns)}
-        full = [
-            {"content_hash": None, "etag": None, "last_modified": None, "ai_use": None, **r}
-            for r in rows
-        ]
-        session.execute(stmt.on_conflict_do_update(index_elements=["url"], set_=update), full)
-
-
-def record_crawl_run(
-    session: Session,
-    spider: str,
-    started_at: datetime,
-    finished_at: datetime | None,
-    stats: dict[str, Any],
-    politeness: dict[str, Any],
-    name: str | None = None,
-    finish_reason: str | None = None,
-    outcome: str | None = None,
-) -> int:
-    """One row per crawl run, with its stats and politeness summary (JSON-safe values)."""
-    run = CrawlRun(
-        spider=spider,
-        name=name,
-        started_at=started_at,
-        finished_at=finished_at,
-        finish_reason=finish_reason,
-        outcome=outcome,
-        stats=_jsonable(stats),
-        politeness=_jsonable(politeness),
-    )
-    session.add(run)
-    session.flush()
-    return run.id
-
-
-def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
-    return plain
-
-
-# --- Incremental and scheduled crawls (crawler/incremental/, crawler/schedule/) ------------
-
-
-def known_pages(session: Session, prefix: str, limit: int) -> list[Any]:
-    """Pages stored under ``prefix`` (an origin and ``/``), with what a conditional request
-    needs; at most ``limit`` + 1 rows, so that the caller can tell when there are more."""
-    stmt = (
-        select(Page.url, Page.status, Page.fetched_at, Page.etag, Page.last_modified)
-        .where(Page.url.startswith(prefix, autoescape=True))
-        .limit(limit + 1)
-    )
-    return list(session.execute(stmt))
-
-
-def known_page(session: Session, url: str) -> Any | None:
-    stmt = select(Page.url, Page.status, Page.fetched_at, Page.etag, Page.last_modified)
-    return session.execute(stmt.where(Page.url == url)).first()
-
-
-def page_links(session: Session, url: str) -> list[Any]:
-    """The requests ``url`` led to when last parsed (empty when unknown)."""
-    from crawler.store.models import PageLinks
-
-    links = session.scalar(select(PageLinks.links).where(PageLinks.url == url))
-    return list(links or [])
-
-
-def record_many_page_links(session: Session, pages: list[tuple[str, list[Any]]]) -> None:
-    """Remember (upsert) the requests each parsed page led to, in one statement."""
-    from crawler.store.models import PageLinks
-
-    if not pages:
-        return
-    stmt = _insert(session, PageLinks.__table__)
-    upsert = stmt.on_conflict_do_update(index_elements=["url"], set_={"links": stmt.excluded.links})
-    session.execute(upsert, [{"url": url, "links": links} for url, links in pages])
-
-
 def mark_sets_gone(session: Session, page_url: str, now: datetime) -> int:
     """Mark the sets of a page that answered 404/410 as gone (never deletes); returns how many
     were newly marked. A page's sets have its URL, or its URL and a ``#`` fragment."""
-    from sqlalchemy import or_, update
-
     stmt = (
         update(DJSetRow)
         .where(
@@ -635,76 +498,3 @@ def mark_sets_gone(session: Session, page_url: str, now: datetime) -> int:
         .values(gone_at=now)
     )
     return rowcount(session.execute(stmt)) or 0
-
-
-def latest_crawl_run(session: Session, name: str) -> CrawlRun | None:
-    """The newest recorded run of the scheduled crawl ``name``."""
-    stmt = select(CrawlRun).where(CrawlRun.name == name)
-    return session.scalars(stmt.order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())).first()
-
-
-def acquire_crawl_lock(
-    session: Session,
-    name: str,
-    owner: str,
-    host: str,
-    pid: int,
-    now: datetime,
-    takeover: tuple[str, datetime] | None = None,
-) -> bool:
-    """Take the lock of crawl ``name``; ``False`` when someone else holds it.
-
-    Each step is one statement, atomic on SQLite and PostgreSQL: insert when there is no
-    row; else, given ``takeover`` (the owner and heartbeat of a row the caller found stale),
-    swap the row over only if it is still exactly that one.
-    """
-    from crawler.store.models import CrawlLock
-
-    values = {"owner": owner, "host": host, "pid": pid, "acquired_at": now, "heartbeat_at": now}
-    inserted = session.execute(
-        _insert(session, CrawlLock.__table__)
-        .values(name=name, **values)
-        .on_conflict_do_nothing(index_elements=["name"])
-        .returning(CrawlLock.__table__.c.name)
-    ).first()
-    if inserted is not None:
-        return True
-    if takeover is None:
-        return False
-    from sqlalchemy import update
-
-    stale_owner, stale_heartbeat = takeover
-    stmt = update(CrawlLock).where(
-        CrawlLock.name == name,
-        CrawlLock.owner == stale_owner,
-        CrawlLock.heartbeat_at == stale_heartbeat,
-    )
-    return rowcount(session.execute(stmt.values(**values))) == 1
-
-
-def refresh_crawl_lock(
-    session: Session, name: str, owner: str, now: datetime, pid: int | None = None
-) -> bool:
-    """Heartbeat (and, given ``pid``, the process now doing the work); ``False`` when the
-    lock is no longer ``owner``'s."""
-    from sqlalchemy import update
-
-    from crawler.store.models import CrawlLock
-
-    values: dict[str, Any] = {"heartbeat_at": now} | ({"pid": pid} if pid is not None else {})
-    stmt = update(CrawlLock).where(CrawlLock.name == name, CrawlLock.owner == owner)
-    return rowcount(session.execute(stmt.values(**values))) == 1
-
-
-def release_crawl_lock(session: Session, name: str, owner: str) -> bool:
-    from crawler.store.models import CrawlLock
-
-    stmt = delete(CrawlLock).where(CrawlLock.name == name, CrawlLock.owner == owner)
-    return rowcount(session.execute(stmt)) == 1
-
-
-def crawl_locks(session: Session) -> dict[str, Any]:
-    """Every lock held, by crawl name."""
-    from crawler.store.models import CrawlLock
-
-    return {lock.name: lock for lock in session.scalars(select(CrawlLock))}

@@ -10,6 +10,7 @@ few string operations.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from crawler.items import TrackEntry
 from crawler.normalize._credits import (
@@ -122,93 +123,128 @@ def _find_other(text: str) -> tuple[int, int] | None:
 def _prefix(text: str, entry: TrackEntry) -> str:
     """Strip list markers, numbering, cue times and "w/" from the start, filling entry."""
     pos = 0
-    if _BULLET.match(text):
-        pos = _BULLET.match(text).end()  # type: ignore[union-attr]
+    if (bullet := _BULLET.match(text)) is not None:
+        pos = bullet.end()
     for _ in range(4):
-        if pos >= len(text) or text[pos] not in _PREFIX_START:
+        step = _PREFIX_STEPS.get(text[pos]) if pos < len(text) else None
+        after = step(text, pos, entry) if step is not None else None
+        if after is None:
             break
-        c = text[pos]
-        if c in "wW":
-            m = _WITH.match(text, pos)
-            if m is None or entry.with_previous:
-                break
-            entry.with_previous = True
-            pos = m.end()
-            continue
-        if c in "[(":
-            m = _BRACKET_CUE.match(text, pos)
-            if m is not None and entry.cue_s is None:
-                entry.cue_s = _seconds(m)
-                pos = m.end()
-                continue
-            m = _BRACKET_NUM.match(text, pos)
-            if m is not None and m.end() < len(text):
-                if entry.position is None:
-                    entry.position = int(m.group(1))
-                elif entry.cue_s is None:
-                    entry.cue_s = int(m.group(1)) * 60  # MixesDB's "[012]": minute 12
-                else:
-                    break
-                pos = m.end()
-                continue
-            break
-        if c == "#":
-            m = _HASH_NUM.match(text, pos)
-            if m is None or entry.position is not None:
-                break
-            entry.position = int(m.group(1))
-            pos = m.end()
-            continue
-        if c.isdigit():
-            if entry.cue_s is None and (m := _BARE_CUE.match(text, pos)) is not None:
-                entry.cue_s = _seconds(m)
-                pos = m.end()
-                continue
-            if entry.position is not None:
-                break
-            m = _DOT_NUM.match(text, pos)
-            if m is None:
-                m = _DASH_NUM.match(text, pos)
-                # "311 - Amber" is an artist: a number is a position only when a
-                # separator is left behind it.
-                if m is not None and not _has_separator(text[m.end() :]):
-                    m = None
-            if m is None:
-                m = _PADDED_NUM.match(text, pos)
-            if m is None or m.end() >= len(text):
-                break
-            entry.position = int(m.group(1))
-            pos = m.end()
-            continue
-        break
+        pos = after
     return text[pos:]
+
+
+def _with_step(text: str, pos: int, entry: TrackEntry) -> int | None:
+    """A "w/" (played with the previous track), once; the position after it, or None."""
+    m = _WITH.match(text, pos)
+    if m is None or entry.with_previous:
+        return None
+    entry.with_previous = True
+    return m.end()
+
+
+def _bracket_step(text: str, pos: int, entry: TrackEntry) -> int | None:
+    """A bracketed cue time ("[63:21]") or number ("[01]"; a second one, MixesDB's
+    "[012]", is minute 12)."""
+    m = _BRACKET_CUE.match(text, pos)
+    if m is not None and entry.cue_s is None:
+        entry.cue_s = _seconds(m)
+        return m.end()
+    m = _BRACKET_NUM.match(text, pos)
+    if m is None or m.end() >= len(text):
+        return None
+    if entry.position is None:
+        entry.position = int(m.group(1))
+    elif entry.cue_s is None:
+        entry.cue_s = int(m.group(1)) * 60
+    else:
+        return None
+    return m.end()
+
+
+def _hash_step(text: str, pos: int, entry: TrackEntry) -> int | None:
+    """A "#1" position, when none was read yet."""
+    m = _HASH_NUM.match(text, pos)
+    if m is None or entry.position is not None:
+        return None
+    entry.position = int(m.group(1))
+    return m.end()
+
+
+def _digit_step(text: str, pos: int, entry: TrackEntry) -> int | None:
+    """A bare cue time ("21:05 ") first, else numbering ("01.", "1)", "01 ")."""
+    if entry.cue_s is None and (m := _BARE_CUE.match(text, pos)) is not None:
+        entry.cue_s = _seconds(m)
+        return m.end()
+    if entry.position is not None:
+        return None
+    numbering = _numbering(text, pos)
+    if numbering is None or numbering.end() >= len(text):
+        return None
+    entry.position = int(numbering.group(1))
+    return numbering.end()
+
+
+def _numbering(text: str, pos: int) -> re.Match[str] | None:
+    m = _DOT_NUM.match(text, pos)
+    if m is None:
+        m = _DASH_NUM.match(text, pos)
+        # "311 - Amber" is an artist: a number is a position only when a separator is
+        # left behind it.
+        if m is not None and not _has_separator(text[m.end() :]):
+            m = None
+    if m is None:
+        m = _PADDED_NUM.match(text, pos)
+    return m
+
+
+_PrefixStep = Callable[[str, int, TrackEntry], int | None]
+# What may start a line's prefix, by its first character; the list markers of
+# _PREFIX_START have no step here: past the leading bullet, they end the prefix.
+_PREFIX_STEPS: dict[str, _PrefixStep] = {
+    "w": _with_step,
+    "W": _with_step,
+    "[": _bracket_step,
+    "(": _bracket_step,
+    "#": _hash_step,
+    **dict.fromkeys("0123456789", _digit_step),
+}
 
 
 def _label(title: str) -> tuple[str, str | None]:
     """Take a label off the end of a title: "[NINJA TUNE]", or words after a version."""
     group = trailing_group(title)
     if group is not None:
-        start, inner, opener = group
-        if opener == "[" and start > 0 and is_note(inner):
-            return title[:start].rstrip(), None  # "[BUY = FD]": a note, kept in raw only
-        if (
-            opener == "["
-            and inner
-            and not is_version(inner)
-            and not is_original(inner)
-            and not _is_feat(inner)
-            and start > 0
-        ):
-            return title[:start].rstrip(), inner
-        return title, None
+        return _bracketed_label(title, *group)
     m = _LABEL_AFTER_VERSION.search(title) if "(" in title or "[" in title else None
     if m is not None and m.start() > 0:
-        inner = m.group(2)
-        tail = m.group(3).strip()
-        if (is_version(inner) or is_original(inner)) and is_note(tail):
-            return title[: m.start(3)].rstrip(), None  # "(X Bootleg) BUY = FD": a note
-        if (is_version(inner) or is_original(inner)) and tail and not _is_feat(tail):
-            return title[: m.start(3)].rstrip(), tail
+        return _label_after_version(title, m)
+    return title, None
+
+
+def _bracketed_label(title: str, start: int, inner: str, opener: str) -> tuple[str, str | None]:
+    """A title's trailing group: a label when square-bracketed and not a version, an
+    original mix or a featured credit; a note ("[BUY = FD]") is dropped (kept in raw)."""
+    if opener != "[" or start <= 0:
+        return title, None
+    if is_note(inner):
+        return title[:start].rstrip(), None
+    if inner and not is_version(inner) and not is_original(inner) and not _is_feat(inner):
+        return title[:start].rstrip(), inner
+    return title, None
+
+
+def _label_after_version(title: str, m: re.Match[str]) -> tuple[str, str | None]:
+    """Words after a version group ("(Original Mix) Gem Records") are its label, but for
+    a note ("(X Bootleg) BUY = FD"), dropped, and a featured credit, left in place."""
+    inner = m.group(2)
+    tail = m.group(3).strip()
+    if not (is_version(inner) or is_original(inner)):
+        return title, None
+    if is_note(tail):
+        return title[: m.start(3)].rstrip(), None
+    if tail and not _is_feat(tail):
+        return title[: m.start(3)].rstrip(), tail
     return title, None
 
 
@@ -226,51 +262,83 @@ def parse_track_line(text: str) -> TrackEntry:
         return entry
     if line[0] in _PREFIX_START:
         line = _prefix(line, entry)
-    if line and (line[-1].isdigit() or line[-1] in ")]") and entry.cue_s is None:
-        m = _TRAILING_CUE.search(line)
-        if m is not None and m.start() > 0:
-            if m.group("th") is not None:
-                entry.cue_s = int(m.group("th")) * 3600 + int(m.group("tm")) * 60
-                entry.cue_s += int(m.group("ts"))
-            else:
-                entry.cue_s = _seconds(m)
-            line = line[: m.start()]
-    line = line.strip()
+    line = _trailing_cue(line, entry).strip()
     if not line:
         return entry
     if len(line) <= _UNKNOWN_MAX and is_unknown(line, artist=False):
         entry.unknown = True
         return entry
-
-    if line.rfind(".", len(line) - _EXTENSION_END) >= 0 and (ext := _EXTENSION.search(line)):
-        line = line[: ext.start()]
-    if line[0] in "[(" and (lead := _LEADING_FLUFF.match(line)):
-        line = line[lead.end() :]
-    span = _find_separator(line) or _find_loose_separator(line) or _find_other(line)
-    quoted = _QUOTED_TITLE.match(line) if span is None and ('"' in line or "“" in line) else None
-    if quoted is not None:
-        artist_part = quoted["artist"].strip()
-        title_part = f"{quoted['title'].strip()} {quoted['rest']}".strip()
-    elif span is None:
-        artist_part, title_part = None, line
-    else:
-        artist_part = line[: span[0]].strip() or None
-        title_part = line[span[1] :].strip()
-
+    line = _without_file_marks(line)
+    artist_part, title_part = _split_line(line)
     title_part, entry.label = _label(title_part) if title_part else (title_part, None)
     artist, featured = split_artist(artist_part)
     title, title_featured, version = split_title(title_part)
-    if artist is not None and len(artist) <= _UNKNOWN_MAX and is_unknown(artist, artist=True):
+    if _is_placeholder(artist, artist=True):
         artist, entry.unknown = None, True
-    if title is not None and len(title) <= _UNKNOWN_MAX and is_unknown(title, artist=False):
+    if _is_placeholder(title, artist=False):
         title, entry.unknown = None, True
     if title_featured:
         featured = merge_names(featured, title_featured)
     if featured:
         featured = without_main(featured, artist)
+    _fill(entry, line, artist, title, version, featured)
+    return entry
+
+
+def _trailing_cue(line: str, entry: TrackEntry) -> str:
+    """Take a cue time off the end of the line ("... [63:21]", "... 1:03:21") when none
+    was read at its start."""
+    if not line or entry.cue_s is not None or not (line[-1].isdigit() or line[-1] in ")]"):
+        return line
+    m = _TRAILING_CUE.search(line)
+    if m is None or m.start() <= 0:
+        return line
+    if m.group("th") is not None:
+        entry.cue_s = int(m.group("th")) * 3600 + int(m.group("tm")) * 60
+        entry.cue_s += int(m.group("ts"))
+    else:
+        entry.cue_s = _seconds(m)
+    return line[: m.start()]
+
+
+def _without_file_marks(line: str) -> str:
+    """The line without a file name's extension at its end or a video's "[MV]" at its
+    start."""
+    if line.rfind(".", len(line) - _EXTENSION_END) >= 0 and (ext := _EXTENSION.search(line)):
+        line = line[: ext.start()]
+    if line[0] in "[(" and (lead := _LEADING_FLUFF.match(line)):
+        line = line[lead.end() :]
+    return line
+
+
+def _split_line(line: str) -> tuple[str | None, str]:
+    """The artist part (None when there is none) and the title part: split at the first
+    dash, else at a video title's separator, else around a quoted title."""
+    span = _find_separator(line) or _find_loose_separator(line) or _find_other(line)
+    if span is not None:
+        return line[: span[0]].strip() or None, line[span[1] :].strip()
+    quoted = _QUOTED_TITLE.match(line) if '"' in line or "“" in line else None
+    if quoted is None:
+        return None, line
+    return quoted["artist"].strip(), f"{quoted['title'].strip()} {quoted['rest']}".strip()
+
+
+def _is_placeholder(name: str | None, *, artist: bool) -> bool:
+    """Whether a parsed artist or title is a placeholder ("ID", "Unknown Artist")."""
+    return name is not None and len(name) <= _UNKNOWN_MAX and is_unknown(name, artist=artist)
+
+
+def _fill(
+    entry: TrackEntry,
+    line: str,
+    artist: str | None,
+    title: str | None,
+    version: str | None,
+    featured: list[str],
+) -> None:
     if line.isascii():
         entry.artist, entry.title, entry.version, entry.featured = artist, title, version, featured
-        return entry
+        return
     # ftfy reads a line as a whole; a field alone may read differently ("Â" before a
     # space), so each field is cleaned once more, as normalizing it again would.
     entry.artist = refine(artist)
@@ -278,4 +346,3 @@ def parse_track_line(text: str) -> TrackEntry:
     entry.version = refine(version)
     entry.label = refine(entry.label)
     entry.featured = refine_names(featured)
-    return entry

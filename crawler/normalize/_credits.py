@@ -8,6 +8,7 @@ normalizing a parsed entry changes nothing.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 # A version group names its kind in its last word ("Tale Of Us Remix", "Extended Mix"),
 # or in its first word when a credit or a year follows ("Remix by X", "Remastered 2015").
@@ -316,45 +317,84 @@ def take_version(title: str, version: str | None = None) -> tuple[str, str | Non
     given = version is not None
     found: str | None = None
     while title:
-        fluff = None
-        end = title[-1]
-        if end in _FLUFF_LAST or (end in "eE" and title.endswith(("ractice", "RACTICE"))):
-            last_word = title[title.rfind(" ") + 1 :].lower()
-            if last_word in _FLUFF_TAILS or last_word[0] == "#":
-                fluff = _TRAILING_FLUFF.search(title)
-        if fluff is not None and fluff.start() > 0:
-            title = title[: fluff.start()].rstrip()
+        unfluffed = _without_trailing_fluff(title)
+        if unfluffed is not None:
+            title = unfluffed
             continue
-        group = trailing_group(title)
-        if group is not None:
-            start, inner, _ = group
-            tail, cut = inner, start
-        else:
-            if "-" not in title and "–" not in title and "—" not in title and "−" not in title:
-                break
-            last = None
-            for m in _DASH_SUFFIX.finditer(title):
-                if bracket_depth(title, m.start()) <= 0:
-                    last = m
-            if last is None or last.start() == 0:
-                break
-            tail, cut = title[last.end() :], last.start()
-        words = [w for x in tail.casefold().split() if (w := x.strip(_WORD_TRIM))]
+        part = _trailing_part(title)
+        if part is None:
+            break
+        tail, cut, is_group = part
+        words = _tail_words(tail)
         if given:
             if _peel(tail, version) is None and not _all_fluff(words):
                 break
-        elif tuple(words) in _ORIGINAL:
-            pass
-        elif _names_version(words):
-            if found is None or tail.casefold() != found.split(VERSION_JOIN)[0].casefold():
-                found = tail if found is None else tail + VERSION_JOIN + found
-        elif _all_fluff(words):
-            pass
         else:
-            inside = _inner_version(title, start) if group is not None and found is None else None
-            if inside is not None:
-                head = title[: inside[0]].rstrip()
-                return f"{head} {title[start:]}", inside[1]
-            break
-        title = _cut(title, cut) if group is not None else title[:cut].rstrip()
+            kind = _tail_kind(words)
+            if kind == "version":
+                found = _with_version(found, tail)
+            elif kind == "other":
+                inside = _inner_version(title, cut) if is_group and found is None else None
+                if inside is not None:
+                    return f"{title[: inside[0]].rstrip()} {title[cut:]}", inside[1]
+                break
+        title = _cut(title, cut) if is_group else title[:cut].rstrip()
     return title, version if given else found
+
+
+def _without_trailing_fluff(title: str) -> str | None:
+    """The title without a trailing "(Official Video)", "#2" or the like; None when it
+    has none (a cheap look at its last letter and word first)."""
+    end = title[-1]
+    if not (end in _FLUFF_LAST or (end in "eE" and title.endswith(("ractice", "RACTICE")))):
+        return None
+    last_word = title[title.rfind(" ") + 1 :].lower()
+    if last_word not in _FLUFF_TAILS and last_word[0] != "#":
+        return None
+    fluff = _TRAILING_FLUFF.search(title)
+    if fluff is None or fluff.start() <= 0:
+        return None
+    return title[: fluff.start()].rstrip()
+
+
+def _trailing_part(title: str) -> tuple[str, int, bool] | None:
+    """What may be a version at the end of a title: its trailing group, else the text
+    after its last dash outside brackets; with where it starts, and whether it was a
+    group. None when the title ends with neither."""
+    group = trailing_group(title)
+    if group is not None:
+        return group[1], group[0], True
+    if "-" not in title and "–" not in title and "—" not in title and "−" not in title:
+        return None
+    last = None
+    for m in _DASH_SUFFIX.finditer(title):
+        if bracket_depth(title, m.start()) <= 0:
+            last = m
+    if last is None or last.start() == 0:
+        return None
+    return title[last.end() :], last.start(), False
+
+
+def _tail_words(tail: str) -> list[str]:
+    return [w for x in tail.casefold().split() if (w := x.strip(_WORD_TRIM))]
+
+
+def _tail_kind(words: list[str]) -> Literal["original", "version", "fluff", "other"]:
+    """What a trailing part says, in this order: "Original Mix", a version, fluff only
+    ("Official Video"), or something else (part of the title)."""
+    if tuple(words) in _ORIGINAL:
+        return "original"
+    if _names_version(words):
+        return "version"
+    if _all_fluff(words):
+        return "fluff"
+    return "other"
+
+
+def _with_version(found: str | None, tail: str) -> str:
+    """The versions found so far with ``tail`` before them, unless it repeats the first."""
+    if found is None:
+        return tail
+    if tail.casefold() != found.split(VERSION_JOIN)[0].casefold():
+        return tail + VERSION_JOIN + found
+    return found

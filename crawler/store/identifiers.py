@@ -33,24 +33,9 @@ def link_identifiers(session: Session, sets: Sequence[tuple[int, DJSet]]) -> Non
     ]
     if not todo:
         return
-    entries: dict[tuple[int, int], tuple[int, int | None]] = {}
-    for chunk in chunks(sorted({set_id for set_id, _, _ in todo})):
-        stmt = select(SetEntry.set_id, SetEntry.ordinal, SetEntry.id, SetEntry.track_id)
-        for set_id, ordinal, entry_id, track_id in session.execute(
-            stmt.where(SetEntry.set_id.in_(chunk))
-        ):
-            entries[(set_id, ordinal)] = (entry_id, track_id)
-    track_ids = sorted({tid for _, tid in entries.values() if tid is not None})
-    tracks: dict[int, Any] = {}
-    for chunk in chunks(track_ids):
-        for row in session.execute(select(Track).where(Track.id.in_(chunk))).scalars():
-            tracks[row.id] = row
-    mbids = sorted({t.recording_mbid for _, _, t in todo if t.recording_mbid})
-    by_mbid: dict[str, Track] = {}
-    for chunk in chunks(mbids):
-        for row in session.execute(select(Track).where(Track.mbid.in_(chunk))).scalars():
-            # Several rows with one MBID (matched before a source stated it): the oldest.
-            by_mbid.setdefault(row.mbid, row)  # type: ignore[arg-type]
+    entries = _entries(session, sorted({set_id for set_id, _, _ in todo}))
+    tracks = _tracks_by_id(session, sorted({t for _, t in entries.values() if t is not None}))
+    by_mbid = _tracks_by_mbid(session, sorted({m for _, _, t in todo if (m := t.recording_mbid)}))
     for set_id, ordinal, entry in todo:
         entry_id, track_id = entries[(set_id, ordinal)]
         track = tracks.get(track_id) if track_id is not None else None
@@ -67,6 +52,35 @@ def link_identifiers(session: Session, sets: Sequence[tuple[int, DJSet]]) -> Non
         if track is not None:
             _fill(track, entry)
     session.flush()
+
+
+def _entries(session: Session, set_ids: list[int]) -> dict[tuple[int, int], tuple[int, int | None]]:
+    """Each entry's id and track id, by set id and ordinal."""
+    entries: dict[tuple[int, int], tuple[int, int | None]] = {}
+    for chunk in chunks(set_ids):
+        stmt = select(SetEntry.set_id, SetEntry.ordinal, SetEntry.id, SetEntry.track_id)
+        for set_id, ordinal, entry_id, track_id in session.execute(
+            stmt.where(SetEntry.set_id.in_(chunk))
+        ):
+            entries[(set_id, ordinal)] = (entry_id, track_id)
+    return entries
+
+
+def _tracks_by_id(session: Session, track_ids: list[int]) -> dict[int, Any]:
+    tracks: dict[int, Any] = {}
+    for chunk in chunks(track_ids):
+        for row in session.execute(select(Track).where(Track.id.in_(chunk))).scalars():
+            tracks[row.id] = row
+    return tracks
+
+
+def _tracks_by_mbid(session: Session, mbids: list[str]) -> dict[str, Track]:
+    by_mbid: dict[str, Track] = {}
+    for chunk in chunks(mbids):
+        for row in session.execute(select(Track).where(Track.mbid.in_(chunk))).scalars():
+            # Several rows with one MBID (matched before a source stated it): the oldest.
+            by_mbid.setdefault(row.mbid, row)  # type: ignore[arg-type]
+    return by_mbid
 
 
 def _track_for(

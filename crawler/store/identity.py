@@ -79,35 +79,9 @@ def store_sets_once(
     Merged artist spellings are written as the kept artist first (``artist_aliases``).
     """
     items = apply_aliases(session, items)
-    digests: list[str] = []
-    keys: list[str | None] = []
-    for item in items:
-        kept = prepared(item)  # computed by a reader process, when it was
-        digest, key = kept if kept is not None else (content_hash(item), content_key(item))
-        digests.append(digest)
-        keys.append(key)
-    known: dict[str, tuple[int, str]] = {}
-    for chunk in chunks(sorted({k for k in keys if k})):
-        stmt = select(DJSetRow.content_key, DJSetRow.id, DJSetRow.url)
-        for key, id_, url in session.execute(stmt.where(DJSetRow.content_key.in_(chunk))):
-            if key is not None:  # always, as matched by IN; the column itself may be NULL
-                known.setdefault(key, (id_, url))
-    first_in_batch: dict[str, int] = {}
-    link_to: dict[int, int | str] = {}  # item index -> set id, or the URL stored in this call
-    for i, (item, key) in enumerate(zip(items, keys, strict=True)):
-        if key is None:
-            continue
-        if (hit := known.get(key)) is not None and _document(hit[1]) != _document(item.url):
-            link_to[i] = hit[0]
-        elif key not in known and (j := first_in_batch.get(key)) is not None:
-            if _document(items[j].url) != _document(item.url):
-                link_to[i] = items[j].url
-        else:
-            first_in_batch.setdefault(key, i)
-    if link_to:
-        # A URL that has a set of its own keeps it, whatever another set holds.
-        own = _stored_urls(session, [items[i].url for i in link_to])
-        link_to = {i: t for i, t in link_to.items() if items[i].url not in own}
+    digests, keys = _digests_and_keys(items)
+    known = _stored_keys(session, keys)
+    link_to = _links_to_make(session, items, keys, known)
     stored = [i for i in range(len(items)) if i not in link_to]
     results = store_sets(
         session,
@@ -123,11 +97,11 @@ def store_sets_once(
     # An unchanged set whose key is already stored at its URL needs nothing recorded; a
     # written one has its key already (store_sets wrote it with the set).
     record = [
-        (i, outcome != "unchanged")
+        (items[i], keys[i], outcome != "unchanged")
         for i, outcome in zip(stored, results, strict=True)
         if outcome != "unchanged" or known.get(keys[i] or "", (0, ""))[1] != items[i].url
     ]
-    _record_own(session, [(items[i], keys[i], written) for i, written in record], now)
+    _record_own(session, record, now)
     if link_to:
         ids = _set_ids(session, [t for t in link_to.values() if isinstance(t, str)])
         links = [
@@ -136,6 +110,66 @@ def store_sets_once(
         ]
         _record_links(session, links, now)
     return outcomes
+
+
+def _digests_and_keys(items: Sequence[DJSet]) -> tuple[list[str], list[str | None]]:
+    """Each set's content hash and content key, as a reader process computed them when
+    it did."""
+    digests: list[str] = []
+    keys: list[str | None] = []
+    for item in items:
+        kept = prepared(item)  # computed by a reader process, when it was
+        digest, key = kept if kept is not None else (content_hash(item), content_key(item))
+        digests.append(digest)
+        keys.append(key)
+    return digests, keys
+
+
+def _stored_keys(session: Session, keys: list[str | None]) -> dict[str, tuple[int, str]]:
+    """The id and URL of a stored set holding each of ``keys`` (the first found)."""
+    known: dict[str, tuple[int, str]] = {}
+    for chunk in chunks(sorted({k for k in keys if k})):
+        stmt = select(DJSetRow.content_key, DJSetRow.id, DJSetRow.url)
+        for key, id_, url in session.execute(stmt.where(DJSetRow.content_key.in_(chunk))):
+            if key is not None:  # always, as matched by IN; the column itself may be NULL
+                known.setdefault(key, (id_, url))
+    return known
+
+
+def _links_to_make(
+    session: Session,
+    items: Sequence[DJSet],
+    keys: list[str | None],
+    known: dict[str, tuple[int, str]],
+) -> dict[int, int | str]:
+    """The sets to link rather than store: item index -> the id of the stored set they
+    repeat, or the URL of the one stored in this call. A URL that has a set of its own
+    keeps it, whatever another set holds."""
+    link_to = _repeats(items, keys, known)
+    if link_to:
+        own = _stored_urls(session, [items[i].url for i in link_to])
+        link_to = {i: t for i, t in link_to.items() if items[i].url not in own}
+    return link_to
+
+
+def _repeats(
+    items: Sequence[DJSet], keys: list[str | None], known: dict[str, tuple[int, str]]
+) -> dict[int, int | str]:
+    """Sets whose content key a set of another document holds: stored already, or met
+    earlier in the batch."""
+    first_in_batch: dict[str, int] = {}
+    link_to: dict[int, int | str] = {}
+    for i, (item, key) in enumerate(zip(items, keys, strict=True)):
+        if key is None:
+            continue
+        if (hit := known.get(key)) is not None and _document(hit[1]) != _document(item.url):
+            link_to[i] = hit[0]
+        elif key not in known and (j := first_in_batch.get(key)) is not None:
+            if _document(items[j].url) != _document(item.url):
+                link_to[i] = items[j].url
+        else:
+            first_in_batch.setdefault(key, i)
+    return link_to
 
 
 def _stored_urls(session: Session, urls: list[str]) -> set[str]:

@@ -171,28 +171,54 @@ def store_sets(
     """
     cache = KeyCache() if cache is None else cache
     if len({item.url for item in items}) < len(items):
-        # The same URL twice in one call: store in order, so the last one wins.
-        keyed = content_keys or [None] * len(items)
-        return [
-            store_sets(session, [item], now, cache, None if content_keys is None else [key])[0]
-            for item, key in zip(items, keyed, strict=True)
-        ]
+        return _store_in_order(session, items, now, cache, content_keys)
     if digests is None:
         digests = [content_hash(item) for item in items]
     stored = _stored_hashes(session, [item.url for item in items])
     outcomes = [
-        ("unchanged" if stored[item.url] == digest else "updated")
-        if item.url in stored
-        else "created"
-        for item, digest in zip(items, digests, strict=True)
+        _outcome(item.url, digest, stored) for item, digest in zip(items, digests, strict=True)
     ]
     todo = [(i, d) for i, d, o in zip(items, digests, outcomes, strict=True) if o != "unchanged"]
     _keep_provenance(session, [i for i, o in zip(items, outcomes, strict=True) if o == "unchanged"])
-    if not todo:
-        return outcomes
-    keys_by_url = None
-    if content_keys is not None:
-        keys_by_url = {item.url: key for item, key in zip(items, content_keys, strict=True)}
+    if todo:
+        keys_by_url = None
+        if content_keys is not None:
+            keys_by_url = {item.url: key for item, key in zip(items, content_keys, strict=True)}
+        _write_sets(session, todo, stored, now, cache, keys_by_url)
+    return outcomes
+
+
+def _store_in_order(
+    session: Session,
+    items: Sequence[DJSet],
+    now: datetime,
+    cache: KeyCache,
+    content_keys: Sequence[str | None] | None,
+) -> list[str]:
+    """The same URL twice in one call: store one set at a time, so the last one wins."""
+    keyed = content_keys or [None] * len(items)
+    return [
+        store_sets(session, [item], now, cache, None if content_keys is None else [key])[0]
+        for item, key in zip(items, keyed, strict=True)
+    ]
+
+
+def _outcome(url: str, digest: str, stored: dict[str, str]) -> str:
+    if url not in stored:
+        return "created"
+    return "unchanged" if stored[url] == digest else "updated"
+
+
+def _write_sets(
+    session: Session,
+    todo: list[tuple[DJSet, str]],
+    stored: dict[str, str],
+    now: datetime,
+    cache: KeyCache,
+    keys_by_url: dict[str, str | None] | None,
+) -> None:
+    """Write new and changed sets (with their content hashes): their sources, artists and
+    tracks first, then their own rows, DJs, entries and identifiers."""
     keys = _Keys.of([item for item, _ in todo])
     source_ids = _upsert_keys(session, Source.__table__, keys.source_rows, cache.sources)
     artist_ids = _upsert_keys(session, Artist.__table__, keys.artist_rows, cache.artists)
@@ -207,7 +233,6 @@ def store_sets(
         _entry_rows(todo, set_ids, keys.entry_keys, track_ids),
     )
     link_identifiers(session, [(set_ids[item.url], item) for item, _ in todo])
-    return outcomes
 
 
 def _stored_hashes(session: Session, urls: list[str]) -> dict[str, str]:

@@ -27,7 +27,7 @@ from crawler.politeness.robots_rules import (
     judge_answer,
     too_many_redirects,
 )
-from crawler.politeness.terms import TermsError, TermsRegistry
+from crawler.politeness.terms import SiteTerms, TermsError, TermsRegistry
 from crawler.politeness.useragent import NO_CONTACT_HELP, is_loopback_host
 
 
@@ -82,43 +82,14 @@ def judge(url: str, settings: Settings, fetch: bool = True) -> tuple[list[str], 
     config = PolitenessConfig.from_settings(settings)
     parts = urlsplit(url)
     host = parts.hostname or ""
-    origin = f"{parts.scheme}://{parts.netloc}"
     terms = TermsRegistry.load(config.site_policy_file)
     entry = terms.lookup(host)
     lines = [f"URL:          {url}", f"User-Agent:   {config.user_agent}"]
     lines.append(f"              robots.txt groups matched on {config.product!r}")
-
-    refusal: str | None = None
-    if entry is None:
-        lines.append("Site terms:   no entry: robots.txt decides")
-    else:
-        lines.append(
-            f"Site terms:   {entry.domain}: crawl={entry.crawl}, render_js="
-            f"{str(entry.render_js).lower()}, min_delay={entry.min_delay:g} s ({entry.source})"
-        )
-        if entry.terms_url:
-            lines.append(f"              terms: {entry.terms_url}")
-        if entry.api_terms_url:
-            lines.append(
-                f"              web service for programs: {', '.join(entry.api_paths)}"
-                f" (robots.txt disallowing them gives way: {entry.api_terms_url})"
-            )
-        refusal = entry.refusal()
-        if entry.crawl == "allowed" and (entry.spiders or entry.daily_limit is not None):
-            from crawler.cli.sources import describe
-
-            spiders = ", ".join(f"scrapy crawl {s}" for s in entry.spiders) or "none shipped"
-            lines.append(f"Source:       says yes to programs: {spiders}")
-            lines += [f"              {line}" for line in describe(entry, settings)]
-    if refusal is None and not config.has_contact and not is_loopback_host(host):
-        refusal = NO_CONTACT_HELP
-    if refusal is None and not config.allow_private_hosts:
-        try:
-            private = [a for a in resolve(host) if is_private_address(a)]
-        except OSError:
-            private = []
-        if private:
-            refusal = f"{host} resolves to {', '.join(private)}; ALLOW_PRIVATE_HOSTS is off"
+    lines += _terms_lines(entry, settings)
+    refusal = entry.refusal() if entry is not None else None
+    if refusal is None:
+        refusal = _refusal_before_sending(config, host)
     if refusal is not None:
         lines.append(f"Verdict:      REFUSED before anything is sent: {refusal}")
         return lines, False
@@ -130,26 +101,7 @@ def judge(url: str, settings: Settings, fetch: bool = True) -> tuple[list[str], 
     elif not fetch:
         lines.append("robots.txt:   not fetched (--no-fetch)")
     else:
-        rules = fetch_robots(origin, config)
-        allowed = rules.allowed(url, config.product)
-        verdict = "allowed" if allowed else "DISALLOWED"
-        group = rules.group(config.product)
-        lines.append(f"robots.txt:   {verdict} ({rules.kind}: {rules.reason})")
-        permission = entry.api_permission(parts.path or "/") if entry else None
-        if verdict == "DISALLOWED" and rules.kind == "parsed" and permission:
-            allowed = True  # the crawl fetches it, as RobotsPolicy lets it through
-            lines.append(
-                f"              but ALLOWED for programs by the site's documented permission "
-                f"({permission}), recorded in the site terms for {', '.join(entry.api_paths)}"  # type: ignore[union-attr]
-            )
-        if rules.kind == "parsed":
-            lines.append(
-                "              group: "
-                + (f"User-agent: {group}" if group else "none matches: everything allowed")
-            )
-        pace.set_robots_rate(
-            host, origin, rules.crawl_delay(config.product), rules.rate_interval(config.product)
-        )
+        allowed = _robots_lines(url, config, entry, pace, lines)
     skipped = pace.dropped(host)
     why = pace.explain(host)
     lines.append(f"Pace:         {why.allowed:g} s between requests, set by {why.reason}")
@@ -165,6 +117,77 @@ def judge(url: str, settings: Settings, fetch: bool = True) -> tuple[list[str], 
         + ("may run (site terms: render_js = true)" if js else "never runs (no render_js = true)")
     )
     return lines, allowed
+
+
+def _terms_lines(entry: SiteTerms | None, settings: Settings) -> list[str]:
+    """What the site terms say of the host, and of the source when it says yes to programs."""
+    if entry is None:
+        return ["Site terms:   no entry: robots.txt decides"]
+    lines = [
+        f"Site terms:   {entry.domain}: crawl={entry.crawl}, render_js="
+        f"{str(entry.render_js).lower()}, min_delay={entry.min_delay:g} s ({entry.source})"
+    ]
+    if entry.terms_url:
+        lines.append(f"              terms: {entry.terms_url}")
+    if entry.api_terms_url:
+        lines.append(
+            f"              web service for programs: {', '.join(entry.api_paths)}"
+            f" (robots.txt disallowing them gives way: {entry.api_terms_url})"
+        )
+    if entry.crawl == "allowed" and (entry.spiders or entry.daily_limit is not None):
+        from crawler.cli.sources import describe
+
+        spiders = ", ".join(f"scrapy crawl {s}" for s in entry.spiders) or "none shipped"
+        lines.append(f"Source:       says yes to programs: {spiders}")
+        lines += [f"              {line}" for line in describe(entry, settings)]
+    return lines
+
+
+def _refusal_before_sending(config: PolitenessConfig, host: str) -> str | None:
+    """Why the crawl would send nothing to ``host`` whatever the site says: no contact in
+    the User-Agent, or a private address."""
+    if not config.has_contact and not is_loopback_host(host):
+        return NO_CONTACT_HELP
+    if config.allow_private_hosts:
+        return None
+    try:
+        private = [a for a in resolve(host) if is_private_address(a)]
+    except OSError:
+        private = []
+    if private:
+        return f"{host} resolves to {', '.join(private)}; ALLOW_PRIVATE_HOSTS is off"
+    return None
+
+
+def _robots_lines(
+    url: str, config: PolitenessConfig, entry: SiteTerms | None, pace: PacePolicy, lines: list[str]
+) -> bool:
+    """Fetch the host's robots.txt, explain its verdict in ``lines`` and give its rate to
+    ``pace``; whether the crawl would fetch ``url``."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    origin = f"{parts.scheme}://{parts.netloc}"
+    rules = fetch_robots(origin, config)
+    allowed = rules.allowed(url, config.product)
+    verdict = "allowed" if allowed else "DISALLOWED"
+    group = rules.group(config.product)
+    lines.append(f"robots.txt:   {verdict} ({rules.kind}: {rules.reason})")
+    permission = entry.api_permission(parts.path or "/") if entry else None
+    if verdict == "DISALLOWED" and rules.kind == "parsed" and permission:
+        allowed = True  # the crawl fetches it, as RobotsPolicy lets it through
+        lines.append(
+            f"              but ALLOWED for programs by the site's documented permission "
+            f"({permission}), recorded in the site terms for {', '.join(entry.api_paths)}"  # type: ignore[union-attr]
+        )
+    if rules.kind == "parsed":
+        lines.append(
+            "              group: "
+            + (f"User-agent: {group}" if group else "none matches: everything allowed")
+        )
+    pace.set_robots_rate(
+        host, origin, rules.crawl_delay(config.product), rules.rate_interval(config.product)
+    )
+    return allowed
 
 
 def run(args: argparse.Namespace) -> int:

@@ -226,16 +226,9 @@ def release_sets(release: dict[str, Any]) -> list[DJSet]:
     page = f"{SITE}/release/{mbid}"
     mix_djs = _mix_djs(release)
     credited = _credited_names(credit)
-    date: str | None = release.get("date") or None
-    label = _label(release)
-    genres = [g["name"] for g in release.get("genres") or [] if g.get("name")]
+    shared = _shared_fields(release)
     media = [m for m in release.get("media") or [] if m.get("tracks")]
-    named = sorted(k for k in mix_djs if k is not None)
-    per_medium = named or (
-        [m.get("position") or n for n, m in enumerate(media, 1)]
-        if is_dj_mix(release) and len(media) > 1
-        else []
-    )
+    per_medium = _mixed_media(release, media, mix_djs)
     if not per_medium or not media:
         djs = credited or [name for names in mix_djs.values() for name in names]
         return [
@@ -245,33 +238,61 @@ def release_sets(release: dict[str, Any]) -> list[DJSet]:
                 djs=djs,
                 tracks=_tracks(media, credit),
                 duration_s=_total(media),
-                source="musicbrainz",
-                date=date,
-                label=label,
-                genres=genres,
+                **shared,
             )
         ]
     sets = []
     for n, medium in enumerate(media, 1):
         position = medium.get("position") or n
-        if position not in per_medium:
-            continue
-        djs = mix_djs.get(position) or credited or mix_djs.get(None, [])
-        name = (medium.get("title") or "").strip() or f"{medium.get('format') or 'Disc'} {position}"
-        sets.append(
-            DJSet(
-                url=f"{page}#disc{position}",
-                title=f"{release.get('title')}: {name}",
-                djs=djs,
-                tracks=_tracks([medium], credit),
-                duration_s=_total([medium]),
-                source="musicbrainz",
-                date=date,
-                label=label,
-                genres=list(genres),
-            )
-        )
+        if position in per_medium:
+            djs = mix_djs.get(position) or credited or mix_djs.get(None, [])
+            sets.append(_medium_set(release, page, medium, position, djs, credit, shared))
     return sets
+
+
+def _shared_fields(release: dict[str, Any]) -> dict[str, Any]:
+    """The fields every set of a release has."""
+    return {
+        "source": "musicbrainz",
+        "date": release.get("date") or None,
+        "label": _label(release),
+        "genres": [g["name"] for g in release.get("genres") or [] if g.get("name")],
+    }
+
+
+def _mixed_media(
+    release: dict[str, Any], media: list[dict[str, Any]], mix_djs: dict[int | None, list[str]]
+) -> list[Any]:
+    """The positions of the media that are sets of their own: those a DJ mixed, by the
+    relationships, else every medium of a DJ-mix release of several; none when the
+    release is one set."""
+    named = sorted(k for k in mix_djs if k is not None)
+    if named:
+        return named
+    if is_dj_mix(release) and len(media) > 1:
+        return [m.get("position") or n for n, m in enumerate(media, 1)]
+    return []
+
+
+def _medium_set(
+    release: dict[str, Any],
+    page: str,
+    medium: dict[str, Any],
+    position: Any,
+    djs: list[str],
+    credit: list[dict[str, Any]],
+    shared: dict[str, Any],
+) -> DJSet:
+    """One medium of a release as a set of its own."""
+    name = (medium.get("title") or "").strip() or f"{medium.get('format') or 'Disc'} {position}"
+    return DJSet(
+        url=f"{page}#disc{position}",
+        title=f"{release.get('title')}: {name}",
+        djs=djs,
+        tracks=_tracks([medium], credit),
+        duration_s=_total([medium]),
+        **{**shared, "genres": list(shared["genres"])},
+    )
 
 
 def _total(media: list[dict[str, Any]]) -> int | None:

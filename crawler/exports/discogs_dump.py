@@ -268,33 +268,10 @@ def release_sets(release: Element) -> list[DJSet]:
     when its positions name several discs, else one."""
     if not _is_dj_mix(release):
         return []
-    release_id = release.get("id")
     credited = _release_artists(release)
-    djs = [
-        name
-        for a in release.iterfind("extraartists/artist")
-        if "dj mix" in _roles(a) and (name := _name(a))
-    ]
-    if not djs:
-        djs = [name for a in credited if (name := _name(a))]
-    labels = [
-        _SUFFIX.sub("", label.get("name") or "")
-        for label in release.iterfind("labels/label")
-        if (label.get("name") or "").strip().lower() not in _PLACEHOLDERS
-    ]
-    styles = [s.text.strip() for s in release.iterfind("styles/style") if s.text]
-    genres = styles or [g.text.strip() for g in release.iterfind("genres/genre") if g.text]
-    page = RELEASE_URL.format(id=release_id)
-    title = _text(release, "title")
-    elements = release.findall("tracklist/track")
-    discs = _discs(elements)
-    parts = [(page, title, elements)]
-    if len(discs) > 1:
-        medium = _format(release)
-        parts = [
-            (f"{page}#disc{disc}", f"{title}: {heading or f'{medium} {disc}'}", tracks)
-            for disc, heading, tracks in discs
-        ]
+    djs = _djs(release, credited)
+    labels = _labels(release)
+    genres = _genres(release)
     return [
         DJSet(
             source="discogs",
@@ -307,7 +284,47 @@ def release_sets(release: Element) -> list[DJSet]:
             tracks=_tracks(tracks, credited),
             duration_s=_length(tracks),
         )
-        for url, name, tracks in parts
+        for url, name, tracks in _parts(release)
+    ]
+
+
+def _djs(release: Element, credited: list[Element]) -> list[str]:
+    """Who is credited with the DJ mix, else the release's artists."""
+    djs = [
+        name
+        for a in release.iterfind("extraartists/artist")
+        if "dj mix" in _roles(a) and (name := _name(a))
+    ]
+    return djs or [name for a in credited if (name := _name(a))]
+
+
+def _labels(release: Element) -> list[str]:
+    return [
+        _SUFFIX.sub("", label.get("name") or "")
+        for label in release.iterfind("labels/label")
+        if (label.get("name") or "").strip().lower() not in _PLACEHOLDERS
+    ]
+
+
+def _genres(release: Element) -> list[str]:
+    """Its styles ("Deep House"), which say more than its genres ("Electronic")."""
+    styles = [s.text.strip() for s in release.iterfind("styles/style") if s.text]
+    return styles or [g.text.strip() for g in release.iterfind("genres/genre") if g.text]
+
+
+def _parts(release: Element) -> list[tuple[str, str | None, list[Element]]]:
+    """The release's sets as (URL, title, track elements): one per disc when its
+    positions name several discs, else the whole release."""
+    page = RELEASE_URL.format(id=release.get("id"))
+    title = _text(release, "title")
+    elements = release.findall("tracklist/track")
+    discs = _discs(elements)
+    if len(discs) <= 1:
+        return [(page, title, elements)]
+    medium = _format(release)
+    return [
+        (f"{page}#disc{disc}", f"{title}: {heading or f'{medium} {disc}'}", tracks)
+        for disc, heading, tracks in discs
     ]
 
 

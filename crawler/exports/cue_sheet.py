@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.exports._common import file_uri, render, text
@@ -42,41 +43,77 @@ def _words(line: str) -> list[str]:
 def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
     """The sheet, line by line; past ``max_tracks`` (0: no cap) tracks are only counted
     (their INDEX still tells whether the sheet's times have frames)."""
-    sheet: dict[str, str] = {}
-    rem: dict[str, str] = {}
-    kept: list[dict[str, str]] = []
-    current: dict[str, str] | None = None
-    seen = 0
-    frames = False  # an INDEX whose last field is past 59: mm:ss:ff, whoever wrote it
-
-    def close(fields: dict[str, str] | None) -> None:
-        nonlocal seen, frames
-        if fields is None:
-            return
-        frames = frames or _has_frames(fields.get("INDEX", ""))
-        if text(fields.get("PERFORMER")) is None and text(fields.get("TITLE")) is None:
-            return
-        seen += 1
-        if not max_tracks or seen <= max_tracks:
-            kept.append(fields)
-
+    sheet = _Sheet(max_tracks)
     for line in lines:
         words = _words(line.strip())
-        if not words:
-            continue
+        if words:
+            sheet.take(words)
+    sheet.close_track()
+    entries = _entries(sheet.kept, _writes_hms(sheet.rem, sheet.frames))
+    if not entries:
+        return []
+    performer = text(sheet.fields.get("PERFORMER"))
+    date_match = _ISO.match(text(sheet.rem.get("DATE")) or "")
+    genre = text(sheet.rem.get("GENRE"))
+    djset = DJSet(
+        source=SOURCE,
+        url=file_uri(path),
+        title=text(sheet.fields.get("TITLE")) or path.name.split(".", 1)[0] or path.stem,
+        djs=[performer] if performer else [],
+        date=date_match.group(1) if date_match else None,
+        genres=[genre] if genre else [],
+        tracks=entries,
+    )
+    mark_tracks_seen(djset, sheet.seen)
+    return [djset]
+
+
+@dataclass
+class _Sheet:
+    """What a sheet said so far: its own fields, its REM lines, the tracks kept."""
+
+    max_tracks: int
+    fields: dict[str, str] = field(default_factory=dict)
+    rem: dict[str, str] = field(default_factory=dict)
+    kept: list[dict[str, str]] = field(default_factory=list)
+    current: dict[str, str] | None = None
+    seen: int = 0
+    frames: bool = False
+    """An INDEX whose last field is past 59: mm:ss:ff, whoever wrote it."""
+
+    def take(self, words: list[str]) -> None:
+        """One command line, split into words."""
         command = words[0].upper()
-        value = " ".join(words[1:])
         if command == "TRACK":
-            close(current)
-            current = {}
-        elif command == "REM" and len(words) > 2 and current is None:
-            rem[words[1].upper()] = " ".join(words[2:])
+            self.close_track()
+            self.current = {}
+        elif command == "REM" and len(words) > 2 and self.current is None:
+            self.rem[words[1].upper()] = " ".join(words[2:])
         elif command in ("PERFORMER", "TITLE"):
-            (current if current is not None else sheet)[command] = value
-        elif command == "INDEX" and current is not None and len(words) >= 3 and words[1] == "01":
-            current["INDEX"] = words[2]
-    close(current)
-    hms = _writes_hms(rem, frames)
+            target = self.current if self.current is not None else self.fields
+            target[command] = " ".join(words[1:])
+        elif command == "INDEX" and self.current is not None and _is_index_01(words):
+            self.current["INDEX"] = words[2]
+
+    def close_track(self) -> None:
+        """Count the track being read, and keep it while under the cap."""
+        if self.current is None:
+            return
+        fields = self.current
+        self.frames = self.frames or _has_frames(fields.get("INDEX", ""))
+        if text(fields.get("PERFORMER")) is None and text(fields.get("TITLE")) is None:
+            return
+        self.seen += 1
+        if not self.max_tracks or self.seen <= self.max_tracks:
+            self.kept.append(fields)
+
+
+def _is_index_01(words: list[str]) -> bool:
+    """``INDEX 01 mm:ss:ff``: where a track starts (``INDEX 00`` is its pregap)."""
+    return len(words) >= 3 and words[1] == "01"
+
+
+def _entries(kept: list[dict[str, str]], hms: bool) -> list[TrackEntry]:
     entries: list[TrackEntry] = []
     for fields in kept:
         artist, title = text(fields.get("PERFORMER")), text(fields.get("TITLE"))
@@ -90,22 +127,7 @@ def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
         entry.position = len(entries) + 1
         entry.cue_s = _cue(fields.get("INDEX", ""), hms)
         entries.append(entry)
-    if not entries:
-        return []
-    performer = text(sheet.get("PERFORMER"))
-    date_match = _ISO.match(text(rem.get("DATE")) or "")
-    genre = text(rem.get("GENRE"))
-    djset = DJSet(
-        source=SOURCE,
-        url=file_uri(path),
-        title=text(sheet.get("TITLE")) or path.name.split(".", 1)[0] or path.stem,
-        djs=[performer] if performer else [],
-        date=date_match.group(1) if date_match else None,
-        genres=[genre] if genre else [],
-        tracks=entries,
-    )
-    mark_tracks_seen(djset, seen)
-    return [djset]
+    return entries
 
 
 def _has_frames(index: str) -> bool:

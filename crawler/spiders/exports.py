@@ -79,17 +79,27 @@ def iter_files(
                 continue
             seen.add((info.st_dev, info.st_ino))
             folders = [Path(e.path) for e in entries if _is_dir(e)]
-            for entry in entries:
-                if _is_dir(entry):
-                    continue
-                if wanted is None or wanted(Path(entry.path)):
-                    yield Path(entry.path)
-                elif on_unwanted is not None:
-                    on_unwanted(Path(entry.path))
+            yield from _wanted_files(entries, wanted, on_unwanted)
             if folders and depth >= max_depth:
                 skip(folder, f"subfolders deeper than {max_depth} levels (IMPORT_MAX_DEPTH)")
                 continue
             stack.extend((sub, depth + 1) for sub in reversed(folders))
+
+
+def _wanted_files(
+    entries: list[os.DirEntry[str]],
+    wanted: Callable[[Path], bool] | None,
+    on_unwanted: Callable[[Path], None] | None,
+) -> Iterator[Path]:
+    """The files of one folder's entries that ``wanted`` takes; the others go to
+    ``on_unwanted``."""
+    for entry in entries:
+        if _is_dir(entry):
+            continue
+        if wanted is None or wanted(Path(entry.path)):
+            yield Path(entry.path)
+        elif on_unwanted is not None:
+            on_unwanted(Path(entry.path))
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

@@ -39,6 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from crawler import settings as defaults  # noqa: E402
 from crawler.devserver import LoopbackSite  # noqa: E402
 from tests.render.jsite import js_site  # noqa: E402
 
@@ -170,7 +171,9 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=10)
     parser.add_argument("--pages", type=int, default=5, help="set pages per host")
     parser.add_argument("--delay", type=float, default=0.05, help="Crawl-delay (s)")
-    parser.add_argument("--max-pages", type=int, default=4, help="RENDER_MAX_PAGES")
+    parser.add_argument(
+        "--max-pages", type=int, default=defaults.RENDER_MAX_PAGES, help="RENDER_MAX_PAGES"
+    )
     args = parser.parse_args()
     if not os.access(CHROMIUM, os.X_OK):
         raise SystemExit("needs Debian's package `chromium` (sudo apt-get install chromium)")

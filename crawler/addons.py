@@ -72,7 +72,7 @@ POLITENESS_SETTINGS = (
     # JavaScript rendering: the paced handler's inner handler decides
     "RENDER_ENABLED", "RENDER_BROWSER_PATH", "RENDER_MAX_PAGES", "RENDER_MAX_CONTEXTS",
     "RENDER_TIMEOUT", "RENDER_WAIT_UNTIL", "RENDER_BROWSER_ARGS", "RENDER_RESOURCE_TYPES",
-    "RENDER_PLAIN_HANDLER",
+    "RENDER_PLAIN_HANDLER", "RENDER_CONTEXT_PER_HOST", "RENDER_SETTLE",
 )  # fmt: skip
 """The settings whose defaults (in :mod:`crawler.settings`) :class:`Politeness` applies."""
 

@@ -115,14 +115,30 @@ CRAWL_RUNS_RECORD = True  # one crawl_runs row per crawl, with the politeness fi
 # clock.
 RENDER_ENABLED = True  # off: never render, whatever the site terms say
 RENDER_BROWSER_PATH = "/usr/bin/chromium"  # Debian's package "chromium"
-RENDER_MAX_PAGES = 4  # pages rendering at once, over all hosts
-RENDER_MAX_CONTEXTS = 16  # browser contexts (one per host) kept open; LRU closed beyond
+RENDER_MAX_PAGES = 4  # pages open (rendering, or kept for the next render) over all hosts
+RENDER_CONTEXT_PER_HOST = False  # a browser context per host (a renderer process each)
+RENDER_MAX_CONTEXTS = 16  # per-host contexts kept open; least recently used closed beyond
 RENDER_TIMEOUT = 30.0  # seconds for one page, its paced sub-requests included
-RENDER_WAIT_UNTIL = "networkidle"  # when a page counts as rendered (Playwright's wait_until)
-# Chromium's flags, which keep the browser from phoning home or needing a GPU or a sandbox
+RENDER_WAIT_UNTIL = "settled"  # load, then the page's sub-requests done (or a Playwright state)
+RENDER_SETTLE = 0.1  # "settled": seconds with no sub-request in flight or waiting its turn
+# Chromium's flags: no phoning home, no GPU, no sandbox; one renderer process for every page
+# (docs/rendering.md says why site isolation is off), GPU and network in the browser process,
+# and no omnibox pop-up pages (a renderer each, in a browser no one looks at). Chromium keeps
+# only the last --enable-features / --disable-features it is given, so Playwright's own are
+# repeated here (tests/render/test_browser_flags.py checks that none is lost).
 RENDER_BROWSER_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+    "--no-zygote", "--in-process-gpu", "--disable-site-isolation-trials",
+    "--renderer-process-limit=1",
+    "--enable-features=NetworkServiceInProcess2,"
+    "CDPScreenshotNewSurface,SkipListAccountsWithoutGaiaCookies",
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,"
+    "AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,"
+    "HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,"
+    "ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,TcpPortRandomizationWin,"
+    "OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch,"
+    "msForceBrowserSignIn,msEdgeUpdateLaunchServicesPreferredVersion",
 ]  # fmt: skip
 # What a page may load to build its content; images, media and fonts are refused at start-up
 RENDER_RESOURCE_TYPES = ["document", "script", "stylesheet", "xhr", "fetch"]

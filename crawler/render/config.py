@@ -12,16 +12,27 @@ from crawler import settings as defaults
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["DEFAULT_BROWSER_ARGS", "RenderConfig", "RenderConfigError", "render_config_for"]
+__all__ = [
+    "DEFAULT_BROWSER_ARGS",
+    "SETTLED",
+    "RenderConfig",
+    "RenderConfigError",
+    "render_config_for",
+]
 
 DEFAULT_BROWSER_ARGS: tuple[str, ...] = tuple(defaults.RENDER_BROWSER_ARGS)
-"""Chromium flags that keep the browser from phoning home or needing a GPU or a sandbox."""
+"""Chromium flags that keep the browser from phoning home or needing a GPU or a sandbox,
+and its memory flat: one renderer process for every page, the GPU and network in the
+browser process."""
 
 ALLOWED_RESOURCE_TYPES: frozenset[str] = frozenset(defaults.RENDER_RESOURCE_TYPES)
 """What a page needs to build its content. Images, media and fonts (and beacons,
 websockets, manifests...) are never fetched."""
 
-_WAIT_UNTIL = ("load", "domcontentloaded", "networkidle", "commit")
+SETTLED = "settled"
+"""``RENDER_WAIT_UNTIL``: the page's load event, then none of its sub-requests in flight or
+waiting for its turn for ``RENDER_SETTLE`` seconds (the gate knows; no fixed idle wait)."""
+_WAIT_UNTIL = (SETTLED, "load", "domcontentloaded", "networkidle", "commit")
 
 
 class RenderConfigError(ValueError):
@@ -39,6 +50,8 @@ class RenderConfig:
     resource_types: frozenset[str]
     max_contexts: int
     plain_handler: str
+    context_per_host: bool = False
+    settle_s: float = 0.1
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> RenderConfig:
@@ -52,6 +65,8 @@ class RenderConfig:
             resource_types=frozenset(settings.getlist("RENDER_RESOURCE_TYPES")),
             max_contexts=settings.getint("RENDER_MAX_CONTEXTS"),
             plain_handler=settings.get("RENDER_PLAIN_HANDLER"),
+            context_per_host=settings.getbool("RENDER_CONTEXT_PER_HOST"),
+            settle_s=settings.getfloat("RENDER_SETTLE"),
         )
         config._validate()
         return config
@@ -64,6 +79,8 @@ class RenderConfig:
             problems.append("RENDER_MAX_CONTEXTS must be at least RENDER_MAX_PAGES")
         if self.timeout_s <= 0:
             problems.append(f"RENDER_TIMEOUT must be positive seconds (got {self.timeout_s})")
+        if self.settle_s < 0:
+            problems.append(f"RENDER_SETTLE must be 0 or more seconds (got {self.settle_s})")
         if self.wait_until not in _WAIT_UNTIL:
             problems.append(f"RENDER_WAIT_UNTIL must be one of {_WAIT_UNTIL}")
         unsafe = self.resource_types & {"image", "media", "font"}

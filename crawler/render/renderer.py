@@ -1,9 +1,16 @@
 """The crawl's one browser: scrapy-playwright's handler on Debian's Chromium, shared by the
 http and https download handlers, with the sub-request gate on every page.
 
-A fresh context per host (``RENDER_MAX_CONTEXTS`` kept, least recently used closed first),
-pages closed after use, at most ``RENDER_MAX_PAGES`` pages at once, and a time-out per page
-(``RENDER_TIMEOUT``) that ends in one clear log line.
+Pages render concurrently across hosts (the politeness handler lets one request per host
+into the downloader, so never two at once on one host), at most ``RENDER_MAX_PAGES`` pages
+open: a page is kept after its render and navigated again by the next one (a new page
+costs a Chromium window, more than the render itself). One browser context serves every
+host (Chromium gives each context its own renderer process; cookies and storage stay
+apart per site anyway), or one per host with ``RENDER_CONTEXT_PER_HOST``
+(``RENDER_MAX_CONTEXTS`` kept, least recently used closed first). A page is rendered when
+``RENDER_WAIT_UNTIL`` says so, by default once it has loaded and none of its sub-requests
+has been in the gate for ``RENDER_SETTLE`` seconds, within ``RENDER_TIMEOUT``, whose
+expiry ends in one clear log line.
 """
 
 from __future__ import annotations
@@ -18,16 +25,18 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy.exceptions import IgnoreRequest
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from scrapy_playwright.page import PageMethod
 
 from crawler.politeness.handler import OBSERVED_META
 from crawler.render.browser import INSTALL_HINT
-from crawler.render.config import RenderConfig, render_config_for
+from crawler.render.config import SETTLED, RenderConfig, render_config_for
 from crawler.render.decision import RenderPolicy, render_policy_for
-from crawler.render.subrequests import PAGE_META, SubRequestGate
+from crawler.render.subrequests import PAGE_META, PageWatch, SubRequestGate
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from playwright.async_api import Page
     from playwright.async_api import Request as PlaywrightRequest
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -36,6 +45,9 @@ if TYPE_CHECKING:
 __all__ = ["Renderer", "renderer_for"]
 
 logger = logging.getLogger(__name__)
+
+_POLL = 0.01
+"""How often a page waiting to settle looks at its requests in the gate (seconds)."""
 
 
 class _Browser(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]  # an untyped library
@@ -71,6 +83,10 @@ class Renderer:
         self.browser = _Browser(crawler, self.config, self.gate)
         self.users = 0
         self._pages: asyncio.Semaphore | None = None
+        self._rendering = 0
+        self._idle: list[tuple[str, Page, asyncio.Future[bool]]] = []
+        """(context name, page, its parking) of open pages no render uses, least recently
+        used first."""
         self._contexts: dict[str, float] = {}  # context name -> last used
         self._busy: dict[str, int] = {}
         self._quiet = _QuietTimeouts()
@@ -80,12 +96,19 @@ class Renderer:
         if self._pages is None:
             self._pages = asyncio.Semaphore(self.config.max_pages)
         async with self._pages:
-            return await self._render(request, host)
+            self._rendering += 1
+            try:
+                return await self._render(request, host)
+            finally:
+                self._rendering -= 1
 
     async def _render(self, request: Request, host: str) -> Response:
         assert self.stats is not None
-        context = f"render:{host}"
+        context = f"render:{host}" if self.config.context_per_host else "render"
         self.gate.watch(request, host, self.policy.entry(host))
+        started = time.monotonic()
+        settled = self.config.wait_until == SETTLED
+        page = await self._page_for(context)
         request.meta.update(
             playwright=True,
             playwright_context=context,
@@ -95,19 +118,24 @@ class Renderer:
                 "accept_downloads": False,
             },
             playwright_page_goto_kwargs={
-                "wait_until": self.config.wait_until,
+                "wait_until": "load" if settled else self.config.wait_until,
                 "timeout": self.config.timeout_s * 1000,
             },
-            playwright_include_page=False,  # the page closes as soon as its HTML is read
+            playwright_include_page=True,  # kept for the next render
+            playwright_page_methods=[PageMethod(self._settled, request.meta[PAGE_META], started)]
+            if settled
+            else [],
         )
+        if page is not None:
+            request.meta["playwright_page"] = page
         # The gate tells the host's pace of errors itself; the politeness handler must
         # not take the render's length (sub-requests and their gaps) for the server's.
         request.meta[OBSERVED_META] = True
         self._busy[context] = self._busy.get(context, 0) + 1
-        started = time.monotonic()
         try:
             response: Response = await self.browser.download_request(request)
         except PlaywrightTimeoutError as exc:
+            await self._close(request.meta.pop("playwright_page", None))
             self.stats.inc_value("render/timeouts")
             logger.warning(
                 "Render of %s timed out after %.1f s (RENDER_TIMEOUT=%g, waiting for %r): "
@@ -119,6 +147,7 @@ class Renderer:
             )
             raise IgnoreRequest(f"render timed out: {request.url}") from exc
         except PlaywrightError as exc:
+            await self._close(request.meta.pop("playwright_page", None))
             self.stats.inc_value("render/failed")
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
             if not hasattr(self.browser, "browser"):
@@ -138,10 +167,71 @@ class Renderer:
         finally:
             self._busy[context] -= 1
             self._contexts[context] = time.monotonic()
+        self._park(context, request.meta.pop("playwright_page", None))
+        request.meta.pop("playwright_page_methods", None)
         self.stats.inc_value("render/pages")
         self.stats.inc_value(f"render/pages/{host}")
         await self._close_idle_contexts()
         return response
+
+    async def _settled(self, page: Page, watch: PageWatch, started: float) -> None:
+        """After the load event: wait until none of the page's requests has been in the
+        gate (fetching, or waiting for the host's turn) for ``RENDER_SETTLE`` seconds.
+        The page's last answer has then had that long to run its script, and a request
+        it makes in reply enters the gate and restarts the wait."""
+        deadline = started + self.config.timeout_s
+        clock = self.gate.clock
+        while True:
+            now = clock.now()
+            quiet = now - watch.touched
+            if watch.in_flight == 0 and quiet >= self.config.settle_s:
+                return
+            if time.monotonic() >= deadline:
+                raise PlaywrightTimeoutError(
+                    f"{page.url}: sub-requests still in flight after {self.config.timeout_s} s"
+                )
+            left = self.config.settle_s - quiet if watch.in_flight == 0 else _POLL
+            await asyncio.sleep(max(0.001, min(left, _POLL, deadline - time.monotonic())))
+
+    async def _page_for(self, context: str) -> Page | None:
+        """An idle page of ``context`` to navigate again, or None for a new one (after
+        closing idle pages of other contexts, so that at most RENDER_MAX_PAGES are open)."""
+        for i in range(len(self._idle) - 1, -1, -1):
+            name, page, parked = self._idle[i]
+            if name == context:
+                del self._idle[i]
+                if await parked and not page.is_closed():
+                    return page
+                break
+        while self._idle and len(self._idle) + self._rendering > self.config.max_pages:
+            _name, page, parked = self._idle.pop(0)
+            await parked
+            await self._close(page)
+        return None
+
+    def _park(self, context: str, page: Page | None) -> None:
+        """Keep the page for the next render, on a blank document so that its scripts
+        stop (they would ask the gate for more while no render waits for them). The blank
+        page loads while the render's response goes on its way; the next render of the
+        page waits for it. Its routes stay until the next render replaces them: a page
+        without one would send its requests past the gate."""
+        if page is None or page.is_closed():
+            return
+        self._idle.append((context, page, asyncio.ensure_future(self._blank(page))))
+
+    async def _blank(self, page: Page) -> bool:
+        """Whether the page is blank and can render again (else it is closed)."""
+        try:
+            await page.goto("about:blank", wait_until="commit")
+        except PlaywrightError:
+            await self._close(page)
+            return False
+        return True
+
+    async def _close(self, page: Page | None) -> None:
+        if page is not None:
+            with suppress(PlaywrightError):  # already closed with its context or the browser
+                await page.close()
 
     async def _close_idle_contexts(self) -> None:
         """Keep at most RENDER_MAX_CONTEXTS contexts: close the least recently used idle ones."""
@@ -154,6 +244,7 @@ class Renderer:
         excess = len(wrappers) - self.config.max_contexts
         for _used, name in idle[: max(0, excess)]:
             self._contexts.pop(name, None)
+            self._idle = [idle for idle in self._idle if idle[0] != name]
             with suppress(PlaywrightError):  # already closed with the browser
                 await wrappers[name].context.close()
 

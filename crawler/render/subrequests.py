@@ -75,6 +75,19 @@ class PageWatch:
     """On the clock's time base: when fetches for the page give up, a little after the
     render's time-out (so that the time-out, with its log line, is what ends the page)."""
     navigated: bool = False
+    in_flight: int = 0
+    """Requests of the page in the gate now: checked, waiting for their turn or fetching."""
+    touched: float = 0.0
+    """On the clock's time base: when one last entered or left the gate (the renderer
+    waits for a quiet spell after the last one)."""
+
+    def enter(self, now: float) -> None:
+        self.in_flight += 1
+        self.touched = now
+
+    def leave(self, now: float) -> None:
+        self.in_flight -= 1
+        self.touched = now
 
 
 class SubRequestGate:
@@ -144,12 +157,15 @@ class SubRequestGate:
 
     # -- each request --------------------------------------------------------------------
     async def _route(self, watch: PageWatch, route: Route, pw_request: PlaywrightRequest) -> None:
+        watch.enter(self.clock.now())
         try:
             await self._decide(watch, route, pw_request)
         except Exception as exc:  # a request left hanging would stall the page: abort it
             self._aborted("error", pw_request.url)
             logger.warning("Browser request %s aborted: %r", pw_request.url, exc)
             await _abort(route, "failed")
+        finally:
+            watch.leave(self.clock.now())
 
     async def _decide(self, watch: PageWatch, route: Route, pw_request: PlaywrightRequest) -> None:
         url = pw_request.url

@@ -119,6 +119,7 @@ def test_config_defaults_and_launch_options() -> None:
         ({"RENDER_MAX_PAGES": 0}, "RENDER_MAX_PAGES"),
         ({"RENDER_TIMEOUT": 0}, "RENDER_TIMEOUT"),
         ({"RENDER_WAIT_UNTIL": "whenever"}, "RENDER_WAIT_UNTIL"),
+        ({"RENDER_SETTLE": -1}, "RENDER_SETTLE"),
         ({"RENDER_RESOURCE_TYPES": ["script", "image"]}, "images, media and fonts"),
         ({"RENDER_MAX_PAGES": 9, "RENDER_MAX_CONTEXTS": 2}, "RENDER_MAX_CONTEXTS"),
     ],

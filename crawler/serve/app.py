@@ -32,11 +32,13 @@ def create_app(
     jobs: JobConfig | None = None,
     rate_limit: RateLimit | None = None,
     answers_dir: Path | None = None,
+    rate_limit_file: Path | None = None,
 ) -> FastAPI:
     """The ASGI app over the store at ``database_url`` (or over ``sessions``); with
     ``jobs``, the crawl endpoints (and, without scrapyd, the local runner); with
     ``rate_limit``, 429 beyond it per key and per client address; with ``answers_dir``,
-    answers are kept in files there for every worker of the server to serve."""
+    answers are kept in files there for every worker of the server to serve; with
+    ``rate_limit_file``, the rate limit's buckets are kept there for every worker too."""
     if sessions is None:
         if database_url is None:
             raise ValueError("create_app needs a database URL or a sessionmaker")
@@ -66,7 +68,9 @@ def create_app(
     shared = SharedAnswers(answers_dir) if answers_dir is not None else None
     app.add_middleware(CachingMiddleware, version=app.state.version.current, shared=shared)
     if rate_limit is not None:
-        app.add_middleware(RateLimitMiddleware, limit=rate_limit, sessions=sessions)
+        app.add_middleware(
+            RateLimitMiddleware, limit=rate_limit, sessions=sessions, shared=rate_limit_file
+        )
     return app
 
 

@@ -51,8 +51,9 @@ def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def postgres_store() -> Iterator[str]:
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """The URL of a new, empty database on the PostgreSQL server, dropped after."""
     need_server("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
     import psycopg
 
@@ -61,12 +62,17 @@ def postgres_store() -> Iterator[str]:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        url = f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
-        fill(url)
-        yield url
+        yield f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_store() -> Iterator[str]:
+    with postgres_database() as url:
+        fill(url)
+        yield url
 
 
 @pytest.fixture(

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -18,7 +19,7 @@ from crawler import __version__
 from crawler.serve import api, feeds, pages
 from crawler.serve.caching import CachingMiddleware, SharedAnswers, StoreVersion
 from crawler.serve.ratelimit import RateLimit, RateLimitMiddleware
-from crawler.serve.store import open_store
+from crawler.serve.store import THREADS, open_store
 
 if TYPE_CHECKING:
     from crawler.serve.jobs import JobConfig
@@ -76,7 +77,10 @@ def create_app(
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The local crawl runner lives as long as the app (with ``jobs`` and no scrapyd)."""
+    """The thread pool's size; the local crawl runner lives as long as the app (with
+    ``jobs`` and no scrapyd)."""
+    # One thread a connection the store keeps open (see THREADS)
+    to_thread.current_default_thread_limiter().total_tokens = THREADS
     jobs = app.state.jobs
     runner = None
     if jobs is not None and jobs.scrapyd is None:

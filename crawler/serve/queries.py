@@ -75,8 +75,8 @@ def format_cue(seconds: int | None) -> str | None:
 
 
 def _run(session: Session, stmt: Any, **params: Any) -> Any:
-    """Execute on the session's connection: the statements here are built once, at import,
-    and select plain columns, so the ORM's per-call work is not needed."""
+    """Execute on the session's connection: the statements here select plain columns, so
+    the ORM's per-call work is not needed (most are built once, at import)."""
     return session.connection().execute(stmt, params)
 
 
@@ -194,11 +194,11 @@ def _search_djs(session: Session, q: str, limit: int) -> list[dict[str, Any]]:
         .order_by(found.c.score.desc(), sets.desc(), Artist.id)
         .limit(limit)
     )
-    return [dict(r._mapping) for r in session.execute(stmt)]
+    return [dict(r._mapping) for r in _run(session, stmt)]
 
 
 def _total(session: Session, stmt: Any) -> int:
-    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return _run(session, select(func.count()).select_from(stmt.subquery())).scalar() or 0
 
 
 # --- Sets ------------------------------------------------------------------------------
@@ -354,7 +354,7 @@ def list_tracks(
         stmt = stmt.join(found, found.c.id == Track.id)
         order.insert(0, found.c.score.desc())
     total = _total(session, stmt) if with_total else None
-    ids = list(session.scalars(stmt.order_by(*order).limit(page.size).offset(page.offset)))
+    ids = list(_run(session, stmt.order_by(*order).limit(page.size).offset(page.offset)).scalars())
     tracks = _track_summaries(session, ids)
     return [tracks[i] for i in ids], total
 

@@ -43,13 +43,15 @@ def _postgres_read_only(dbapi_connection, _record) -> None:  # type: ignore[no-u
 
 
 def read_only_engine(url: str) -> Engine:
-    """An engine whose every connection refuses writes; on SQLite, :data:`THREADS`
-    connections kept open (a reader needs none of the writer's pragmas)."""
+    """An engine whose every connection refuses writes, keeping :data:`THREADS` of them
+    open (a SQLite reader needs none of the writer's pragmas)."""
+    pool = {"pool_size": THREADS, "max_overflow": THREADS}
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, pool_size=THREADS, max_overflow=THREADS)
+        engine = create_engine(url, **pool)
         event.listen(engine, "connect", _sqlite_read_only)
-    else:
-        engine = create_store_engine(url)
+    else:  # as the store's own engine (create_store_engine), with the larger pool
+        engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10},
+                               **pool)  # fmt: skip
         event.listen(engine, "connect", _postgres_read_only)
     return engine
 

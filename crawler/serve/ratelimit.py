@@ -10,7 +10,7 @@ proxy's ``X-Forwarded-For`` when uvicorn trusts the proxy).
 One worker keeps its buckets in memory (:class:`MemoryBuckets`). The workers of one
 ``crawler serve --workers N`` share theirs in a small SQLite file of the command's folder
 (:class:`FileBuckets`), so a client spread over the N workers still gets the limit once,
-not N times: one statement a request, atomic in SQLite.
+not N times: one short ``IMMEDIATE`` transaction a request.
 """
 
 from __future__ import annotations
@@ -88,9 +88,9 @@ class MemoryBuckets:
             return (1.0 - tokens) / self.limit.pace
 
 
-# One statement, so one transaction that takes the write lock at once: the refill, the
-# take and the answer of a request happen with no other worker in between. (In SET, every
-# column names its value before the update.)
+# In one IMMEDIATE transaction, which takes the write lock at once: the refill, the take
+# and the answer of a request happen with no other worker in between. (In SET, every
+# column names its value before the update.) No RETURNING: SQLite 3.35 is not everywhere.
 _REFILLED = "min(:full, tokens + max(0.0, :now - at) * :pace)"
 _TAKE = f"""
 INSERT INTO buckets (client, tokens, at, taken) VALUES (:client, :full - 1.0, :now, 1)
@@ -98,8 +98,8 @@ ON CONFLICT (client) DO UPDATE SET
     taken = {_REFILLED} >= 1.0,
     tokens = {_REFILLED} - ({_REFILLED} >= 1.0),
     at = max(at, :now)
-RETURNING tokens, taken
 """
+_READ = "SELECT tokens, taken FROM buckets WHERE client = :client"
 _FORGET = "DELETE FROM buckets WHERE tokens + (:now - at) * :pace >= :full"
 
 
@@ -129,9 +129,10 @@ class FileBuckets:
         values = {"client": client, "now": now, "full": float(self.limit.requests),
                   "pace": self.limit.pace}  # fmt: skip
         try:
-            with self._lock:
-                # fetchall: a statement with RETURNING commits when stepped to its end
-                ((tokens, taken),) = self._db.execute(_TAKE, values).fetchall()
+            with self._lock, self._db:  # commits, or rolls back on an error
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(_TAKE, values)
+                tokens, taken = self._db.execute(_READ, values).fetchone()
                 self._takes += 1
                 if self._takes % self.FORGET_EVERY == 0:
                     self._db.execute(_FORGET, values)

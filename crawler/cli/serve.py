@@ -143,9 +143,12 @@ def run(args: argparse.Namespace) -> int:
         "host": args.host, "port": args.port, "root_path": args.root_path,
         "proxy_headers": True, "forwarded_allow_ips": "127.0.0.1", "log_level": "info",
     }  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="crawler-serve-") as answers:
-        options.answers_dir = answers  # shared by the workers, removed at exit
+    with tempfile.TemporaryDirectory(prefix="crawler-serve-") as shared:
+        # Shared by the workers, removed at exit: the answers they computed, and with
+        # several of them the rate limit's buckets (one worker keeps its own in memory)
+        options.answers_dir = os.path.join(shared, "answers")
         if args.workers > 1:
+            options.rate_limit_file = os.path.join(shared, "ratelimit.sqlite")
             os.environ[ENV] = options.to_env()
             uvicorn.run(
                 "crawler.serve.launch:app_from_environment", factory=True,

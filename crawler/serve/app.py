@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -18,7 +19,7 @@ from crawler import __version__
 from crawler.serve import api, feeds, pages
 from crawler.serve.caching import CachingMiddleware, SharedAnswers, StoreVersion
 from crawler.serve.ratelimit import RateLimit, RateLimitMiddleware
-from crawler.serve.store import open_store
+from crawler.serve.store import THREADS, open_store
 
 if TYPE_CHECKING:
     from crawler.serve.jobs import JobConfig
@@ -32,11 +33,13 @@ def create_app(
     jobs: JobConfig | None = None,
     rate_limit: RateLimit | None = None,
     answers_dir: Path | None = None,
+    rate_limit_file: Path | None = None,
 ) -> FastAPI:
     """The ASGI app over the store at ``database_url`` (or over ``sessions``); with
     ``jobs``, the crawl endpoints (and, without scrapyd, the local runner); with
     ``rate_limit``, 429 beyond it per key and per client address; with ``answers_dir``,
-    answers are kept in files there for every worker of the server to serve."""
+    answers are kept in files there for every worker of the server to serve; with
+    ``rate_limit_file``, the rate limit's buckets are kept there for every worker too."""
     if sessions is None:
         if database_url is None:
             raise ValueError("create_app needs a database URL or a sessionmaker")
@@ -66,13 +69,18 @@ def create_app(
     shared = SharedAnswers(answers_dir) if answers_dir is not None else None
     app.add_middleware(CachingMiddleware, version=app.state.version.current, shared=shared)
     if rate_limit is not None:
-        app.add_middleware(RateLimitMiddleware, limit=rate_limit, sessions=sessions)
+        app.add_middleware(
+            RateLimitMiddleware, limit=rate_limit, sessions=sessions, shared=rate_limit_file
+        )
     return app
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The local crawl runner lives as long as the app (with ``jobs`` and no scrapyd)."""
+    """The thread pool's size; the local crawl runner lives as long as the app (with
+    ``jobs`` and no scrapyd)."""
+    # One thread a connection the store keeps open (see THREADS)
+    to_thread.current_default_thread_limiter().total_tokens = THREADS
     jobs = app.state.jobs
     runner = None
     if jobs is not None and jobs.scrapyd is None:

@@ -31,6 +31,8 @@ class ServeOptions:
     scrapyd_project: str = "crawler"
     answers_dir: str | None = None
     """Where the workers share the answers they computed (a folder of the serve command's)."""
+    rate_limit_file: str | None = None
+    """Where the workers share the rate limit's buckets (a file of the serve command's)."""
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -60,7 +62,9 @@ def build_app(options: ServeOptions) -> FastAPI:
         )
     limit = parse_rate(options.rate_limit) if options.rate_limit else None
     answers = Path(options.answers_dir) if options.answers_dir else None
-    return create_app(options.database, jobs=jobs, rate_limit=limit, answers_dir=answers)
+    buckets = Path(options.rate_limit_file) if options.rate_limit_file else None
+    return create_app(options.database, jobs=jobs, rate_limit=limit, answers_dir=answers,
+                      rate_limit_file=buckets)  # fmt: skip
 
 
 def _spiders() -> set[str]:

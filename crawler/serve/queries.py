@@ -14,6 +14,7 @@ no track: pairs with it are not counted, and no pair is made across it.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -24,7 +25,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from crawler.serve.search import match
+from crawler.serve.search import match_value, matching
 from crawler.store.models import Artist, CrawlRun, DJSetRow, SetDJ, SetEntry, Source, Track
 
 __all__ = [
@@ -75,8 +76,8 @@ def format_cue(seconds: int | None) -> str | None:
 
 
 def _run(session: Session, stmt: Any, **params: Any) -> Any:
-    """Execute on the session's connection: the statements here are built once, at import,
-    and select plain columns, so the ORM's per-call work is not needed."""
+    """Execute on the session's connection: the statements here select plain columns, so
+    the ORM's per-call work is not needed (most are built once, at import)."""
     return session.connection().execute(stmt, params)
 
 
@@ -173,32 +174,60 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def search(session: Session, q: str, limit: int = 10) -> dict[str, list[dict[str, Any]]]:
-    """The top matches of each kind: sets, tracks and DJs."""
+    """The top matches of each kind: sets, tracks and DJs (as the first page of
+    :func:`list_sets` and :func:`list_tracks` with ``q``, from statements made once)."""
+    dialect = _dialect(session)
+    value = match_value(dialect, q)
+    if value is None:
+        return {"sets": [], "tracks": [], "djs": []}
+    sets, tracks, djs = _search_statements(dialect)
+    ids = list(_run(session, tracks, match=value, limit=limit).scalars())
+    found = _track_summaries(session, ids)
     return {
-        "sets": list_sets(session, Page(1, limit), q=q, with_total=False)[0],
-        "tracks": list_tracks(session, Page(1, limit), q=q, with_total=False)[0],
-        "djs": _search_djs(session, q, limit),
+        "sets": _set_summaries(session, sets, match=value, limit=limit),
+        "tracks": [found[i] for i in ids],
+        "djs": [dict(r._mapping) for r in _run(session, djs, match=value, limit=limit)],
     }
 
 
-def _search_djs(session: Session, q: str, limit: int) -> list[dict[str, Any]]:
-    found = match(session, "artists", q)
-    if found is None:
-        return []
-    sets = func.count(SetDJ.set_id).label("sets")
-    stmt = (
-        select(Artist.id, Artist.name, sets)
+def _dialect(session: Session) -> str:
+    return str(session.get_bind().dialect.name)
+
+
+@functools.cache
+def _search_statements(dialect: str) -> tuple[Any, Any, Any]:
+    """Sets, track ids and DJs matching ``:match``, best first, ``:limit`` of each."""
+    limit: Any = bindparam("limit")
+    found = matching(dialect, "sets")
+    sets = (
+        select(*_SET_COLUMNS)
+        .join(Source, Source.id == DJSetRow.source_id)
+        .join(found, found.c.id == DJSetRow.id)
+        .order_by(found.c.score.desc(), DJSetRow.date.desc(), DJSetRow.id.desc())
+        .limit(limit)
+    )
+    found = matching(dialect, "tracks")
+    tracks = (
+        select(Track.id)
+        .join(found, found.c.id == Track.id)
+        .order_by(found.c.score.desc(), Track.id)
+        .limit(limit)
+    )
+    found = matching(dialect, "artists")
+    count = func.count(SetDJ.set_id).label("sets")
+    djs = (
+        select(Artist.id, Artist.name, count)
         .join(found, found.c.id == Artist.id)
         .join(SetDJ, SetDJ.artist_id == Artist.id)
         .group_by(Artist.id, Artist.name, found.c.score)
-        .order_by(found.c.score.desc(), sets.desc(), Artist.id)
+        .order_by(found.c.score.desc(), count.desc(), Artist.id)
         .limit(limit)
     )
-    return [dict(r._mapping) for r in session.execute(stmt)]
+    return sets, tracks, djs
 
 
-def _total(session: Session, stmt: Any) -> int:
-    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+def _total(session: Session, stmt: Any, **params: Any) -> int:
+    return _run(session, select(func.count()).select_from(stmt.subquery()), **params).scalar() or 0
 
 
 # --- Sets ------------------------------------------------------------------------------
@@ -219,10 +248,13 @@ def list_sets(
         return [], 0  # no such DJ; no source key holds a NUL (PostgreSQL text cannot)
     stmt = select(*_SET_COLUMNS).join(Source, Source.id == DJSetRow.source_id)
     order: list[Any] = [DJSetRow.date.desc(), DJSetRow.id.desc()]
+    params: dict[str, str] = {}
     if q:
-        found = match(session, "sets", q)
-        if found is None:
+        value = match_value(_dialect(session), q)
+        if value is None:
             return [], 0
+        params["match"] = value
+        found = matching(_dialect(session), "sets")
         stmt = stmt.join(found, found.c.id == DJSetRow.id)
         order.insert(0, found.c.score.desc())
     if dj is not None:
@@ -234,9 +266,9 @@ def list_sets(
         stmt = stmt.where(DJSetRow.date <= until + "\uffff")
     if source:
         stmt = stmt.where(Source.key == source)
-    total = _total(session, stmt) if with_total else None
-    items = _set_summaries(session, stmt.order_by(*order).limit(page.size).offset(page.offset))
-    return items, total
+    total = _total(session, stmt, **params) if with_total else None
+    paged = stmt.order_by(*order).limit(page.size).offset(page.offset)
+    return _set_summaries(session, paged, **params), total
 
 
 _SET = (
@@ -347,14 +379,18 @@ def list_tracks(
     """A page of tracks matching ``q`` (best first), or of all tracks by id."""
     stmt = select(Track.id)
     order: list[Any] = [Track.id]
+    params: dict[str, str] = {}
     if q:
-        found = match(session, "tracks", q)
-        if found is None:
+        value = match_value(_dialect(session), q)
+        if value is None:
             return [], 0
+        params["match"] = value
+        found = matching(_dialect(session), "tracks")
         stmt = stmt.join(found, found.c.id == Track.id)
         order.insert(0, found.c.score.desc())
-    total = _total(session, stmt) if with_total else None
-    ids = list(session.scalars(stmt.order_by(*order).limit(page.size).offset(page.offset)))
+    total = _total(session, stmt, **params) if with_total else None
+    paged = stmt.order_by(*order).limit(page.size).offset(page.offset)
+    ids = list(_run(session, paged, **params).scalars())
     tracks = _track_summaries(session, ids)
     return [tracks[i] for i in ids], total
 

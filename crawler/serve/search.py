@@ -3,21 +3,23 @@
 The index holds tracks and artists by their identity keys and sets by their text folded
 by the database (case and accents); a query is folded the same way (``fold``), each word
 matching as a prefix and all words required, so "kolsch" finds "Kölsch" and "bic" finds
-"Bicep". The result is a subquery of ``(id, score)``, higher scores better, to join with
-the rows it names.
+"Bicep". :func:`matching` is a subquery of ``(id, score)``, higher scores better, to join
+with the rows it names; it asks the index with the ``:match`` parameter, the value
+:func:`match_value` makes of the words. The subquery is made once per database and kind,
+so that the statements around it can be too.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
 from sqlalchemy import Float, Integer, Subquery, text
-from sqlalchemy.orm import Session
 
 from crawler.normalize import fold
 
-__all__ = ["Kind", "match", "query_words"]
+__all__ = ["Kind", "match_value", "matching", "query_words"]
 
 Kind = Literal["sets", "tracks", "artists"]
 _KEYS = {"sets": "set_id", "tracks": "track_id", "artists": "artist_id"}
@@ -54,19 +56,23 @@ def _tsquery(words: list[tuple[str, str]]) -> str:
     return " & ".join(f"'{folded}':*" for _, folded in words)
 
 
-def match(session: Session, kind: Kind, q: str) -> Subquery | None:
-    """``(id, score)`` of the rows of ``kind`` matching ``q``; None when ``q`` has no word."""
+def match_value(dialect: str, q: str) -> str | None:
+    """The ``:match`` parameter for ``q`` on ``dialect``; None when ``q`` has no word."""
     words = query_words(q)
     if not words:
         return None
+    return _tsquery(words) if dialect == "postgresql" else _fts5_query(words)
+
+
+@functools.cache
+def matching(dialect: str, kind: Kind) -> Subquery:
+    """``(id, score)`` of the rows of ``kind`` matching the ``:match`` parameter."""
     table = f"search_{kind}"
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         stmt = text(
             f"SELECT {_KEYS[kind]} AS id, ts_rank(doc, query) AS score"
-            f" FROM {table}, to_tsquery('simple', unaccent(:q)) AS query WHERE doc @@ query"
-        ).bindparams(q=_tsquery(words))
+            f" FROM {table}, to_tsquery('simple', unaccent(:match)) AS query WHERE doc @@ query"
+        )
     else:
-        stmt = text(
-            f"SELECT rowid AS id, -rank AS score FROM {table} WHERE {table} MATCH :q"
-        ).bindparams(q=_fts5_query(words))
+        stmt = text(f"SELECT rowid AS id, -rank AS score FROM {table} WHERE {table} MATCH :match")
     return stmt.columns(id=Integer, score=Float).subquery(f"{kind}_match")

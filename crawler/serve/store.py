@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.store.db import create_store_engine, upgrade
 
-__all__ = ["StoreMissing", "open_store"]
+__all__ = ["THREADS", "StoreMissing", "open_store"]
+
+THREADS = 8
+"""Requests a worker process answers at once (its thread pool), and so the connections it
+keeps open. More would only wait for the same cores, and on SQLite each connection beyond
+the pool's would be opened for one request and closed after it, its schema read again and
+its page cache cold."""
 
 
 class StoreMissing(LookupError):
@@ -26,6 +32,7 @@ class StoreMissing(LookupError):
 def _sqlite_read_only(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA query_only = ON")
+    cursor.execute("PRAGMA busy_timeout = 30000")  # while a writer checkpoints the WAL
     cursor.close()
 
 
@@ -36,11 +43,15 @@ def _postgres_read_only(dbapi_connection, _record) -> None:  # type: ignore[no-u
 
 
 def read_only_engine(url: str) -> Engine:
-    """An engine whose every connection refuses writes."""
-    engine = create_store_engine(url)
-    if engine.dialect.name == "sqlite":
+    """An engine whose every connection refuses writes, keeping :data:`THREADS` of them
+    open (a SQLite reader needs none of the writer's pragmas)."""
+    pool = {"pool_size": THREADS, "max_overflow": THREADS}
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, **pool)
         event.listen(engine, "connect", _sqlite_read_only)
-    else:
+    else:  # as the store's own engine (create_store_engine), with the larger pool
+        engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10},
+                               **pool)  # fmt: skip
         event.listen(engine, "connect", _postgres_read_only)
     return engine
 

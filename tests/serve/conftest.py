@@ -3,6 +3,11 @@ app on a real uvicorn server on loopback (port 0), over SQLite and PostgreSQL.""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -14,7 +19,14 @@ import httpx
 import pytest
 import uvicorn
 
-from tests.conftest import FIXTURES, POSTGRES_HOST, POSTGRES_PORT, need_server, run_scrapy
+from tests.conftest import (
+    FIXTURES,
+    POSTGRES_HOST,
+    POSTGRES_PORT,
+    ROOT,
+    need_server,
+    run_scrapy,
+)
 
 HERE = Path(__file__).parent
 # Every real fixture the importer reads, and the hand-written transition cases.
@@ -39,8 +51,9 @@ def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def postgres_store() -> Iterator[str]:
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """The URL of a new, empty database on the PostgreSQL server, dropped after."""
     need_server("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
     import psycopg
 
@@ -49,12 +62,17 @@ def postgres_store() -> Iterator[str]:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        url = f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
-        fill(url)
-        yield url
+        yield f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_store() -> Iterator[str]:
+    with postgres_database() as url:
+        fill(url)
+        yield url
 
 
 @pytest.fixture(
@@ -101,3 +119,39 @@ def base_url(store_url: str) -> Iterator[str]:
 def client(base_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base_url, timeout=30) as client:
         yield client
+
+
+@contextlib.contextmanager
+def serve_command(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``python -m crawler serve --port 0 <args>`` as a user runs it, in a process of its
+    own: its URL once a worker answers ``/healthz``."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "serve", "--port", "0", *args],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        deadline, url = time.monotonic() + 60, None
+        while url is None and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            assert line or proc.poll() is None, "crawler serve exited"
+            if found := re.search(r"running on (http://127\.0\.0\.1:\d+)", line):
+                url = found.group(1)
+        assert url, "crawler serve did not say where it listens"
+        # The rest of its log goes on being read, so that a full pipe never stops it
+        threading.Thread(target=proc.stderr.read, daemon=True).start()
+        while True:  # with several workers, the socket listens once a worker is up
+            try:
+                if httpx.get(url + "/healthz", timeout=30).status_code == 200:
+                    break
+            except httpx.ConnectError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None, "no worker answers"
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        if proc.stderr is not None:
+            proc.stderr.close()

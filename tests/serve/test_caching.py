@@ -74,6 +74,10 @@ def test_workers_share_the_answers_they_computed(sqlite_store: str, tmp_path: Pa
     )
     with Served(one) as first, Served(two) as second:
         computed = httpx.get(first + "/api/v1/sets?per_page=3", timeout=30)
+        deadline = time.monotonic() + 10  # written in a thread, after the answer
+        while not list(shared.glob("*/*")):
+            assert time.monotonic() < deadline, "the answer was not shared"
+            time.sleep(0.01)
         assert len(list(shared.glob("*/*"))) == 1
         kept = httpx.get(second + "/api/v1/sets?per_page=3", timeout=30)
     assert kept.content == computed.content and kept.headers["etag"] == computed.headers["etag"]

@@ -17,10 +17,11 @@ import pytest
 from crawler.devserver import LoopbackSite
 from crawler.serve import jobs
 from crawler.serve.crawl_settings import baseline, check_settings, known_settings
+from crawler.serve.jobs import run_name
 from crawler.serve.launch import ServeOptions, build_app
 from tests.conftest import ROOT, run_cli
 from tests.monitor.site import MixesSite
-from tests.serve.conftest import Served
+from tests.serve.conftest import Served, postgres_database, serve_command
 
 DEMO = ROOT / "crawler" / "demo_site"
 HOST = "127.29.0.1"
@@ -186,3 +187,31 @@ def test_a_running_job_is_cancelled(
     assert (done["status"], reason) == ("partial", "shutdown") or (
         done["status"] == "failed" and reason.startswith("cancelled, stopped by force")
     ), done["run"]
+
+
+@pytest.mark.postgres
+def test_a_job_crawls_to_ok_on_postgresql(tmp_path: Path) -> None:
+    """The same over ``crawler serve --database <PostgreSQL> --allow-crawls --workers 2``, as
+    a user runs it: the job is claimed by one worker, followed through either."""
+    with postgres_database() as url:
+        key = add_key(url, "frank")
+        started_with = [a for k, v in LOOPBACK_CRAWLS.items() for a in ("-s", f"{k}={v}")]
+        with (
+            LoopbackSite("127.29.0.4", root=DEMO) as site,
+            serve_command("--database", url, "--allow-crawls", "--workers", "2",
+                          "--jobs-dir", str(tmp_path / "jobs"), *started_with) as base,
+            httpx.Client(base_url=base, timeout=30) as client,
+        ):  # fmt: skip
+            body = {"spider": "sets", "args": {"start_urls": site.url("/")}}
+            assert client.post("/api/v1/crawls", json=body).status_code == 401
+            started = client.post("/api/v1/crawls", json=body, headers=auth(key))
+            assert started.status_code == 202, started.text
+            done = wait_for(client, started.json()["id"], key)
+            assert done["status"] == "ok", done
+            assert done["run"]["counts"]["item_scraped_count"] == 4
+            assert done["run"]["politeness"] and done["log"]
+            time.sleep(1)  # the store's version is read at most every 0.5 s
+            found = client.get("/api/v1/search", params={"q": "fabric live"}).json()
+            assert "Fabric Live 101" in {s["title"] for s in found["sets"]}
+            runs = client.get("/api/v1/runs").json()["items"]
+            assert run_name(done["id"]) in {r["name"] for r in runs}

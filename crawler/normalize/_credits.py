@@ -80,6 +80,7 @@ _TRAILING_FLUFF = re.compile(
 # How what _TRAILING_FLUFF takes ends, checked before the regex runs.
 _FLUFF_TAILS = frozenset({"video", "audio", "mv", "m/v", "**new**", "practice"})
 _FLUFF_LAST = frozenset("oOvV*0123456789")  # last letters of those, and of "#2"
+_FLUFF_ENDS = _FLUFF_LAST | frozenset("eE")  # and of "practice"
 _HANDLE = re.compile(r"\s*\[@\w+\]")  # "Big Limit [@RealBigLimit]": a social handle
 VERSION_JOIN = " / "
 """Between the versions of a title that names several ("X Remix / Extended Mix")."""
@@ -317,8 +318,7 @@ def take_version(title: str, version: str | None = None) -> tuple[str, str | Non
     given = version is not None
     found: str | None = None
     while title:
-        unfluffed = _without_trailing_fluff(title)
-        if unfluffed is not None:
+        if title[-1] in _FLUFF_ENDS and (unfluffed := _without_trailing_fluff(title)) is not None:
             title = unfluffed
             continue
         part = _trailing_part(title)
@@ -345,8 +345,7 @@ def take_version(title: str, version: str | None = None) -> tuple[str, str | Non
 def _without_trailing_fluff(title: str) -> str | None:
     """The title without a trailing "(Official Video)", "#2" or the like; None when it
     has none (a cheap look at its last letter and word first)."""
-    end = title[-1]
-    if not (end in _FLUFF_LAST or (end in "eE" and title.endswith(("ractice", "RACTICE")))):
+    if title[-1] in "eE" and not title.endswith(("ractice", "RACTICE")):
         return None
     last_word = title[title.rfind(" ") + 1 :].lower()
     if last_word not in _FLUFF_TAILS and last_word[0] != "#":

@@ -262,7 +262,9 @@ def parse_track_line(text: str) -> TrackEntry:
         return entry
     if line[0] in _PREFIX_START:
         line = _prefix(line, entry)
-    line = _trailing_cue(line, entry).strip()
+    if line and entry.cue_s is None and (line[-1].isdigit() or line[-1] in ")]"):
+        line = _trailing_cue(line, entry)
+    line = line.strip()
     if not line:
         return entry
     if len(line) <= _UNKNOWN_MAX and is_unknown(line, artist=False):
@@ -281,15 +283,16 @@ def parse_track_line(text: str) -> TrackEntry:
         featured = merge_names(featured, title_featured)
     if featured:
         featured = without_main(featured, artist)
-    _fill(entry, line, artist, title, version, featured)
+    if line.isascii():
+        entry.artist, entry.title, entry.version, entry.featured = artist, title, version, featured
+    else:
+        _refine_fields(entry, artist, title, version, featured)
     return entry
 
 
 def _trailing_cue(line: str, entry: TrackEntry) -> str:
-    """Take a cue time off the end of the line ("... [63:21]", "... 1:03:21") when none
-    was read at its start."""
-    if not line or entry.cue_s is not None or not (line[-1].isdigit() or line[-1] in ")]"):
-        return line
+    """Take a cue time off the end of the line ("... [63:21]", "... 1:03:21"), which ends
+    with a digit or a bracket, when none was read at its start."""
     m = _TRAILING_CUE.search(line)
     if m is None or m.start() <= 0:
         return line
@@ -328,19 +331,16 @@ def _is_placeholder(name: str | None, *, artist: bool) -> bool:
     return name is not None and len(name) <= _UNKNOWN_MAX and is_unknown(name, artist=artist)
 
 
-def _fill(
+def _refine_fields(
     entry: TrackEntry,
-    line: str,
     artist: str | None,
     title: str | None,
     version: str | None,
     featured: list[str],
 ) -> None:
-    if line.isascii():
-        entry.artist, entry.title, entry.version, entry.featured = artist, title, version, featured
-        return
-    # ftfy reads a line as a whole; a field alone may read differently ("Â" before a
-    # space), so each field is cleaned once more, as normalizing it again would.
+    """Fill the fields of a line that is not ASCII: ftfy reads a line as a whole, a
+    field alone may read differently ("Â" before a space), so each field is cleaned once
+    more, as normalizing it again would."""
     entry.artist = refine(artist)
     entry.title = refine(title)
     entry.version = refine(version)

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from crawler import settings as defaults
 from crawler.extras import require
 from crawler.logsafe import install_secrets_filter
+from crawler.wiring import provide
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -233,22 +234,20 @@ class Politeness:
     summary, with polite defaults.
     """
 
+    stack: PolitenessStack | None = None
+
     def __init__(self, crawler: Crawler | None = None) -> None:
         self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Politeness:
-        return cls(crawler)
-
-    @cached_property
-    def stack(self) -> PolitenessStack:
-        """The crawl's politeness objects (config, terms, pace, clock, rendering), which
-        the components it switches on share (``crawler/politeness/stack.py``)."""
+        """Builds the crawl's politeness objects (config, terms, pace, clock, rendering),
+        each on first use, for the components it switches on (``politeness/stack.py``)."""
         from crawler.politeness.stack import PolitenessStack
 
-        if self.crawler is None:
-            raise RuntimeError("the Politeness add-on was built without a crawler")
-        return PolitenessStack(self.crawler)
+        addon = cls(crawler)
+        addon.stack = PolitenessStack(crawler)
+        return addon
 
     @classmethod
     def update_pre_crawler_settings(cls, settings: BaseSettings) -> None:
@@ -275,7 +274,13 @@ class Tracklists:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Tracklists:
-        return cls(crawler)
+        """Registers the crawl's page book, built on first use, for the incremental
+        components it switches on (:mod:`crawler.wiring`)."""
+        from crawler.incremental.book import PageBook
+
+        addon = cls(crawler)
+        provide(crawler, {PageBook: lambda: addon.book})
+        return addon
 
     @cached_property
     def book(self) -> PageBook:

@@ -1,8 +1,9 @@
 """Every politeness setting, read once per crawl into one typed, validated object.
 
-Components never read raw settings: they ask :func:`config_for`, so a contradiction
-(e.g. a Crawl-delay cap below the delay floor) stops the crawl at start-up, once, with a
-message that names the settings involved.
+Components never read raw settings: they get this object from the crawl's stack
+(``crawler/politeness/stack.py``), so a contradiction (e.g. a Crawl-delay cap below the
+delay floor) stops the crawl at start-up, once, with a message that names the settings
+involved.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from scrapy.settings import default_settings as scrapy_defaults
 from crawler import ABOUT_URL, PRODUCT, __version__
 
 if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
+    pass
 
-__all__ = ["PolitenessConfig", "PolitenessConfigError", "config_for", "product_token"]
+__all__ = ["PolitenessConfig", "PolitenessConfigError", "product_token"]
 
 _CONTACT_RE = re.compile(r"(https?://|mailto:|[^\s@;()]+@[^\s@;()]+\.[^\s@;()]+)", re.I)
 _STOCK_ROBOTS_MW = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
@@ -176,10 +177,3 @@ class PolitenessConfig:
             "crawl_delay_max": self.crawl_delay_max,
             "retry_after_max": self.retry_after_max,
         }
-
-
-def config_for(crawler: Crawler) -> PolitenessConfig:
-    """The crawl's politeness config, read and validated on first use."""
-    from crawler.politeness.stack import stack_of
-
-    return stack_of(crawler).config

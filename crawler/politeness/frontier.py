@@ -30,17 +30,18 @@ import asyncio
 import heapq
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import Request
 from scrapy.pqueues import DownloaderAwarePriorityQueue
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler import _engine
-from crawler.politeness.clock import clock_for
-from crawler.politeness.pace import pace_for
+from crawler.politeness.clock import HostClock
+from crawler.politeness.pace import PacePolicy
 from crawler.politeness.robots import RobotsPolicy
 from crawler.politeness.tdm import TdmRepMiddleware
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -64,12 +65,14 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         slot_startprios: dict[str, Iterable[int]] | None = None,
         *,
         start_queue_cls: type[QueueProtocol] | None = None,
+        clock: HostClock,
+        pace: PacePolicy,
     ) -> None:
         super().__init__(
             crawler, downstream_queue_cls, key, slot_startprios, start_queue_cls=start_queue_cls
         )
-        self.clock = clock_for(crawler)
-        self.pace = pace_for(crawler)
+        self.clock = clock
+        self.pace = pace
         self.robots = crawler.get_downloader_middleware(RobotsPolicy)
         assert crawler.engine is not None  # the scheduler opens with the engine
         self._downloader = crawler.engine.downloader
@@ -94,6 +97,26 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         tdm = crawler.get_spider_middleware(TdmRepMiddleware)
         if tdm is not None:
             tdm.use_frontier(self)
+
+    @classmethod
+    def from_crawler(
+        cls,
+        crawler: Crawler,
+        downstream_queue_cls: type[QueueProtocol],
+        key: str,
+        startprios: dict[str, Iterable[int]] | None = None,
+        *,
+        start_queue_cls: type[QueueProtocol] | None = None,
+    ) -> Self:
+        return cls(
+            crawler,
+            downstream_queue_cls,
+            key,
+            startprios,
+            start_queue_cls=start_queue_cls,
+            clock=part(crawler, HostClock),
+            pace=part(crawler, PacePolicy),
+        )
 
     def fetch_at_turn(self, request: Request) -> asyncio.Future[Response]:
         """Download ``request`` (not a page: no callback, no scheduling) at its host's

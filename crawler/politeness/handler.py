@@ -24,7 +24,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
@@ -33,12 +33,14 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from crawler.politeness.clock import clock_for
-from crawler.politeness.config import config_for
-from crawler.politeness.pace import pace_for
+from crawler.politeness.clock import HostClock
+from crawler.politeness.config import PolitenessConfig
+from crawler.politeness.host_memory import HostMemory
+from crawler.politeness.pace import PacePolicy
+from crawler.politeness.quota import DailyQuotas
 from crawler.politeness.robots import ROBOTS_META, RobotsPolicy
 from crawler.politeness.robots_rules import first_bytes_decoded
-from crawler.politeness.stack import stack_of
+from crawler.wiring import optional_part, part
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -63,14 +65,22 @@ _ANSWERED_AT = "_politeness_answered_at"
 class PoliteDownloadHandler(BaseDownloadHandler):
     lazy = False
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        config: PolitenessConfig,
+        clock: HostClock,
+        pace: PacePolicy,
+        quotas: DailyQuotas,
+        host_memory: HostMemory | None,
+    ) -> None:
         super().__init__(crawler)
-        self.config = config_for(crawler)
-        self.clock = clock_for(crawler)
-        self.pace = pace_for(crawler)
+        self.config = config
+        self.clock = clock
+        self.pace = pace
         self.stats = crawler.stats
-        self.quotas = stack_of(crawler).quotas
-        self.host_memory = stack_of(crawler).host_memory
+        self.quotas = quotas
+        self.host_memory = host_memory
         self._inner: DownloadHandlerProtocol = build_from_crawler(
             load_object(self.config.http_handler), crawler
         )
@@ -83,6 +93,17 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         self._watch: asyncio.Task[None] | None = None
         crawler.signals.connect(self._zero_slot_delay, signal=signals.request_reached_downloader)
         crawler.signals.connect(self._headers_received, signal=signals.headers_received)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(
+            crawler,
+            part(crawler, PolitenessConfig),
+            part(crawler, HostClock),
+            part(crawler, PacePolicy),
+            part(crawler, DailyQuotas),
+            optional_part(crawler, HostMemory),
+        )
 
     @cached_property
     def _robots(self) -> RobotsPolicy | None:

@@ -22,9 +22,10 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.politeness.clock import clock_for
-from crawler.politeness.config import config_for
-from crawler.politeness.pace import pace_for
+from crawler.politeness.clock import HostClock
+from crawler.politeness.config import PolitenessConfig
+from crawler.politeness.pace import PacePolicy
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -60,16 +61,23 @@ def parse_retry_after(value: str | bytes | None, now: float | None = None) -> fl
 
 
 class RetryAfterMiddleware:
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(
+        self, crawler: Crawler, config: PolitenessConfig, clock: HostClock, pace: PacePolicy
+    ) -> None:
         self.crawler = crawler
-        self.config = config_for(crawler)
-        self.clock = clock_for(crawler)
-        self.pace = pace_for(crawler)
+        self.config = config
+        self.clock = clock
+        self.pace = pace
         self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
-        return cls(crawler)
+        return cls(
+            crawler,
+            part(crawler, PolitenessConfig),
+            part(crawler, HostClock),
+            part(crawler, PacePolicy),
+        )
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status not in STATUSES:

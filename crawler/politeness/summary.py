@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 
 from crawler.monitor.extension import verdict_once_feeds_closed
-from crawler.politeness.config import config_for
+from crawler.politeness.config import PolitenessConfig
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -47,15 +48,15 @@ def politeness_figures(stats: dict[str, Any]) -> dict[str, Any]:
 class PolitenessSummary:
     """Extension: the end-of-crawl block and the crawl-run row."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, config: PolitenessConfig) -> None:
         self.crawler = crawler
-        self.config = config_for(crawler)
+        self.config = config
         self.started_at = datetime.now(UTC)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PolitenessSummary:
-        return cls(crawler)
+        return cls(crawler, part(crawler, PolitenessConfig))
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None

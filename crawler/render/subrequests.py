@@ -33,13 +33,13 @@ from playwright.async_api import Error as PlaywrightError
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.politeness.clock import clock_for
-from crawler.politeness.config import config_for
-from crawler.politeness.pace import pace_for
+from crawler.politeness.clock import HostClock
+from crawler.politeness.config import PolitenessConfig
+from crawler.politeness.pace import PacePolicy
 from crawler.politeness.private_hosts import is_private_address, resolve
 from crawler.politeness.retry_after import STATUSES, parse_retry_after
 from crawler.politeness.terms import SiteTerms
-from crawler.render.config import render_config_for
+from crawler.render.config import RenderConfig
 from crawler.render.rules import abort_reason
 
 if TYPE_CHECKING:
@@ -80,12 +80,19 @@ class PageWatch:
 class SubRequestGate:
     """Robots.txt, pace, site and resource rules for every request a rendered page makes."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        config: RenderConfig,
+        politeness: PolitenessConfig,
+        clock: HostClock,
+        pace: PacePolicy,
+    ) -> None:
         self.crawler = crawler
-        self.config = render_config_for(crawler)
-        self.politeness = config_for(crawler)
-        self.clock = clock_for(crawler)
-        self.pace = pace_for(crawler)
+        self.config = config
+        self.politeness = politeness
+        self.clock = clock
+        self.pace = pace
         self.stats = crawler.stats
         self.extra_rule: Callable[[PlaywrightRequest], Any] | None = None
         """The user's ``PLAYWRIGHT_ABORT_REQUEST``: may abort more, never allow more."""

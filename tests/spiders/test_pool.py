@@ -8,8 +8,8 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from crawler.exports.pool import READER_NICENESS, _yield_to_the_crawl, read_files
 from crawler.normalize import normalize_set
+from crawler.spiders._pool import READER_NICENESS, _yield_to_the_crawl, read_files
 from crawler.store.identity import content_key
 from crawler.store.repository import content_hash, prepared
 from tests.conftest import FIXTURES

@@ -245,9 +245,11 @@ class Politeness:
         """Builds the crawl's politeness objects (config, terms, pace, clock, rendering),
         each on first use, for the components it switches on (``politeness/stack.py``)."""
         from crawler.politeness.stack import PolitenessStack
+        from crawler.render.parts import RenderParts
 
         addon = cls(crawler)
         addon.stack = PolitenessStack(crawler)
+        RenderParts(crawler, addon.stack)
         return addon
 
     @classmethod

@@ -3,8 +3,9 @@
 
 Scrapy builds each component on its own (the handler, the middlewares, the frontier);
 they all need the same config, site terms, pace and clock. The add-on is built once per
-crawler, before any component, so it builds this stack, which registers its objects for
-the crawler (:mod:`crawler.wiring`): components ask for them by type in ``from_crawler``
+crawler, before any component, so it builds this stack (and the rendering objects on top
+of it, ``crawler/render/parts.py``), which registers its objects for the crawler
+(:mod:`crawler.wiring`): components ask for them by type in ``from_crawler``
 and take them as constructor arguments. Nothing here is imported by the components, so
 the wiring goes one way, and two crawls in one process never share a clock.
 """
@@ -27,9 +28,6 @@ from crawler.politeness.quota import (
     StoreQuotaCounter,
 )
 from crawler.politeness.terms import TermsRegistry
-from crawler.render.config import RenderConfig
-from crawler.render.decision import RenderPolicy
-from crawler.render.parts import RenderParts
 from crawler.wiring import provide
 
 if TYPE_CHECKING:
@@ -50,9 +48,6 @@ class PolitenessStack:
                 HostClock: lambda: self.clock,
                 DailyQuotas: lambda: self.quotas,
                 HostMemory: lambda: self.host_memory,
-                RenderParts: lambda: self.render,
-                RenderConfig: lambda: self.render.config,
-                RenderPolicy: lambda: self.render.policy,
             },
         )
 
@@ -99,8 +94,3 @@ class PolitenessStack:
         if type(self.clock) is not LocalHostClock or not self.config.database_url:
             return None
         return HostMemory(self.config.database_url, self.clock)
-
-    @cached_property
-    def render(self) -> RenderParts:
-        """The rendering objects (the Politeness add-on owns the RENDER_* settings)."""
-        return RenderParts(self.crawler, self.config, self.terms, self.clock, self.pace)

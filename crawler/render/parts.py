@@ -1,7 +1,7 @@
-"""The rendering objects of one crawl, built once each, on first use: part of the crawl's
-politeness stack (``crawler/politeness/stack.py``), since the Politeness add-on owns the
-``RENDER_*`` settings and the paced handler decides what is rendered. Playwright is
-imported only when the renderer is built."""
+"""The rendering objects of one crawl, built once each, on first use, on top of the crawl's
+politeness stack (``crawler/politeness/stack.py``): the Politeness add-on builds both, since
+it owns the ``RENDER_*`` settings and the paced handler decides what is rendered.
+Playwright is imported only when the renderer is built."""
 
 from __future__ import annotations
 
@@ -10,33 +10,29 @@ from typing import TYPE_CHECKING
 
 from crawler.render.config import RenderConfig
 from crawler.render.decision import RenderPolicy
+from crawler.wiring import provide
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from crawler.politeness.clock import HostClock
-    from crawler.politeness.config import PolitenessConfig
-    from crawler.politeness.pace import PacePolicy
-    from crawler.politeness.terms import TermsRegistry
+    from crawler.politeness.stack import PolitenessStack
     from crawler.render.renderer import Renderer
 
 __all__ = ["RenderParts"]
 
 
 class RenderParts:
-    def __init__(
-        self,
-        crawler: Crawler,
-        politeness: PolitenessConfig,
-        terms: TermsRegistry,
-        clock: HostClock,
-        pace: PacePolicy,
-    ) -> None:
+    def __init__(self, crawler: Crawler, stack: PolitenessStack) -> None:
         self.crawler = crawler
-        self.politeness = politeness
-        self.terms = terms
-        self.clock = clock
-        self.pace = pace
+        self.stack = stack
+        provide(
+            crawler,
+            {
+                RenderParts: lambda: self,
+                RenderConfig: lambda: self.config,
+                RenderPolicy: lambda: self.policy,
+            },
+        )
 
     @cached_property
     def config(self) -> RenderConfig:
@@ -44,7 +40,7 @@ class RenderParts:
 
     @cached_property
     def policy(self) -> RenderPolicy:
-        return RenderPolicy(self.crawler, self.config, self.terms)
+        return RenderPolicy(self.crawler, self.config, self.stack.terms)
 
     @cached_property
     def renderer(self) -> Renderer | None:
@@ -55,5 +51,6 @@ class RenderParts:
         from crawler.render.renderer import Renderer
         from crawler.render.subrequests import SubRequestGate
 
-        gate = SubRequestGate(self.crawler, self.config, self.politeness, self.clock, self.pace)
+        stack = self.stack
+        gate = SubRequestGate(self.crawler, self.config, stack.config, stack.clock, stack.pace)
         return Renderer(self.crawler, self.config, self.policy, gate)

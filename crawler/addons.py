@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from crawler import settings as defaults
 from crawler.extras import require
 from crawler.logsafe import install_secrets_filter
-from crawler.wiring import provide
+from crawler.wiring import Parts
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -236,6 +236,8 @@ class Politeness:
     """
 
     stack: PolitenessStack | None = None
+    parts: Parts = {}
+    """The crawl's politeness objects, for its components (:mod:`crawler.wiring`)."""
 
     def __init__(self, crawler: Crawler | None = None) -> None:
         self.crawler = crawler
@@ -248,8 +250,8 @@ class Politeness:
         from crawler.render.parts import RenderParts
 
         addon = cls(crawler)
-        addon.stack = PolitenessStack(crawler)
-        RenderParts(crawler, addon.stack)
+        addon.stack = stack = PolitenessStack(crawler)
+        addon.parts = {**stack.parts(), **RenderParts(crawler, stack).parts()}
         return addon
 
     @classmethod
@@ -272,17 +274,18 @@ class Tracklists:
     incremental crawls and the shipped spiders (``scrapy crawl sets`` in any project that
     enables it). Works with or without :class:`Politeness`."""
 
+    parts: Parts = {}
+    """The crawl's page book, for the incremental components (:mod:`crawler.wiring`)."""
+
     def __init__(self, crawler: Crawler | None = None) -> None:
         self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Tracklists:
-        """Registers the crawl's page book, built on first use, for the incremental
-        components it switches on (:mod:`crawler.wiring`)."""
         from crawler.incremental.book import PageBook
 
         addon = cls(crawler)
-        provide(crawler, {PageBook: lambda: addon.book})
+        addon.parts = {PageBook: lambda: addon.book}
         return addon
 
     @cached_property

@@ -4,7 +4,7 @@
 Scrapy builds each component on its own (the handler, the middlewares, the frontier);
 they all need the same config, site terms, pace and clock. The add-on is built once per
 crawler, before any component, so it builds this stack (and the rendering objects on top
-of it, ``crawler/render/parts.py``), which registers its objects for the crawler
+of it, ``crawler/render/parts.py``) and offers its objects to the crawler's components
 (:mod:`crawler.wiring`): components ask for them by type in ``from_crawler``
 and take them as constructor arguments. Nothing here is imported by the components, so
 the wiring goes one way, and two crawls in one process never share a clock.
@@ -28,7 +28,8 @@ from crawler.politeness.quota import (
     StoreQuotaCounter,
 )
 from crawler.politeness.terms import TermsRegistry
-from crawler.wiring import provide
+from crawler.politeness.turns import Turns
+from crawler.wiring import Parts
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -39,17 +40,18 @@ __all__ = ["PolitenessStack"]
 class PolitenessStack:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        provide(
-            crawler,
-            {
-                PolitenessConfig: lambda: self.config,
-                TermsRegistry: lambda: self.terms,
-                PacePolicy: lambda: self.pace,
-                HostClock: lambda: self.clock,
-                DailyQuotas: lambda: self.quotas,
-                HostMemory: lambda: self.host_memory,
-            },
-        )
+
+    def parts(self) -> Parts:
+        """What the components ask for, by type (:mod:`crawler.wiring`)."""
+        return {
+            PolitenessConfig: lambda: self.config,
+            TermsRegistry: lambda: self.terms,
+            PacePolicy: lambda: self.pace,
+            HostClock: lambda: self.clock,
+            DailyQuotas: lambda: self.quotas,
+            HostMemory: lambda: self.host_memory,
+            Turns: lambda: self.turns,
+        }
 
     @cached_property
     def config(self) -> PolitenessConfig:
@@ -72,6 +74,11 @@ class PolitenessStack:
         if not isinstance(clock, HostClock):
             raise TypeError(f"PACE_CLOCK {cls!r} is not a HostClock")
         return clock
+
+    @cached_property
+    def turns(self) -> Turns:
+        """What everything that sends asks: may this host go now?"""
+        return Turns(self.clock, self.pace, self.config)
 
     @cached_property
     def quotas(self) -> DailyQuotas:

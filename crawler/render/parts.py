@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from crawler.render.config import RenderConfig
 from crawler.render.decision import RenderPolicy
-from crawler.wiring import provide
+from crawler.wiring import Parts
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -25,14 +25,14 @@ class RenderParts:
     def __init__(self, crawler: Crawler, stack: PolitenessStack) -> None:
         self.crawler = crawler
         self.stack = stack
-        provide(
-            crawler,
-            {
-                RenderParts: lambda: self,
-                RenderConfig: lambda: self.config,
-                RenderPolicy: lambda: self.policy,
-            },
-        )
+
+    def parts(self) -> Parts:
+        """What the components ask for, by type (:mod:`crawler.wiring`)."""
+        return {
+            RenderParts: lambda: self,
+            RenderConfig: lambda: self.config,
+            RenderPolicy: lambda: self.policy,
+        }
 
     @cached_property
     def config(self) -> RenderConfig:
@@ -52,5 +52,5 @@ class RenderParts:
         from crawler.render.subrequests import SubRequestGate
 
         stack = self.stack
-        gate = SubRequestGate(self.crawler, self.config, stack.config, stack.clock, stack.pace)
+        gate = SubRequestGate(self.crawler, self.config, stack.config, stack.turns)
         return Renderer(self.crawler, self.config, self.policy, gate)

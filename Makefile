@@ -18,11 +18,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m crawler demo
 
-## ruff, mypy (strict for crawler/) and the whole test suite (server-dependent tests skip when
-## PostgreSQL/Redis/Chromium are absent).
+## ruff, mypy (strict for crawler/), the package contracts (lint-imports) and the whole test
+## suite (server-dependent tests skip when PostgreSQL/Redis/Chromium are absent).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from crawler import settings as defaults
 from crawler.extras import require
 from crawler.logsafe import install_secrets_filter
+from crawler.wiring import Parts
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -66,7 +67,7 @@ POLITENESS_SETTINGS = (
     "PACE_JITTER", "PACE_LATENCY_RATIO", "PACE_FACTOR_MAX", "PACE_BACKOFF_START", "PACE_CLOCK",
     "PACE_HTTP_HANDLER", "RETRY_AFTER_MAX", "RETRY_AFTER_TIMES", "SITE_POLICY_FILE",
     "ROBOTS_META_OBEY", "NOINDEX_DROPS_ITEMS", "TDM_RESERVATION_DROPS_ITEMS",
-    "TDMREP_FETCH_WELLKNOWN", "CRAWL_RUNS_RECORD",
+    "TDMREP_FETCH_WELLKNOWN",
     # the archive: every response as received, and what permitted it
     "WARC_DIR", "WARC_MAX_BYTES",
     # JavaScript rendering: the paced handler's inner handler decides
@@ -94,7 +95,7 @@ POLITENESS_COMPONENTS: dict[str, dict[str, int | str | None]] = {
         "crawler.politeness.tdm.TdmRepMiddleware": 810,  # TDMRep reservations
     },
     "EXTENSIONS": {
-        "crawler.politeness.summary.PolitenessSummary": 0,  # end-of-crawl block and run row
+        "crawler.politeness.summary.PolitenessSummary": 0,  # end-of-crawl block
     },
 }
 """What :class:`Politeness` switches on; each entry must stay as it is (see ``_refusals``)."""
@@ -111,7 +112,7 @@ TRACKLISTS_SETTINGS = (
     "KEXP_API_URL", "SETLISTFM_API_URL", "SETLISTFM_API_KEY", "MIXESDB_API_URL",
     # unattended crawls: outcome, extraction alarm, progress, metrics
     "EXTRACTION_ALERT_RATIO", "EXTRACTION_ALERT_MIN_PAGES", "PROGRESS_BAR",
-    "PROGRESS_LOG_SECONDS", "METRICS_PORT",
+    "PROGRESS_LOG_SECONDS", "METRICS_PORT", "CRAWL_RUNS_RECORD",
 )  # fmt: skip
 """The settings whose defaults (in :mod:`crawler.settings`) :class:`Tracklists` applies."""
 
@@ -132,6 +133,7 @@ TRACKLISTS_COMPONENTS: dict[str, dict[str, int | str | None]] = {
     "EXTENSIONS": {
         "crawler.monitor.extension.CrawlOutcome": 0,  # outcome, summary line, metrics
         "crawler.monitor.progress.CrawlProgress": 0,  # live line or log lines
+        "crawler.monitor.runs.CrawlRunRecord": 0,  # the run's crawl_runs row
         "crawler.incremental.jobdir.JobDirGuard": 0,  # resume a stopped JOBDIR, not a dead one
         "crawler.schedule.heartbeat.LockHeartbeat": 0,  # scheduled crawls keep their lock alive
         # Scrapy's feed exporter, with a feed that cannot be written failing the crawl
@@ -233,22 +235,24 @@ class Politeness:
     summary, with polite defaults.
     """
 
+    stack: PolitenessStack | None = None
+    parts: Parts = {}
+    """The crawl's politeness objects, for its components (:mod:`crawler.wiring`)."""
+
     def __init__(self, crawler: Crawler | None = None) -> None:
         self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Politeness:
-        return cls(crawler)
-
-    @cached_property
-    def stack(self) -> PolitenessStack:
-        """The crawl's politeness objects (config, terms, pace, clock, rendering), which
-        the components it switches on share (``crawler/politeness/stack.py``)."""
+        """Builds the crawl's politeness objects (config, terms, pace, clock, rendering),
+        each on first use, for the components it switches on (``politeness/stack.py``)."""
         from crawler.politeness.stack import PolitenessStack
+        from crawler.render.parts import RenderParts
 
-        if self.crawler is None:
-            raise RuntimeError("the Politeness add-on was built without a crawler")
-        return PolitenessStack(self.crawler)
+        addon = cls(crawler)
+        addon.stack = stack = PolitenessStack(crawler)
+        addon.parts = {**stack.parts(), **RenderParts(crawler, stack).parts()}
+        return addon
 
     @classmethod
     def update_pre_crawler_settings(cls, settings: BaseSettings) -> None:
@@ -270,12 +274,19 @@ class Tracklists:
     incremental crawls and the shipped spiders (``scrapy crawl sets`` in any project that
     enables it). Works with or without :class:`Politeness`."""
 
+    parts: Parts = {}
+    """The crawl's page book, for the incremental components (:mod:`crawler.wiring`)."""
+
     def __init__(self, crawler: Crawler | None = None) -> None:
         self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Tracklists:
-        return cls(crawler)
+        from crawler.incremental.book import PageBook
+
+        addon = cls(crawler)
+        addon.parts = {PageBook: lambda: addon.book}
+        return addon
 
     @cached_property
     def book(self) -> PageBook:

@@ -47,6 +47,25 @@ class TrackEntry:
 
 
 @dataclass
+class SetNotes:
+    """What rides with a set besides its fields, for the pipelines and the store: not a
+    field of :class:`DJSet`, so feeds, content hashes and equality never see it. A copy
+    made with ``dataclasses.replace`` starts with fresh notes (and is normalized again)."""
+
+    tracks_seen: int = 0
+    """How many tracks the source listed, when a reader kept only the first ones."""
+    captured_at: datetime | None = None
+    """When the set's page was fetched (a web archive's capture date)."""
+    ai_use: dict[str, Any] | None = None
+    """The AI-use preferences that applied to the page (crawler/politeness/aiuse.py)."""
+    normalized: bool = False
+    """Already normalized (by an import's reader process): NormalizePipeline passes it on."""
+    prepared: tuple[tuple[Any, ...], list[tuple[Any, ...]], str, str | None] | None = None
+    """What a reader process computed of the set for the store (its content hash and
+    content key) with the values it computed them from: head, tracks, digest, key."""
+
+
+@dataclass
 class DJSet:
     """One DJ set with its tracklist."""
 
@@ -66,23 +85,22 @@ class DJSet:
     """The label that released the set (MusicBrainz and Discogs releases)."""
     tracks: list[TrackEntry] = field(default_factory=list)
 
-
-_SEEN = "_tracks_seen"
+    def __post_init__(self) -> None:
+        self.notes = SetNotes()
+        """Not a field (see :class:`SetNotes`)."""
 
 
 def mark_tracks_seen(djset: DJSet, count: int) -> None:
     """Say that the source listed ``count`` tracks, of which the reader kept only the
     first ones (a file streamed past ``MAX_TRACKS_PER_SET``), so that the cut is reported
-    with the true count. An instance attribute, not a field: feeds and the store never
-    see it."""
+    with the true count."""
     if count > len(djset.tracks):
-        vars(djset)[_SEEN] = count
+        djset.notes.tracks_seen = count
 
 
 def tracks_seen(djset: DJSet) -> int:
     """How many tracks the source listed: those kept, or more when a reader cut them."""
-    seen: int = vars(djset).get(_SEEN, 0)
-    return max(len(djset.tracks), seen)
+    return max(len(djset.tracks), djset.notes.tracks_seen)
 
 
 TRACK_FIELDS: tuple[str, ...] = tuple(TrackEntry.__dataclass_fields__)
@@ -96,36 +114,28 @@ TRACK_RELEASE_GROUP_INDEX = TRACK_FIELDS.index("release_group_mbid")
 SET_FIELDS: tuple[str, ...] = tuple(DJSet.__dataclass_fields__)
 
 
-_CAPTURED = "_captured_at"
-_AI_USE = "_ai_use"
-
-
 def mark_provenance(
     djset: DJSet, captured_at: datetime | None = None, ai_use: dict[str, Any] | None = None
 ) -> None:
     """Say when the page of a set was fetched (a web archive's capture date) and the AI-use
-    preferences that applied to it (crawler/politeness/aiuse.py); instance attributes, like
-    :func:`mark_tracks_seen`, so that feeds stay as they are, kept by the store."""
+    preferences that applied to it (crawler/politeness/aiuse.py), kept by the store."""
     if captured_at is not None:
-        vars(djset)[_CAPTURED] = captured_at
+        djset.notes.captured_at = captured_at
     if ai_use:
-        vars(djset)[_AI_USE] = ai_use
+        djset.notes.ai_use = ai_use
 
 
 def captured_at(djset: DJSet) -> datetime | None:
-    value: datetime | None = vars(djset).get(_CAPTURED)
-    return value
+    return djset.notes.captured_at
 
 
 def ai_use_of(djset: DJSet) -> dict[str, Any] | None:
-    value: dict[str, Any] | None = vars(djset).get(_AI_USE)
-    return value
+    return djset.notes.ai_use
 
 
 def carry_provenance(source: DJSet, target: DJSet) -> DJSet:
     """``target`` (a normalized copy of ``source``) with ``source``'s capture date and
     AI-use preferences."""
-    for key in (_CAPTURED, _AI_USE):
-        if key in vars(source):
-            vars(target)[key] = vars(source)[key]
+    target.notes.captured_at = source.notes.captured_at
+    target.notes.ai_use = source.notes.ai_use
     return target

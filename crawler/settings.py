@@ -107,7 +107,6 @@ ROBOTS_META_OBEY = True  # <meta name="robots"> / X-Robots-Tag: nofollow, noinde
 NOINDEX_DROPS_ITEMS = True  # sets from noindex pages are neither stored nor exported
 TDM_RESERVATION_DROPS_ITEMS = True  # same for pages whose rights holder reserves TDM
 TDMREP_FETCH_WELLKNOWN = True  # read /.well-known/tdmrep.json (once per host, paced)
-CRAWL_RUNS_RECORD = True  # one crawl_runs row per crawl, with the politeness figures
 
 # --- JavaScript rendering (crawler/render/, documented in docs/rendering.md) ---------------
 # Pages render only where the site terms say render_js = true and the plain HTML holds no
@@ -195,6 +194,7 @@ EXTRACTION_ALERT_MIN_PAGES = 10  # ...once at least this many were expected to h
 PROGRESS_BAR = True  # a live status line when stderr is a terminal (the schedule turns it off)
 PROGRESS_LOG_SECONDS = 60.0  # otherwise a progress log line this often; 0: none
 METRICS_PORT = 0  # > 0: serve this crawl's Prometheus metrics on 127.0.0.1:PORT/metrics
+CRAWL_RUNS_RECORD = True  # one crawl_runs row per crawl, with the politeness figures
 
 # --- crawler serve (crawler/serve/, README "The archive as a service") -------------------
 SERVE_RATE_LIMIT = None  # e.g. "60/minute": per API key and per client address; None: no limit

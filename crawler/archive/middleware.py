@@ -34,7 +34,11 @@ from crawler import __version__
 from crawler.archive.http11 import STATUS_LINE_META
 from crawler.archive.writer import WarcFiles
 from crawler.politeness.aiuse import ai_use_for
+from crawler.politeness.config import PolitenessConfig
+from crawler.politeness.pace import PacePolicy
 from crawler.politeness.robots import ROBOTS_META, RobotsPolicy, origin_of
+from crawler.politeness.terms import TermsRegistry
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -42,7 +46,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
     from crawler.politeness.robots_rules import RobotsFile
-    from crawler.politeness.stack import PolitenessStack
 
 __all__ = ["WarcArchiver", "matched_rule"]
 
@@ -122,8 +125,19 @@ def _headers(headers: Any, drop: set[bytes] = _DROPPED_HEADERS) -> list[tuple[st
 class WarcArchiver:
     """Downloader middleware writing the crawl's WARC files (see the module's doc)."""
 
-    def __init__(self, crawler: Crawler, folder: Path, max_bytes: int) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        folder: Path,
+        max_bytes: int,
+        config: PolitenessConfig,
+        terms: TermsRegistry,
+        pace: PacePolicy,
+    ) -> None:
         self.crawler = crawler
+        self.config = config
+        self.terms = terms
+        self.pace = pace
         self.folder = folder
         self.max_bytes = max_bytes
         self.files: WarcFiles | None = None
@@ -135,17 +149,18 @@ class WarcArchiver:
         folder = crawler.settings.get("WARC_DIR")
         if not folder:
             raise NotConfigured  # silent: no archive unless asked for
-        return cls(crawler, Path(folder), crawler.settings.getint("WARC_MAX_BYTES"))
-
-    @property
-    def stack(self) -> PolitenessStack:
-        from crawler.politeness.stack import stack_of
-
-        return stack_of(self.crawler)
+        return cls(
+            crawler,
+            Path(folder),
+            crawler.settings.getint("WARC_MAX_BYTES"),
+            part(crawler, PolitenessConfig),
+            part(crawler, TermsRegistry),
+            part(crawler, PacePolicy),
+        )
 
     def _files(self) -> WarcFiles:
         if self.files is None:
-            config = self.stack.config
+            config = self.config
             spider = self.crawler.spider
             info = {
                 "software": f"polite-tracklist-crawler/{__version__} (Scrapy, warcio)",
@@ -228,8 +243,7 @@ class WarcArchiver:
 
     def _permission(self, request: Request, response: Response) -> list[tuple[str, str]]:
         """What permitted this fetch, as the crawl saw it when the answer came."""
-        stack = self.stack
-        config = stack.config
+        config = self.config
         parts = urlparse_cached(request)
         host = parts.hostname or ""
         fields = [("user-agent", config.user_agent)]
@@ -246,9 +260,9 @@ class WarcArchiver:
             fields += self._origin_fields(origin, host, rules)
             rule = matched_rule(rules.parser, request.url, config.product)
             fields.append(("robots-rule", rule or "no rule matched: allowed"))
-        if rules is None and (terms := stack.terms.lookup(host)) is not None:
+        if rules is None and (terms := self.terms.lookup(host)) is not None:
             fields.append(("site-terms", f"{terms.domain} crawl={terms.crawl} ({terms.source})"))
-        gap = stack.pace.explain(host)
+        gap = self.pace.explain(host)
         fields.append(("crawl-delay", f"{gap.allowed:g} ({gap.reason})"))
         tdm = (response.headers.get(b"tdm-reservation") or b"").decode("latin-1").strip()
         if tdm:
@@ -272,10 +286,10 @@ class WarcArchiver:
         if cached is not None and cached[0] is rules:
             return cached[1]
         fields = [("robots", f"{rules.kind} ({rules.reason})")]
-        group = rules.group(self.stack.config.product)
+        group = rules.group(self.config.product)
         if group is not None:
             fields.append(("robots-group", f"User-agent: {group}"))
-        terms = self.stack.terms.lookup(host)
+        terms = self.terms.lookup(host)
         if terms is not None:
             fields.append(("site-terms", f"{terms.domain} crawl={terms.crawl} ({terms.source})"))
         self._by_origin[origin] = (rules, fields)

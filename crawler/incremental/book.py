@@ -30,10 +30,9 @@ from crawler.store.pages import (
 from crawler.store.sets import mark_sets_gone
 
 if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
     from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Known", "PageBook", "PageRecord", "book_for", "utcnow"]
+__all__ = ["Known", "PageBook", "PageRecord", "utcnow"]
 
 logger = logging.getLogger(__name__)
 _BATCH = 100
@@ -190,17 +189,3 @@ class PageBook:
         pages = self._origins.get(_origin_prefix(url))
         if pages is not None:
             pages[url] = Known(record.status, record.fetched_at, record.etag, record.last_modified)
-
-
-def book_for(crawler: Crawler) -> PageBook:
-    """The crawl's one book, shared by its incremental components, from its Tracklists
-    add-on (which switched them on)."""
-    from crawler.addons import Tracklists
-
-    addon = crawler.get_addon(Tracklists)
-    if addon is None:
-        raise RuntimeError(
-            "incremental crawls need the add-on that wires them: "
-            "ADDONS = {'crawler.addons.Tracklists': 200}"
-        )
-    return addon.book

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from crawler.incremental.book import Known, book_for, utcnow
+from crawler.incremental.book import Known, PageBook, utcnow
 from crawler.incremental.config import IncrementalConfig
 from crawler.incremental.meta import FETCHED_AT, LASTMOD, SKIP, VALIDATED
 from crawler.incremental.sitemaps import is_fresh
 from crawler.politeness.robots_rules import ROBOTS_META
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -49,16 +50,16 @@ class ConditionalRequestMiddleware:
     """Downloader middleware; sits next to the downloader (like Scrapy's HTTP cache) so that
     it sees a 304 before anything else does."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        if not IncrementalConfig.from_settings(crawler.settings).enabled:
-            raise NotConfigured("INCREMENTAL_ENABLED is off")
+    def __init__(self, crawler: Crawler, book: PageBook) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.book = book_for(crawler)
+        self.book = book
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
-        return cls(crawler)
+        if not IncrementalConfig.from_settings(crawler.settings).enabled:
+            raise NotConfigured("INCREMENTAL_ENABLED is off")
+        return cls(crawler, part(crawler, PageBook))
 
     def _inc(self, key: str, count: int = 1) -> None:
         assert self.stats is not None

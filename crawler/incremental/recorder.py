@@ -18,12 +18,13 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http.request import NO_CALLBACK
 
-from crawler.incremental.book import PageRecord, book_for, utcnow
+from crawler.incremental.book import PageBook, PageRecord, utcnow
 from crawler.incremental.config import IncrementalConfig
 from crawler.incremental.meta import FETCHED_AT, LASTMOD
 from crawler.incremental.middleware import eligible
 from crawler.politeness.aiuse import AI_USE_META
 from crawler.signals import set_unstored
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -57,12 +58,10 @@ def _link(request: Request) -> list[Any] | None:
 class PageRecorder:
     """Spider middleware; the outermost one (lowest order), so it sees the final output."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        if not IncrementalConfig.from_settings(crawler.settings).enabled:
-            raise NotConfigured("INCREMENTAL_ENABLED is off")
+    def __init__(self, crawler: Crawler, book: PageBook) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.book = book_for(crawler)
+        self.book = book
         self._open: dict[int, _Open] = {}
         self._unstored: set[int] = set()
         """id() of the items the store pipeline could not store, until their page hears of
@@ -76,7 +75,9 @@ class PageRecorder:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageRecorder:
-        return cls(crawler)
+        if not IncrementalConfig.from_settings(crawler.settings).enabled:
+            raise NotConfigured("INCREMENTAL_ENABLED is off")
+        return cls(crawler, part(crawler, PageBook))
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]

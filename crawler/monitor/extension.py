@@ -1,9 +1,9 @@
 """The crawl's outcome, its one-line summary, and (with ``METRICS_PORT``) its metrics.
 
 At the end of a crawl the outcome (crawler/monitor/outcome.py) is put in the stats as
-``crawl/outcome`` — the ``crawl`` command turns it into the exit code, the politeness
-summary writes it on the ``crawl_runs`` row — and one line says what the crawl did. Each
-extraction alarm gets a warning of its own.
+``crawl/outcome`` — the ``crawl`` command turns it into the exit code, the run's record
+(crawler/monitor/runs.py) writes it on the ``crawl_runs`` row — and one line says what the
+crawl did. Each extraction alarm gets a warning of its own.
 """
 
 from __future__ import annotations

@@ -14,17 +14,11 @@ from crawler.normalize import normalize_set
 
 logger = logging.getLogger(__name__)
 
-_MARK = "_normalized_by_reader"
-
 
 def mark_normalized(item: DJSet) -> None:
     """Say that ``item`` already went through ``normalize_set`` (an import's reader
-    processes do that work in parallel), so that this pipeline passes it on as it is.
-
-    The mark is an instance attribute, not a field: feeds and the store never see it, and
-    any copy made with ``dataclasses.replace`` is normalized again.
-    """
-    vars(item)[_MARK] = True
+    processes do that work in parallel), so that this pipeline passes it on as it is."""
+    item.notes.normalized = True
 
 
 class NormalizePipeline:
@@ -42,7 +36,7 @@ class NormalizePipeline:
         seen = tracks_seen(item)
         if seen > self.max_tracks > 0:
             self._cut(item, seen)
-        if vars(item).get(_MARK):
+        if item.notes.normalized:  # an import's reader process did it already
             return item
         try:
             return carry_provenance(item, normalize_set(item))

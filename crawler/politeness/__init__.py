@@ -3,9 +3,9 @@ reservations, site terms, and an identifying User-Agent. On by default (crawler/
 docs/politeness.md explains each rule and setting.
 """
 
-from crawler.politeness.clock import HostClock, LocalHostClock, clock_for
-from crawler.politeness.config import PolitenessConfig, PolitenessConfigError, config_for
-from crawler.politeness.pace import GapExplanation, PacePolicy, pace_for
+from crawler.politeness.clock import HostClock, LocalHostClock
+from crawler.politeness.config import PolitenessConfig, PolitenessConfigError
+from crawler.politeness.pace import GapExplanation, PacePolicy
 from crawler.politeness.terms import SiteTerms, TermsRegistry
 
 __all__ = [
@@ -17,7 +17,4 @@ __all__ = [
     "PolitenessConfigError",
     "SiteTerms",
     "TermsRegistry",
-    "clock_for",
-    "config_for",
-    "pace_for",
 ]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["HostClock", "LocalHostClock", "clock_for"]
+__all__ = ["HostClock", "LocalHostClock"]
 
 logger = logging.getLogger(__name__)
 
@@ -116,10 +116,3 @@ class LocalHostClock(HostClock):
 
     async def paused_until(self, host: str) -> float:
         return self._record(host).paused_until
-
-
-def clock_for(crawler: Crawler) -> HostClock:
-    """The crawl's clock, of the class named by ``PACE_CLOCK``."""
-    from crawler.politeness.stack import stack_of
-
-    return stack_of(crawler).clock

@@ -1,8 +1,9 @@
 """Every politeness setting, read once per crawl into one typed, validated object.
 
-Components never read raw settings: they ask :func:`config_for`, so a contradiction
-(e.g. a Crawl-delay cap below the delay floor) stops the crawl at start-up, once, with a
-message that names the settings involved.
+Components never read raw settings: they get this object from the crawl's stack
+(``crawler/politeness/stack.py``), so a contradiction (e.g. a Crawl-delay cap below the
+delay floor) stops the crawl at start-up, once, with a message that names the settings
+involved.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from scrapy.settings import default_settings as scrapy_defaults
 from crawler import ABOUT_URL, PRODUCT, __version__
 
 if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
+    pass
 
-__all__ = ["PolitenessConfig", "PolitenessConfigError", "config_for", "product_token"]
+__all__ = ["PolitenessConfig", "PolitenessConfigError", "product_token"]
 
 _CONTACT_RE = re.compile(r"(https?://|mailto:|[^\s@;()]+@[^\s@;()]+\.[^\s@;()]+)", re.I)
-_STOCK_ROBOTS_MW = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
 
 
 class PolitenessConfigError(ValueError):
@@ -78,8 +78,7 @@ class PolitenessConfig:
     tdm_fetch_wellknown: bool
     # Site terms
     site_policy_file: str | None
-    # Summary
-    record_runs: bool
+    # The store (tdmrep.json verdicts, daily counts, each host's last request)
     database_url: str | None
 
     @classmethod
@@ -117,13 +116,12 @@ class PolitenessConfig:
             tdm_drops_items=settings.getbool("TDM_RESERVATION_DROPS_ITEMS"),
             tdm_fetch_wellknown=settings.getbool("TDMREP_FETCH_WELLKNOWN"),
             site_policy_file=settings.get("SITE_POLICY_FILE") or None,
-            record_runs=settings.getbool("CRAWL_RUNS_RECORD"),
             database_url=settings.get("DATABASE_URL") or None,
         )
-        config._validate(settings)
+        config._validate()
         return config
 
-    def _validate(self, settings: BaseSettings) -> None:
+    def _validate(self) -> None:
         problems: list[str] = []
         for name, value in [
             ("DOWNLOAD_DELAY", self.delay_floor),
@@ -149,21 +147,8 @@ class PolitenessConfig:
                 f"CRAWL_DELAY_MAX ({self.crawl_delay_max}) is below DOWNLOAD_DELAY/"
                 f"CRAWL_DELAY_DEFAULT ({floor}): every host would be skipped"
             )
-        if settings.getbool("AUTOTHROTTLE_ENABLED"):
-            problems.append(
-                "AUTOTHROTTLE_ENABLED: the per-host pace (crawler/politeness/pace.py) already "
-                "adapts to latency and errors; turn AutoThrottle off"
-            )
-        if settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") != 1:
-            problems.append("CONCURRENT_REQUESTS_PER_DOMAIN must be 1 (one request at a time)")
-        if settings.getint("CONCURRENT_REQUESTS_PER_IP") not in (0, 1):
-            problems.append("CONCURRENT_REQUESTS_PER_IP must be 0 (per host) or 1")
-        mws = settings.getdict("DOWNLOADER_MIDDLEWARES")
-        if self.obey_robots and mws.get(_STOCK_ROBOTS_MW, None) is not None:
-            problems.append(
-                "Scrapy's RobotsTxtMiddleware is enabled beside crawler.politeness.robots: "
-                "set it to None in DOWNLOADER_MIDDLEWARES"
-            )
+        # AutoThrottle, concurrency per host and Scrapy's robots.txt middleware are the
+        # add-on's refusals (crawler/addons.py), made before any component is built.
         if problems:
             raise PolitenessConfigError("Contradictory settings: " + "; ".join(problems))
 
@@ -176,10 +161,3 @@ class PolitenessConfig:
             "crawl_delay_max": self.crawl_delay_max,
             "retry_after_max": self.retry_after_max,
         }
-
-
-def config_for(crawler: Crawler) -> PolitenessConfig:
-    """The crawl's politeness config, read and validated on first use."""
-    from crawler.politeness.stack import stack_of
-
-    return stack_of(crawler).config

@@ -30,17 +30,17 @@ import asyncio
 import heapq
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import Request
 from scrapy.pqueues import DownloaderAwarePriorityQueue
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler import _engine
-from crawler.politeness.clock import clock_for
-from crawler.politeness.pace import pace_for
 from crawler.politeness.robots import RobotsPolicy
 from crawler.politeness.tdm import TdmRepMiddleware
+from crawler.politeness.turns import Turns
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -64,12 +64,12 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         slot_startprios: dict[str, Iterable[int]] | None = None,
         *,
         start_queue_cls: type[QueueProtocol] | None = None,
+        turns: Turns,
     ) -> None:
         super().__init__(
             crawler, downstream_queue_cls, key, slot_startprios, start_queue_cls=start_queue_cls
         )
-        self.clock = clock_for(crawler)
-        self.pace = pace_for(crawler)
+        self.turns = turns
         self.robots = crawler.get_downloader_middleware(RobotsPolicy)
         assert crawler.engine is not None  # the scheduler opens with the engine
         self._downloader = crawler.engine.downloader
@@ -94,6 +94,25 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         tdm = crawler.get_spider_middleware(TdmRepMiddleware)
         if tdm is not None:
             tdm.use_frontier(self)
+
+    @classmethod
+    def from_crawler(
+        cls,
+        crawler: Crawler,
+        downstream_queue_cls: type[QueueProtocol],
+        key: str,
+        startprios: dict[str, Iterable[int]] | None = None,
+        *,
+        start_queue_cls: type[QueueProtocol] | None = None,
+    ) -> Self:
+        return cls(
+            crawler,
+            downstream_queue_cls,
+            key,
+            startprios,
+            start_queue_cls=start_queue_cls,
+            turns=part(crawler, Turns),
+        )
 
     def fetch_at_turn(self, request: Request) -> asyncio.Future[Response]:
         """Download ``request`` (not a page: no callback, no scheduling) at its host's
@@ -150,7 +169,7 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         if probe is None:
             return float("-inf")  # resumed from disk: the handler alone paces it
         host = urlparse_cached(probe).hostname or ""
-        if self.pace.dropped(host) is not None:
+        if self.turns.dropped(host) is not None:
             return float("-inf")  # the handler refuses it at once
         robots = self.robots.ready_at(probe) if self.robots is not None else float("-inf")
         if isinstance(robots, asyncio.Future):
@@ -158,7 +177,7 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
             return None
         if self.robots is not None and self.robots.refuses(probe):
             return float("-inf")  # refused, never sent: no turn to wait for
-        return max(robots, self.clock.ready_at(host, self.pace.base_gap(host)))
+        return max(robots, self.turns.ready_at(host))
 
     def _robots_done(self, slot: str) -> None:
         if slot in self.pqueues or slot in self._side:
@@ -199,7 +218,7 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
 
     def _next_ready(self) -> str | None:
         self._returned()
-        now = self.clock.now()
+        now = self.turns.now()
         while self._later and self._later[0][0] <= now + _SLACK:
             slot = heapq.heappop(self._later)[1]
             self._in_later.discard(slot)
@@ -224,7 +243,7 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
                 continue
             return slot
         if self._later:
-            self._wake_in(max(0.0, self._later[0][0] - self.clock.now()))
+            self._wake_in(max(0.0, self._later[0][0] - self.turns.now()))
         return None
 
     def _count_waiting(self) -> None:

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
@@ -33,12 +31,13 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from crawler.politeness.clock import clock_for
-from crawler.politeness.config import config_for
-from crawler.politeness.pace import pace_for
+from crawler.politeness.config import PolitenessConfig
+from crawler.politeness.host_memory import HostMemory
+from crawler.politeness.quota import DailyQuotas
 from crawler.politeness.robots import ROBOTS_META, RobotsPolicy
 from crawler.politeness.robots_rules import first_bytes_decoded
-from crawler.politeness.stack import stack_of
+from crawler.politeness.turns import HostDropped, HostLocks, Turns
+from crawler.wiring import optional_part, part
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -63,26 +62,43 @@ _ANSWERED_AT = "_politeness_answered_at"
 class PoliteDownloadHandler(BaseDownloadHandler):
     lazy = False
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        config: PolitenessConfig,
+        turns: Turns,
+        quotas: DailyQuotas,
+        host_memory: HostMemory | None,
+    ) -> None:
         super().__init__(crawler)
-        self.config = config_for(crawler)
-        self.clock = clock_for(crawler)
-        self.pace = pace_for(crawler)
+        self.config = config
+        self.turns = turns
+        self.clock = turns.clock
+        self.pace = turns.pace
         self.stats = crawler.stats
-        self.quotas = stack_of(crawler).quotas
-        self.host_memory = stack_of(crawler).host_memory
+        self.quotas = quotas
+        self.host_memory = host_memory
         self._inner: DownloadHandlerProtocol = build_from_crawler(
             load_object(self.config.http_handler), crawler
         )
         self._last_sent: dict[str, float] = {}
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-        """Per host: its lock, and how many requests hold it or wait for it."""
+        self._locks = HostLocks()
         self._active: set[asyncio.Task[Response]] = set()
         self._stopping = False
         self._grace = crawler.settings.getfloat("SHUTDOWN_DOWNLOAD_GRACE")
         self._watch: asyncio.Task[None] | None = None
         crawler.signals.connect(self._zero_slot_delay, signal=signals.request_reached_downloader)
         crawler.signals.connect(self._headers_received, signal=signals.headers_received)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(
+            crawler,
+            part(crawler, PolitenessConfig),
+            part(crawler, Turns),
+            part(crawler, DailyQuotas),
+            optional_part(crawler, HostMemory),
+        )
 
     @cached_property
     def _robots(self) -> RobotsPolicy | None:
@@ -146,7 +162,10 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             # The robots.txt fetch runs while a page request of the same host holds the
             # lock and waits for it; the clock alone keeps it apart from that host's others.
             return await self._read_up_to_the_limit(host, request)
-        async with self._lock(host):
+        # One request at a time per host. Scrapy's slot concurrency is not enough: under
+        # asyncio (2.19) a slot starts every queued request at once when its delay is 0,
+        # because a download counts as transferring only once its task runs.
+        async with self._locks.hold(host):
             robots = self._robots
             if robots is not None:
                 await robots.admit(request)
@@ -183,59 +202,40 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         await self._count_against_daily_quota(host, request)
         if self.host_memory is not None:
             await self.host_memory.recall(host)
-        while True:
-            allowed = self.pace.allowed_gap(host)
-            start = await self.clock.reserve(host, self.pace.gap(host))
-            wait = start - self.clock.now()
-            if wait > 0:
-                if wait > _SLOT_WAIT:  # the frontier keeps this near 0 (frontier.py)
-                    self.stats.inc_value("politeness/waits_in_download_slot")
-                # a live count for the crawl's progress line: hosts waiting for their turn
-                self.stats.inc_value("crawl/hosts_waiting")
-                try:
-                    await sleep(wait)
-                finally:
-                    self.stats.inc_value("crawl/hosts_waiting", -1)
-            self._refuse_if_dropped(host)
-            # A pause set while we slept (a Retry-After on another request) wins.
-            if await self.clock.paused_until(host) <= self.clock.now():
-                break
-        sent = self.clock.now()
+        allowed = self.pace.allowed_gap(host)
+        try:
+            sent = await self.turns.take(host, self._wait)
+        except HostDropped as dropped:
+            self.stats.inc_value("politeness/refused/host_skipped")
+            raise IgnoreRequest(str(dropped)) from None
         self._note_gap(host, sent, allowed)
         try:
             response = await self._inner.download_request(request)
         except Exception:
-            done = self.clock.now()
-            await self.clock.release(host, sent, done)
-            if not request.meta.get(OBSERVED_META):
-                self.pace.observe(host, done - sent, error=True)
-            if self.host_memory is not None:
-                self.host_memory.note(host, sent, done)
+            await self._done(host, request, sent, self.clock.now(), error=True)
             raise
         done = request.meta.pop(_ANSWERED_AT, None) or self.clock.now()
-        await self.clock.release(host, sent, done)
-        if self.host_memory is not None:
-            self.host_memory.note(host, sent, done)
-        if not request.meta.get(OBSERVED_META):
-            self.pace.observe(host, done - sent, error=response.status in _ERROR_STATUSES)
+        await self._done(host, request, sent, done, error=response.status in _ERROR_STATUSES)
         return response
 
-    @asynccontextmanager
-    async def _lock(self, host: str) -> AsyncIterator[None]:
-        """One request in flight per host. Scrapy's slot concurrency is not enough: under
-        asyncio (2.19) a slot starts every queued request at once when its delay is 0,
-        because a download counts as transferring only once its task runs."""
-        lock, users = self._locks.get(host, (asyncio.Lock(), 0))
-        self._locks[host] = (lock, users + 1)
+    async def _wait(self, seconds: float) -> None:
+        if seconds > _SLOT_WAIT:  # the frontier keeps this near 0 (frontier.py)
+            self.stats.inc_value("politeness/waits_in_download_slot")
+        # a live count for the crawl's progress line: hosts waiting for their turn
+        self.stats.inc_value("crawl/hosts_waiting")
         try:
-            async with lock:
-                yield
+            await sleep(seconds)
         finally:
-            lock, users = self._locks[host]
-            if users > 1:
-                self._locks[host] = (lock, users - 1)
-            else:  # nobody holds or waits for it: forgotten, so hosts don't pile up
-                del self._locks[host]
+            self.stats.inc_value("crawl/hosts_waiting", -1)
+
+    async def _done(
+        self, host: str, request: Request, sent: float, done: float, error: bool
+    ) -> None:
+        # An inner handler that told the pace itself how the host did (the renderer) says
+        # so in the request's meta, during the download.
+        await self.turns.done(host, sent, done, None if request.meta.get(OBSERVED_META) else error)
+        if self.host_memory is not None:
+            self.host_memory.note(host, sent, done)
 
     async def _count_against_daily_quota(self, host: str, request: Request) -> None:
         """A site with a daily limit (site terms) gets no request past it: the host is

@@ -18,7 +18,8 @@ from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 
-from crawler.politeness.config import config_for
+from crawler.politeness.config import PolitenessConfig
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -73,15 +74,15 @@ def page_directives(response: Response, product: str) -> PageDirectives:
 class MetaRobotsMiddleware:
     """Spider middleware: drops requests from nofollow pages and items from noindex ones."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.config = config_for(crawler)
+    def __init__(self, crawler: Crawler, config: PolitenessConfig) -> None:
+        self.config = config
         if not self.config.obey_meta_robots:
             raise NotConfigured("ROBOTS_META_OBEY is off")
         self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MetaRobotsMiddleware:
-        return cls(crawler)
+        return cls(crawler, part(crawler, PolitenessConfig))
 
     def _directives(self, response: Response) -> PageDirectives:
         directives = page_directives(response, self.config.product)

@@ -22,10 +22,9 @@ from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.terms import TermsRegistry
 
 if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-__all__ = ["GapExplanation", "PacePolicy", "pace_for"]
+__all__ = ["GapExplanation", "PacePolicy"]
 
 logger = logging.getLogger(__name__)
 
@@ -172,9 +171,3 @@ class PacePolicy:
     def dropped(self, host: str) -> str | None:
         """Why the host is left out of this run, or None."""
         return self._state(host).dropped
-
-
-def pace_for(crawler: Crawler) -> PacePolicy:
-    from crawler.politeness.stack import stack_of
-
-    return stack_of(crawler).pace

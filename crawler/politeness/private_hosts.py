@@ -19,8 +19,9 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.politeness.config import config_for
+from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.policy_files import is_policy_file
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -114,8 +115,8 @@ def resolve(host: str) -> list[str]:
 class PrivateHostsMiddleware:
     """Downloader middleware: first in line, so nothing at all goes to a refused host."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        if config_for(crawler).allow_private_hosts:
+    def __init__(self, crawler: Crawler, config: PolitenessConfig) -> None:
+        if config.allow_private_hosts:
             raise NotConfigured("ALLOW_PRIVATE_HOSTS is on")
         self.crawler = crawler
         self._verdicts: dict[str, str | None] = {}
@@ -126,7 +127,7 @@ class PrivateHostsMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateHostsMiddleware:
-        return cls(crawler)
+        return cls(crawler, part(crawler, PolitenessConfig))
 
     async def process_request(self, request: Request) -> None:
         if not request.url.startswith(("http:", "https:")):

@@ -22,9 +22,8 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.politeness.clock import clock_for
-from crawler.politeness.config import config_for
-from crawler.politeness.pace import pace_for
+from crawler.politeness.turns import Turns
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -60,16 +59,15 @@ def parse_retry_after(value: str | bytes | None, now: float | None = None) -> fl
 
 
 class RetryAfterMiddleware:
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, turns: Turns) -> None:
         self.crawler = crawler
-        self.config = config_for(crawler)
-        self.clock = clock_for(crawler)
-        self.pace = pace_for(crawler)
+        self.turns = turns
+        self.config = turns.config
         self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
-        return cls(crawler)
+        return cls(crawler, part(crawler, Turns))
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status not in STATUSES:
@@ -78,15 +76,8 @@ class RetryAfterMiddleware:
         host = urlparse_cached(request).hostname or ""
         wait = parse_retry_after(response.headers.get(b"Retry-After"))
         if wait is not None:
-            if wait > self.config.retry_after_max:
-                self.pace.drop(
-                    host,
-                    f"it answered {response.status} with Retry-After {wait:.0f} s, above "
-                    f"RETRY_AFTER_MAX={self.config.retry_after_max:.0f} s",
-                    stat="retry_after_above_max",
-                )
+            if not await self.turns.retry_after(host, wait, f"it answered {response.status}"):
                 raise IgnoreRequest(f"Host {host} asked for a wait above RETRY_AFTER_MAX")
-            await self.clock.pause(host, self.clock.now() + wait)
             self.stats.inc_value("politeness/paused/retry_after")
             logger.info(
                 "%s answered %s: pausing the host for %.1f s (Retry-After)",

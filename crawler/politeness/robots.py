@@ -29,11 +29,12 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.politeness import robots_rules
-from crawler.politeness.clock import clock_for
-from crawler.politeness.config import config_for
-from crawler.politeness.pace import pace_for
+from crawler.politeness.clock import HostClock
+from crawler.politeness.config import PolitenessConfig
+from crawler.politeness.pace import PacePolicy
 from crawler.politeness.robots_rules import ROBOTS_META, RobotsFile
-from crawler.politeness.terms import SiteTerms, terms_for
+from crawler.politeness.terms import SiteTerms, TermsRegistry
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -89,23 +90,36 @@ class _Origin:
 class RobotsPolicy:
     """Downloader middleware and the robots.txt authority for the download handler."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.config = config_for(crawler)
+    def __init__(
+        self,
+        crawler: Crawler,
+        config: PolitenessConfig,
+        clock: HostClock,
+        pace: PacePolicy,
+        terms: TermsRegistry,
+    ) -> None:
+        self.config = config
         if not self.config.obey_robots:
             raise NotConfigured("ROBOTSTXT_OBEY is off")
         self.crawler = crawler
         self.stats = crawler.stats
-        self.clock = clock_for(crawler)
-        self.pace = pace_for(crawler)
+        self.clock = clock
+        self.pace = pace
         self._origins: dict[str, _Origin] = {}
         self._told_unreachable: set[str] = set()
         self._told_permission: set[str] = set()
-        self.terms = terms_for(crawler)
+        self.terms = terms
         crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RobotsPolicy:
-        return cls(crawler)
+        return cls(
+            crawler,
+            part(crawler, PolitenessConfig),
+            part(crawler, HostClock),
+            part(crawler, PacePolicy),
+            part(crawler, TermsRegistry),
+        )
 
     def _inc(self, key: str) -> None:
         assert self.stats is not None

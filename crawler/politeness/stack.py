@@ -1,11 +1,13 @@
-"""The politeness objects of one crawl, built once each, on first use, and owned by the
+"""The politeness objects of one crawl, built once each, on first use, by the
 :class:`~crawler.addons.Politeness` add-on that switched the components on.
 
 Scrapy builds each component on its own (the handler, the middlewares, the frontier);
 they all need the same config, site terms, pace and clock. The add-on is built once per
-crawler, before any component, so it is where those objects live: components ask for
-them with :func:`stack_of` (``crawler.get_addon``, Scrapy's public API), and two crawls
-in one process never share a clock.
+crawler, before any component, so it builds this stack (and the rendering objects on top
+of it, ``crawler/render/parts.py``) and offers its objects to the crawler's components
+(:mod:`crawler.wiring`): components ask for them by type in ``from_crawler``
+and take them as constructor arguments. Nothing here is imported by the components, so
+the wiring goes one way, and two crawls in one process never share a clock.
 """
 
 from __future__ import annotations
@@ -15,48 +17,58 @@ from typing import TYPE_CHECKING
 
 from scrapy.utils.misc import build_from_crawler, load_object
 
+from crawler.politeness.clock import HostClock, LocalHostClock
+from crawler.politeness.config import PolitenessConfig
+from crawler.politeness.host_memory import HostMemory
+from crawler.politeness.pace import PacePolicy
+from crawler.politeness.quota import (
+    DailyQuotas,
+    MemoryQuotaCounter,
+    QuotaCounter,
+    StoreQuotaCounter,
+)
+from crawler.politeness.terms import TermsRegistry
+from crawler.politeness.turns import Turns
+from crawler.wiring import Parts
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from crawler.politeness.clock import HostClock
-    from crawler.politeness.config import PolitenessConfig
-    from crawler.politeness.host_memory import HostMemory
-    from crawler.politeness.pace import PacePolicy
-    from crawler.politeness.quota import DailyQuotas
-    from crawler.politeness.terms import TermsRegistry
-    from crawler.render.parts import RenderParts
-
-__all__ = ["PolitenessStack", "stack_of"]
+__all__ = ["PolitenessStack"]
 
 
 class PolitenessStack:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
+    def parts(self) -> Parts:
+        """What the components ask for, by type (:mod:`crawler.wiring`)."""
+        return {
+            PolitenessConfig: lambda: self.config,
+            TermsRegistry: lambda: self.terms,
+            PacePolicy: lambda: self.pace,
+            HostClock: lambda: self.clock,
+            DailyQuotas: lambda: self.quotas,
+            HostMemory: lambda: self.host_memory,
+            Turns: lambda: self.turns,
+        }
+
     @cached_property
     def config(self) -> PolitenessConfig:
         """Every politeness setting, read and validated once."""
-        from crawler.politeness.config import PolitenessConfig
-
         return PolitenessConfig.from_settings(self.crawler.settings)
 
     @cached_property
     def terms(self) -> TermsRegistry:
-        from crawler.politeness.terms import TermsRegistry
-
         return TermsRegistry.load(self.config.site_policy_file)
 
     @cached_property
     def pace(self) -> PacePolicy:
-        from crawler.politeness.pace import PacePolicy
-
         return PacePolicy(self.config, self.terms, self.crawler.stats)
 
     @cached_property
     def clock(self) -> HostClock:
         """Of the class named by ``PACE_CLOCK``."""
-        from crawler.politeness.clock import HostClock
-
         cls = load_object(self.config.clock_class)
         clock = build_from_crawler(cls, self.crawler)
         if not isinstance(clock, HostClock):
@@ -64,16 +76,14 @@ class PolitenessStack:
         return clock
 
     @cached_property
+    def turns(self) -> Turns:
+        """What everything that sends asks: may this host go now?"""
+        return Turns(self.clock, self.pace, self.config)
+
+    @cached_property
     def quotas(self) -> DailyQuotas:
         """Daily limits of the site terms, counted where the clock keeps its records: in
         Redis for the cluster's clock (``daily_counter``), else in the store."""
-        from crawler.politeness.quota import (
-            DailyQuotas,
-            MemoryQuotaCounter,
-            QuotaCounter,
-            StoreQuotaCounter,
-        )
-
         shared = getattr(self.clock, "daily_counter", None)
         counter: QuotaCounter
         if shared is not None:
@@ -88,29 +98,6 @@ class PolitenessStack:
     def host_memory(self) -> HostMemory | None:
         """Each host's last request in the store, for the in-process clock (whose records
         end with the run); None for other clocks, or without a store."""
-        from crawler.politeness.clock import LocalHostClock
-        from crawler.politeness.host_memory import HostMemory
-
         if type(self.clock) is not LocalHostClock or not self.config.database_url:
             return None
         return HostMemory(self.config.database_url, self.clock)
-
-    @cached_property
-    def render(self) -> RenderParts:
-        """The rendering objects (the Politeness add-on owns the RENDER_* settings)."""
-        from crawler.render.parts import RenderParts
-
-        return RenderParts(self.crawler)
-
-
-def stack_of(crawler: Crawler) -> PolitenessStack:
-    """The crawl's politeness objects, from its Politeness add-on."""
-    from crawler.addons import Politeness
-
-    addon = crawler.get_addon(Politeness)
-    if addon is None:
-        raise RuntimeError(
-            "the crawler's politeness components need the add-on that wires them: "
-            "ADDONS = {'crawler.addons.Politeness': 100}"
-        )
-    return addon.stack

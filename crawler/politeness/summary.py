@@ -1,21 +1,18 @@
-"""One politeness summary per crawl: stats, a block in the log, and a row in the store.
+"""One politeness summary per crawl: its figures, and a block in the log.
 
 The stats the components keep under ``politeness/`` (refusals by reason, pauses, nofollow
-and noindex pages, per-host shortest gap) are gathered at the end of every crawl, logged
-as one block, and kept with the run's row in the store (``crawl_runs``), so that how a
-crawl behaved can be checked later, not only while its log scrolls by.
+and noindex pages, per-host shortest gap) are gathered at the end of every crawl and
+logged as one block; monitoring keeps the same figures with the run's row in the store
+(``crawl_runs``, ``crawler/monitor/runs.py``), so that how a crawl behaved can be checked
+later, not only while its log scrolls by.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
-
-from crawler.monitor.extension import verdict_once_feeds_closed
-from crawler.politeness.config import config_for
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -45,27 +42,20 @@ def politeness_figures(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 class PolitenessSummary:
-    """Extension: the end-of-crawl block and the crawl-run row."""
+    """Extension: the end-of-crawl block in the log (the ``crawl_runs`` row, which keeps
+    these figures too, is monitoring's: ``crawler/monitor/runs.py``)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.config = config_for(crawler)
-        self.started_at = datetime.now(UTC)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PolitenessSummary:
         return cls(crawler)
 
-    async def spider_closed(self, spider: Spider, reason: str) -> None:
+    def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
-        stats = self.crawler.stats.get_stats()
-        figures = politeness_figures(stats)
-        logger.info("%s", self.block(figures))
-        if self.config.record_runs and self.config.database_url:
-            # judged here too: the row must carry the outcome whichever extension runs first
-            outcome = (await verdict_once_feeds_closed(self.crawler, reason)).outcome.value
-            self._record(spider, reason, stats, {**figures, **self.config.summary()}, outcome)
+        logger.info("%s", self.block(politeness_figures(self.crawler.stats.get_stats())))
 
     def block(self, figures: dict[str, Any]) -> str:
         gaps = figures.get("gap_min", {})
@@ -83,40 +73,3 @@ class PolitenessSummary:
             if len(shown) > 20:
                 lines.append(f"    ... and {len(shown) - 20} more hosts")
         return "\n".join(lines)
-
-    def _record(
-        self,
-        spider: Spider,
-        reason: str,
-        stats: dict[str, Any],
-        figures: dict[str, Any],
-        outcome: str,
-    ) -> None:
-        try:
-            from crawler.store.db import session_factory
-            from crawler.store.runs import record_crawl_run
-        except ImportError as exc:  # the store is optional for politeness
-            logger.warning("Crawl run not recorded: the store is unavailable (%s)", exc)
-            return
-        try:
-            factory = session_factory(self.config.database_url or "")
-            with factory.begin() as session:
-                record_crawl_run(
-                    session,
-                    spider.name,
-                    self.started_at,
-                    datetime.now(UTC),
-                    stats,
-                    figures,
-                    name=self.crawler.settings.get("CRAWL_NAME"),
-                    finish_reason=reason,
-                    outcome=outcome,
-                )
-        except Exception as error:
-            from crawler.store.db import describe_store_error
-
-            logger.error(
-                "Crawl run not recorded: %s",
-                describe_store_error(self.config.database_url or "", error),
-            )
-            logger.debug("The error in full:", exc_info=error)

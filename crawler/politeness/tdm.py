@@ -27,10 +27,11 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.politeness.config import config_for
+from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.policy_files import POLICY_FILE_META
 from crawler.store import session_factory, utcnow
 from crawler.store.tdmrep import load_tdmrep, save_tdmrep
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -107,8 +108,8 @@ class TurnFetcher(Protocol):
 class TdmRepMiddleware:
     """Spider middleware: drops items from pages whose rights holder reserves TDM."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.config = config_for(crawler)
+    def __init__(self, crawler: Crawler, config: PolitenessConfig) -> None:
+        self.config = config
         if not self.config.tdm_drops_items:
             raise NotConfigured("TDM_RESERVATION_DROPS_ITEMS is off")
         self.crawler = crawler
@@ -125,7 +126,7 @@ class TdmRepMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TdmRepMiddleware:
-        return cls(crawler)
+        return cls(crawler, part(crawler, PolitenessConfig))
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]

@@ -19,12 +19,13 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.politeness.policy_files import is_policy_file
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
 
-__all__ = ["SiteTerms", "SiteTermsMiddleware", "TermsError", "TermsRegistry", "terms_for"]
+__all__ = ["SiteTerms", "SiteTermsMiddleware", "TermsError", "TermsRegistry"]
 
 logger = logging.getLogger(__name__)
 
@@ -213,23 +214,17 @@ class TermsRegistry:
         return iter(self._entries.values())
 
 
-def terms_for(crawler: Crawler) -> TermsRegistry:
-    from crawler.politeness.stack import stack_of
-
-    return stack_of(crawler).terms
-
-
 class SiteTermsMiddleware:
     """Downloader middleware: refuses requests to sites whose terms forbid crawling."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, terms: TermsRegistry) -> None:
         self.crawler = crawler
-        self.terms = terms_for(crawler)
+        self.terms = terms
         self._told: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SiteTermsMiddleware:
-        return cls(crawler)
+        return cls(crawler, part(crawler, TermsRegistry))
 
     def process_request(self, request: Request) -> None:
         host = urlparse_cached(request).hostname

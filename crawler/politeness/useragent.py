@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.politeness.config import config_for
+from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.policy_files import is_policy_file
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -48,15 +49,15 @@ def is_loopback_host(host: str) -> bool:
 class IdentityMiddleware:
     """Downloader middleware (replaces Scrapy's UserAgentMiddleware)."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, config: PolitenessConfig) -> None:
         self.crawler = crawler
-        self.config = config_for(crawler)
+        self.config = config
         self._user_agent = self.config.user_agent.encode()
         self._told = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IdentityMiddleware:
-        return cls(crawler)
+        return cls(crawler, part(crawler, PolitenessConfig))
 
     def process_request(self, request: Request) -> None:
         if not request.url.startswith(("http:", "https:")):

@@ -10,15 +10,9 @@ from scrapy.settings import BaseSettings
 from crawler import settings as defaults
 
 if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
+    pass
 
-__all__ = [
-    "DEFAULT_BROWSER_ARGS",
-    "SETTLED",
-    "RenderConfig",
-    "RenderConfigError",
-    "render_config_for",
-]
+__all__ = ["DEFAULT_BROWSER_ARGS", "SETTLED", "RenderConfig", "RenderConfigError"]
 
 DEFAULT_BROWSER_ARGS: tuple[str, ...] = tuple(defaults.RENDER_BROWSER_ARGS)
 """Chromium flags that keep the browser from phoning home or needing a GPU or a sandbox,
@@ -102,9 +96,3 @@ class RenderConfig:
         options.update(user)
         options["args"] = args
         return options
-
-
-def render_config_for(crawler: Crawler) -> RenderConfig:
-    from crawler.politeness.stack import stack_of
-
-    return stack_of(crawler).render.config

@@ -16,12 +16,13 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.extras import missing
 from crawler.incremental.meta import SKIP as INCREMENTAL_SKIP
-from crawler.politeness.config import config_for
+from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.meta_robots import page_directives
 from crawler.politeness.tdm import reserved_by_page
-from crawler.politeness.terms import SiteTerms, terms_for
+from crawler.politeness.terms import SiteTerms, TermsRegistry
 from crawler.render.browser import INSTALL_HINT, browser_problem
-from crawler.render.config import render_config_for
+from crawler.render.config import RenderConfig
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -74,10 +75,10 @@ def decide(
 class RenderPolicy:
     """The crawl's view of the policy: terms, settings and whether a browser exists."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, config: RenderConfig, terms: TermsRegistry) -> None:
         self.crawler = crawler
-        self.config = render_config_for(crawler)
-        self.terms = terms_for(crawler)
+        self.config = config
+        self.terms = terms
         self.problem = missing("render") or browser_problem(self.config.browser_path)
         """Why there is no browser (or no Playwright: the ``render`` extra), or None."""
         self._told = False
@@ -131,12 +132,6 @@ class RenderPolicy:
         )
 
 
-def render_policy_for(crawler: Crawler) -> RenderPolicy:
-    from crawler.politeness.stack import stack_of
-
-    return stack_of(crawler).render.policy
-
-
 def is_rendered(response: Response) -> bool:
     return "playwright" in response.flags or bool(response.meta.get(RENDER_META))
 
@@ -144,7 +139,7 @@ def is_rendered(response: Response) -> bool:
 def render_request(crawler: Crawler, response: Response, found_sets: bool) -> Request | None:
     """The same page again, through the browser, when the policy says so; else None."""
     host = urlparse_cached(response).hostname or ""
-    policy = render_policy_for(crawler)
+    policy = part(crawler, RenderPolicy)
     rendered = is_rendered(response)
     if found_sets or rendered or policy.entry(host) is None:
         return None  # the common case, decided without reading the page again
@@ -168,7 +163,7 @@ def render_request(crawler: Crawler, response: Response, found_sets: bool) -> Re
 def _sets_dropped(crawler: Crawler, response: Response) -> bool:
     """Whether the politeness rules would drop this page's sets (``noindex``, a TDM
     reservation): rendering it would cost the site for nothing."""
-    config = config_for(crawler)
+    config = part(crawler, PolitenessConfig)
     if config.noindex_drops_items and page_directives(response, config.product).noindex:
         return True
     return config.tdm_drops_items and reserved_by_page(response)

@@ -11,14 +11,16 @@ Scrapy builds one handler per scheme; both share the crawl's one renderer.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from crawler.render.config import render_config_for
-from crawler.render.decision import RENDER_META, render_policy_for
+from crawler.render.config import RenderConfig
+from crawler.render.decision import RENDER_META, RenderPolicy
+from crawler.render.parts import RenderParts
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -36,17 +38,28 @@ logger = logging.getLogger(__name__)
 class RenderingDownloadHandler(BaseDownloadHandler):
     lazy = False
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        config: RenderConfig,
+        policy: RenderPolicy,
+        renderer: Renderer | None,
+    ) -> None:
         super().__init__(crawler)
-        self.config = render_config_for(crawler)
-        self.policy = render_policy_for(crawler)
+        self.config = config
+        self.policy = policy
         self.stats = crawler.stats
         self._plain: DownloadHandlerProtocol = build_from_crawler(
             load_object(self.config.plain_handler), crawler
         )
-        self.renderer = _renderer_for(crawler)
+        self.renderer = renderer
         if self.renderer is not None:
             self.renderer.users += 1
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        parts = part(crawler, RenderParts)
+        return cls(crawler, parts.config, parts.policy, parts.renderer)
 
     async def download_request(self, request: Request) -> Response:
         if request.meta.get(RENDER_META):
@@ -68,14 +81,3 @@ class RenderingDownloadHandler(BaseDownloadHandler):
             self.renderer.users -= 1
             if self.renderer.users == 0:
                 await self.renderer.close()
-
-
-def _renderer_for(crawler: Crawler) -> Renderer | None:
-    """The crawl's renderer; Playwright is imported only when some site may render, so
-    crawls that never render don't pay for loading it."""
-    policy = render_policy_for(crawler)
-    if not policy.any_permitted() or policy.problem is not None:
-        return None
-    from crawler.render.renderer import renderer_for
-
-    return renderer_for(crawler)

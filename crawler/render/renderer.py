@@ -29,8 +29,8 @@ from scrapy_playwright.page import PageMethod
 
 from crawler.politeness.handler import OBSERVED_META
 from crawler.render.browser import INSTALL_HINT
-from crawler.render.config import SETTLED, RenderConfig, render_config_for
-from crawler.render.decision import RenderPolicy, render_policy_for
+from crawler.render.config import SETTLED, RenderConfig
+from crawler.render.decision import RenderPolicy
 from crawler.render.subrequests import PAGE_META, PageWatch, SubRequestGate
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-__all__ = ["Renderer", "renderer_for"]
+__all__ = ["Renderer"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +75,13 @@ class _QuietTimeouts(logging.Filter):
 class Renderer:
     """Renders the requests the policy granted; one per crawl."""
 
-    def __init__(self, crawler: Crawler, policy: RenderPolicy) -> None:
-        self.config = render_config_for(crawler)
+    def __init__(
+        self, crawler: Crawler, config: RenderConfig, policy: RenderPolicy, gate: SubRequestGate
+    ) -> None:
+        self.config = config
         self.policy = policy
         self.stats = crawler.stats
-        self.gate = SubRequestGate(crawler)
+        self.gate = gate
         self.browser = _Browser(crawler, self.config, self.gate)
         self.users = 0
         self._pages: asyncio.Semaphore | None = None
@@ -253,14 +255,3 @@ class Renderer:
             await self.browser.close()
         finally:
             logging.getLogger("scrapy-playwright").removeFilter(self._quiet)
-
-
-def renderer_for(crawler: Crawler) -> Renderer | None:
-    """The crawl's renderer, or None when no site may render or there is no browser (then
-    no browser process starts at all)."""
-    policy = render_policy_for(crawler)
-    if not policy.any_permitted() or policy.problem is not None:
-        return None
-    from crawler.politeness.stack import stack_of
-
-    return stack_of(crawler).render.renderer

@@ -8,8 +8,8 @@ takes each request the page makes (the navigation included) and
    fonts and anything outside http(s) or outside the page's site,
 2. refuses hosts that resolve to private addresses (unless ``ALLOW_PRIVATE_HOSTS``), asks
    the host's robots.txt (``crawler.politeness.robots``) and refuses what it disallows,
-3. reserves the request's start on the host's clock (``crawler.politeness.clock``) with the
-   host's gap (``crawler.politeness.pace``), so a rendered page can't burst past the pace,
+3. waits for the host's turn (``crawler.politeness.turns``: the clock and the pace the
+   crawler's own requests ask), so a rendered page can't burst past the pace,
 4. fetches it itself, with the crawler's User-Agent and without following redirects: the
    browser follows a redirect without asking any route, so each hop is checked and paced
    here, then the final answer is handed to the page.
@@ -33,13 +33,12 @@ from playwright.async_api import Error as PlaywrightError
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.politeness.clock import clock_for
-from crawler.politeness.config import config_for
-from crawler.politeness.pace import pace_for
+from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.private_hosts import is_private_address, resolve
 from crawler.politeness.retry_after import STATUSES, parse_retry_after
 from crawler.politeness.terms import SiteTerms
-from crawler.render.config import render_config_for
+from crawler.politeness.turns import HostDropped, HostLocks, Turns
+from crawler.render.config import RenderConfig
 from crawler.render.rules import abort_reason
 
 if TYPE_CHECKING:
@@ -93,18 +92,24 @@ class PageWatch:
 class SubRequestGate:
     """Robots.txt, pace, site and resource rules for every request a rendered page makes."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        config: RenderConfig,
+        politeness: PolitenessConfig,
+        turns: Turns,
+    ) -> None:
         self.crawler = crawler
-        self.config = render_config_for(crawler)
-        self.politeness = config_for(crawler)
-        self.clock = clock_for(crawler)
-        self.pace = pace_for(crawler)
+        self.config = config
+        self.politeness = politeness
+        self.turns = turns
+        self.clock = turns.clock
         self.stats = crawler.stats
         self.extra_rule: Callable[[PlaywrightRequest], Any] | None = None
         """The user's ``PLAYWRIGHT_ABORT_REQUEST``: may abort more, never allow more."""
         self._told_unrouted = False
         self._told_no_robots = False
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = HostLocks()
         self._private_hosts: dict[str, bool] = {}
 
     def _inc(self, key: str) -> None:
@@ -225,8 +230,11 @@ class SubRequestGate:
             host = urlsplit(url).hostname or ""
             if paced:
                 await self._admit(url, host)
-                async with self._lock(host):  # one request at a time per host
-                    await self._wait_turn(url, host)
+                async with self._locks.hold(host):  # one request at a time per host
+                    try:
+                        await self.turns.take(host)
+                    except HostDropped:
+                        raise _Refused("host_skipped", url) from None
                     response = await self._send(route, watch, url, method, headers, body)
                 self._inc("subrequests/allowed")
             else:  # the page itself: checked and paced by the politeness handler
@@ -281,18 +289,14 @@ class SubRequestGate:
                 timeout=max(0.1, watch.deadline - sent) * 1000,
             )
         except PlaywrightError:
-            done = self.clock.now()
-            await self.clock.release(host, sent, done)
-            self.pace.observe(host, done - sent, error=True)
+            await self.turns.done(host, sent, self.clock.now(), error=True)
             raise
         # Every fetch, the page's own included, tells the clock when it really left and
         # came back: the browser may send the page well after the politeness handler's
         # reservation (a new context, a free page slot), and its first sub-request must
         # keep the gap after that, not after the reservation.
-        done = self.clock.now()
-        await self.clock.release(host, sent, done)
-        if response.status in _ERROR_STATUSES:
-            self.pace.observe(host, done - sent, error=True)
+        error = response.status in _ERROR_STATUSES
+        await self.turns.done(host, sent, self.clock.now(), True if error else None)
         if response.status in STATUSES:
             await self._retry_after(host, response)
         return response
@@ -300,25 +304,13 @@ class SubRequestGate:
     async def _retry_after(self, host: str, response: APIResponse) -> None:
         """A 429/503 with Retry-After pauses the host for every request, not just ours."""
         wait = parse_retry_after(response.headers.get("retry-after"))
-        if wait is None:
-            return
-        if wait > self.politeness.retry_after_max:
-            self.pace.drop(
-                host,
-                f"a browser sub-request got {response.status} with Retry-After {wait:.0f} s, "
-                f"above RETRY_AFTER_MAX={self.politeness.retry_after_max:.0f} s",
-                stat="retry_after_above_max",
-            )
-            return
-        await self.clock.pause(host, self.clock.now() + wait)
-        self._inc("subrequests/paused_by_retry_after")
-
-    def _lock(self, host: str) -> asyncio.Lock:
-        return self._locks.setdefault(host, asyncio.Lock())
+        answered = f"a browser sub-request got {response.status}"
+        if wait is not None and await self.turns.retry_after(host, wait, answered):
+            self._inc("subrequests/paused_by_retry_after")
 
     async def _admit(self, url: str, host: str) -> None:
         """Raise _Refused when the run or the host's robots.txt says no."""
-        if self.pace.dropped(host) is not None:
+        if self.turns.dropped(host) is not None:
             raise _Refused("host_skipped", url)
         if not self.politeness.allow_private_hosts and await self._private(host):
             raise _Refused("private_host", url)
@@ -331,19 +323,6 @@ class SubRequestGate:
                 raise _Refused("robots", url) from exc
         elif self.politeness.obey_robots:
             raise _Refused("robots_unknown", url)
-
-    async def _wait_turn(self, url: str, host: str) -> None:
-        """Sleep until the host's clock gives this request its start."""
-        while True:
-            start = await self.clock.reserve(host, self.pace.gap(host))
-            wait = start - self.clock.now()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            if self.pace.dropped(host) is not None:
-                raise _Refused("host_skipped", url)
-            # A pause set while we slept (a Retry-After on another request) wins.
-            if await self.clock.paused_until(host) <= self.clock.now():
-                return
 
     async def _private(self, host: str) -> bool:
         """Whether ``host`` resolves to a private address (``ALLOW_PRIVATE_HOSTS``), as

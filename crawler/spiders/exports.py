@@ -29,10 +29,10 @@ from crawler.archive.reader import WEB_ARCHIVE_SUFFIXES, is_web_archive
 from crawler.exports import EXTENSIONS, UnreadableFile, reads_name
 from crawler.exports.discogs_dump import DumpReader, is_dump
 from crawler.exports.locations import NAMES, PROGRAMS, NoHistory, find_history
-from crawler.exports.pool import FileResult, default_processes, read_ahead, read_files
 from crawler.logsafe import printable
 from crawler.spiders._arguments import SpiderArgumentError, check_arguments
 from crawler.spiders._base import PoliteSpider
+from crawler.spiders._pool import FileResult, default_processes, read_ahead, read_files
 
 PROGRESS_LOG_SECONDS = 10.0
 NOT_EXPORTS_NAMED = 50

@@ -23,11 +23,12 @@ from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.python.failure import Failure
 
-from crawler.politeness.clock import clock_for
 from crawler.politeness.retry_after import parse_retry_after
+from crawler.politeness.turns import Turns
 from crawler.sites import mixesdb
 from crawler.spiders._arguments import check_arguments
 from crawler.spiders._base import PoliteSpider
+from crawler.wiring import part
 
 _HEADERS = {"Accept": "application/json"}
 _LAG_RETRIES = 5
@@ -108,9 +109,8 @@ class MixesDBSpider(PoliteSpider):
             return None
         wait = parse_retry_after(response.headers.get(b"Retry-After")) or float(mixesdb.MAXLAG)
         assert response.request is not None
-        clock = clock_for(self.crawler)
         host = urlparse_cached(response.request).hostname or ""
-        await clock.pause(host, clock.now() + wait)
+        await part(self.crawler, Turns).pause(host, wait)
         self.logger.info("%s is lagged (maxlag): waiting %.0f s as it asks", host, wait)
         return response.request.replace(
             dont_filter=True, meta={**response.request.meta, "mixesdb_lagged": tries}

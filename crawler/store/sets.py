@@ -100,11 +100,6 @@ def hash_values(head: tuple[Any, ...], tracks: list[tuple[Any, ...]]) -> str:
 
 
 # -- what reader processes prepare ------------------------------------------------------
-_PREPARED = "_store_prepared"
-"""An instance attribute, not a field: what a reader process computed of a set for the
-store (crawler/exports/pool.py), with the values it computed it from."""
-
-
 def keep_prepared(
     item: DJSet,
     head: tuple[Any, ...],
@@ -114,7 +109,7 @@ def keep_prepared(
 ) -> None:
     """Remember a set's content hash and content key, computed elsewhere from ``head``
     (its fields but tracks, in order) and ``tracks`` (each track's fields)."""
-    vars(item)[_PREPARED] = (head, tracks, digest, content_key)
+    item.notes.prepared = (head, tracks, digest, content_key)
 
 
 def prepared(item: DJSet) -> tuple[str, str | None] | None:
@@ -124,7 +119,7 @@ def prepared(item: DJSet) -> tuple[str, str | None] | None:
     Comparing the values costs a fifth of hashing them, and the store pays it in the
     crawl process, which is what an import waits for: the hashing is done by readers.
     """
-    kept = vars(item).get(_PREPARED)
+    kept = item.notes.prepared
     if kept is None:
         return None
     head, tracks, digest, key = kept

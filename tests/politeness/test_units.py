@@ -113,19 +113,9 @@ def test_jitter_only_lengthens() -> None:
     ("overrides", "message"),
     [
         ({"CRAWL_DELAY_MAX": 0.5}, "CRAWL_DELAY_MAX"),
-        ({"AUTOTHROTTLE_ENABLED": True}, "AUTOTHROTTLE_ENABLED"),
-        ({"CONCURRENT_REQUESTS_PER_DOMAIN": 4}, "CONCURRENT_REQUESTS_PER_DOMAIN"),
         ({"ROBOTSTXT_CACHE_SECONDS": 90000}, "ROBOTSTXT_CACHE_SECONDS"),
         ({"ROBOTSTXT_MAX_REDIRECTS": 2}, "ROBOTSTXT_MAX_REDIRECTS"),
         ({"PACE_JITTER": -0.1}, "PACE_JITTER"),
-        (
-            {
-                "DOWNLOADER_MIDDLEWARES": {
-                    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100
-                }
-            },
-            "RobotsTxtMiddleware",
-        ),
     ],
 )
 def test_contradictions_are_refused(overrides: dict[str, object], message: str) -> None:

@@ -8,8 +8,8 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from crawler.exports.pool import READER_NICENESS, _yield_to_the_crawl, read_files
 from crawler.normalize import normalize_set
+from crawler.spiders._pool import READER_NICENESS, _yield_to_the_crawl, read_files
 from crawler.store.identity import content_key
 from crawler.store.sets import content_hash, prepared
 from tests.conftest import FIXTURES
@@ -36,7 +36,7 @@ def test_reader_processes_match_reading_in_process(tmp_path: Path) -> None:
     assert [([normalize_set(s) for s in r.sets], r.error) for r in pooled] == expected
     assert [s for r in pooled[3:] for s in r.sets] == [s for e, _ in expected[3:] for s in e]
     pooled_sets = [s for r in pooled[3:] for s in r.sets]
-    assert pooled_sets and all(vars(s).get("_normalized_by_reader") for s in pooled_sets)
+    assert pooled_sets and all(s.notes.normalized for s in pooled_sets)
     errors = {r.path.name: r.error for r in pooled if r.error}
     # a page without a playlist is reported too, with the reason
     assert {n for n in errors if "no-playlist" not in n} == {

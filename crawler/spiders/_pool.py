@@ -28,7 +28,6 @@ from typing import Any
 from crawler.exports import UnreadableFile, read_path
 from crawler.items import SET_FIELDS, TRACK_FIELDS, DJSet, TrackEntry, mark_tracks_seen, tracks_seen
 from crawler.normalize import normalize_set
-from crawler.pipelines.normalize import mark_normalized
 from crawler.store.identity import content_key
 from crawler.store.sets import hash_values, keep_prepared
 
@@ -127,8 +126,7 @@ def _unpack(packed: _PackedSet) -> DJSet:
         )  # type: ignore[misc]
         keep_prepared(djset, head, tracks, *prepared)
     mark_tracks_seen(djset, seen)
-    if done:
-        mark_normalized(djset)
+    djset.notes.normalized = done  # the crawl's NormalizePipeline passes it on as it is
     return djset
 
 

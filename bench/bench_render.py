@@ -30,7 +30,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from itertools import pairwise
 from pathlib import Path
@@ -39,58 +38,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.proctree import TreeSampler  # noqa: E402
 from crawler import settings as defaults  # noqa: E402
 from crawler.devserver import LoopbackSite  # noqa: E402
 from tests.render.jsite import js_site  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 CHROMIUM = "/usr/bin/chromium"
-
-
-def _tree_memory(root: int) -> tuple[int, int]:
-    """Bytes of resident memory of ``root`` and all its descendants (from /proc): the sum
-    of their RSS, and the sum of their PSS (shared pages split between the processes
-    sharing them, so Chromium's many processes are not counted several times over)."""
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rfind(b")") + 2 :].split()[1])
-        parents.setdefault(ppid, []).append(int(entry))
-    rss = pss = 0
-    todo = [root]
-    while todo:
-        pid = todo.pop()
-        todo += parents.get(pid, [])
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1]) * 1024
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1]) * 1024
-        except OSError:
-            continue
-    return rss, pss
-
-
-class _Sampler(threading.Thread):
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.peak_rss = self.peak_pss = 0
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(0.05):
-            rss, pss = _tree_memory(self.pid)
-            self.peak_rss = max(self.peak_rss, rss)
-            self.peak_pss = max(self.peak_pss, pss)
 
 
 def _farm(hosts: int, pages: int, delay: float) -> list[LoopbackSite]:
@@ -123,7 +77,7 @@ def crawl(label: str, args: argparse.Namespace, tmp: Path, render: bool) -> dict
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         started = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
-        sampler = _Sampler(proc.pid)
+        sampler = TreeSampler(proc.pid)
         sampler.start()
         _, log = proc.communicate(timeout=600)
         wall = time.monotonic() - started

@@ -16,20 +16,33 @@ Figures, from the server's log and the crawl process's own resource usage:
 * CPU ms per request: user + system time of the crawl process, start-up included, over the
   requests the server saw; peak RSS of the crawl process.
 
-Bar (400 hosts): utilization >= 0.9, 0 early, 0 wasted, CPU <= 3 ms per request.
+Bar (400 hosts): utilization >= 0.9, 0 early, 0 wasted, CPU per request at most stock
+Scrapy's in the same run (3 ms when stock Scrapy was not run).
+
+``--workers N``: our crawl runs as ``scrapy crawl sets --workers N`` (N cluster workers on
+this machine and the private Redis the command starts). CPU is then the whole tree's (the
+command waits for every worker and for Redis, so their times are in its own), peak RSS the
+sum over the tree (sampled from /proc every 0.5 s), and each worker's share of the requests
+comes from its ``crawl_runs`` row. Bar (1,000 hosts, 2 workers): utilization >= 0.9,
+0 early, 0 wasted.
 
 ``--archive``: our crawl without the WARC archive, then with it (``WARC_DIR``), alternately
 ``--rounds`` times, instead of the stock comparison: CPU per request and wall time with the
 archive against without it (bar: at most 10 % more CPU per request), and WARC bytes per page.
 
     .venv/bin/python -m bench.bench_wide [--hosts 100 400 1000] [--only ours|stock]
+    .venv/bin/python -m bench.bench_wide --hosts 1000 --workers 1 2 [--only ours]
     .venv/bin/python -m bench.bench_wide --archive [--hosts 400] [--rounds 2]
+
+``BENCH_WIDE_PYSPY=FILE`` runs our crawl under ``py-spy record`` (raw collapsed stacks, read
+with ``python -m bench.pyspy_top FILE``); its CPU figure then includes py-spy's own.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -44,6 +57,8 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bench.proctree import TreeSampler
 
 ROOT = Path(__file__).resolve().parents[1]
 DELAY = 2.0
@@ -188,6 +203,9 @@ class Figures:
     rss_mib: float
     wall: float
     warc_bytes: int = 0
+    workers: int = 1
+    shares: tuple[int, ...] = ()
+    """Requests each worker sent (its crawl_runs row), with several workers."""
 
     @property
     def utilization(self) -> float:
@@ -234,7 +252,16 @@ def measure(
     )
 
 
-def crawl(kind: str, hosts: list[str], settings: dict[str, Any]) -> Figures:
+def _worker_shares(database: str) -> tuple[int, ...]:
+    """Requests sent by each worker, from the crawl_runs rows the workers wrote."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        rows = db.execute("SELECT stats FROM crawl_runs ORDER BY id").fetchall()
+    return tuple(json.loads(stats).get("downloader/request_count", 0) for (stats,) in rows)
+
+
+def crawl(kind: str, hosts: list[str], settings: dict[str, Any], workers: int = 1) -> Figures:
     with tempfile.TemporaryDirectory(prefix="bench_wide_") as tmp:
         log_path = f"{tmp}/log.json"
         server = subprocess.Popen(
@@ -263,7 +290,23 @@ def crawl(kind: str, hosts: list[str], settings: dict[str, Any]) -> Figures:
             argv = [sys.executable, "-m", "scrapy", "crawl", "sets", "-a", f"urls_file={urls_file}"]
             if profile := os.environ.get("BENCH_WIDE_PROFILE"):  # a cProfile of our crawl
                 argv[1:1] = ["-m", "cProfile", "-o", profile]
+            if sampled := os.environ.get("BENCH_WIDE_PYSPY"):  # py-spy: bench/pyspy_top.py
+                spy = str(Path(sys.executable).with_name("py-spy"))
+                argv[:0] = [
+                    spy,
+                    "record",
+                    "--subprocesses",
+                    "--format",
+                    "raw",
+                    "-r",
+                    "200",
+                    "-o",
+                    sampled,
+                    "--",
+                ]
             argv += [a for k, v in overrides.items() for a in ("-s", f"{k}={v}")]
+            if workers > 1:
+                argv += ["--workers", str(workers)]
             cwd = str(ROOT)
         else:
             argv = [sys.executable, "-m", "bench.bench_wide", "--stock", urls_file]
@@ -271,8 +314,12 @@ def crawl(kind: str, hosts: list[str], settings: dict[str, Any]) -> Figures:
             cwd = tmp
         started = time.monotonic()
         child = subprocess.Popen(argv, cwd=cwd, env=env)
+        sampler = TreeSampler(child.pid, interval=0.5)
+        sampler.start()
         _pid, status, usage = os.wait4(child.pid, 0)
         wall = time.monotonic() - started
+        sampler.done.set()
+        sampler.join()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         if os.waitstatus_to_exitcode(status) not in (0,):
@@ -283,8 +330,15 @@ def crawl(kind: str, hosts: list[str], settings: dict[str, Any]) -> Figures:
         cpu = usage.ru_utime + usage.ru_stime
         names = {"ours": "this crawler", "ours+warc": "this crawler, --warc"}
         name = names.get(kind, "stock Scrapy, follow links only")
-        figures = measure(name, hosts, log, cpu, usage.ru_maxrss / 1024, wall)
+        if workers > 1:
+            name = f"this crawler, --workers {workers}"
+        # the tree's peak RSS sum; ru_maxrss is one process's, the fallback for short runs
+        rss = max(sampler.peak_rss, usage.ru_maxrss * 1024) / 2**20
+        figures = measure(name, hosts, log, cpu, rss, wall)
         figures.warc_bytes = sum(p.stat().st_size for p in Path(tmp).glob("warc/*.warc.gz"))
+        if kind.startswith("ours"):
+            figures.workers = workers
+            figures.shares = _worker_shares(f"{tmp}/wide.db")
         return figures
 
 
@@ -326,12 +380,19 @@ def report(results: list[Figures]) -> None:
             f"{f.early:5d} {f.wasted:6d} {f.utilization:5.2f} {f.ideal:7.1f} {f.actual:8.1f} "
             f"{f.cpu_ms_per_request:10.2f} {f.rss_mib:7.0f} {f.wall:6.1f}"
         )
+        if f.workers > 1:
+            total = sum(f.shares) or 1
+            parts = ", ".join(f"{n} ({n / total:.0%})" for n in f.shares)
+            print(f"{'':32} requests per worker: {parts}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, nargs="+", default=[100, 400, 1000])
     parser.add_argument("--only", choices=["ours", "stock"], default=None)
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1], help="our crawl with --workers N, each N"
+    )
     parser.add_argument(
         "-s", dest="settings", action="append", default=[], help="NAME=VALUE for our crawl"
     )
@@ -362,27 +423,39 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for count in args.hosts:
         hosts = addresses(count)
-        for kind in ("ours", "stock"):
+        runs = [("ours", n) for n in args.workers] + [("stock", 1)]
+        for kind, workers in runs:
             if args.only not in (None, kind):
                 continue
-            print(f"crawling {count} hosts: {kind} ...", file=sys.stderr, flush=True)
-            results.append(crawl(kind, hosts, settings))
+            print(f"crawling {count} hosts: {kind} x{workers} ...", file=sys.stderr, flush=True)
+            results.append(crawl(kind, hosts, settings, workers))
             report(results[-1:])
     print()
     report(results)
+    ok = True
+    for f in results:
+        if f.workers == 2 and f.hosts == 1000:
+            met = f.utilization >= 0.9 and f.early == 0 and f.wasted == 0
+            met = met and f.pages == f.expected_pages
+            print(f"\nbar at 1,000 hosts, 2 workers (util >= 0.9, 0 early, 0 wasted): "
+                  f"{'MET' if met else 'NOT MET'}")  # fmt: skip
+            ok = ok and met
     bar = next((f for f in results if f.name == "this crawler" and f.hosts == 400), None)
+    stock = next((f for f in results if f.name.startswith("stock") and f.hosts == 400), None)
     if bar is not None:
-        ok = (
+        # CPU per request: at most stock Scrapy's in the same run, or 3 ms without it
+        cpu_bar = stock.cpu_ms_per_request if stock is not None else 3.0
+        met400 = (
             bar.utilization >= 0.9
             and bar.early == 0
             and bar.wasted == 0
-            and bar.cpu_ms_per_request <= 3.0
+            and bar.cpu_ms_per_request <= cpu_bar
             and bar.pages == bar.expected_pages
         )
-        print(f"\nbar at 400 hosts (util >= 0.9, 0 early, 0 wasted, <= 3 ms/request): "
-              f"{'MET' if ok else 'NOT MET'}")  # fmt: skip
-        return 0 if ok else 1
-    return 0
+        print(f"\nbar at 400 hosts (util >= 0.9, 0 early, 0 wasted, <= {cpu_bar:.2f} ms/request): "
+              f"{'MET' if met400 else 'NOT MET'}")  # fmt: skip
+        ok = ok and met400
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

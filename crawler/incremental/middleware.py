@@ -20,7 +20,7 @@ from crawler.incremental.book import Known, PageBook, utcnow
 from crawler.incremental.config import IncrementalConfig
 from crawler.incremental.meta import FETCHED_AT, LASTMOD, SKIP, VALIDATED
 from crawler.incremental.sitemaps import is_fresh
-from crawler.politeness.robots_rules import ROBOTS_META
+from crawler.politeness.policy_files import is_policy_file
 from crawler.wiring import part
 
 if TYPE_CHECKING:
@@ -36,13 +36,14 @@ _GONE = (404, 410)
 
 
 def eligible(request: Request) -> bool:
-    """Requests whose pages the store keeps: plain GETs of http(s) pages, not robots.txt
-    fetched by the politeness package (it needs the body every time)."""
+    """Requests whose pages the store keeps: plain GETs of http(s) pages, not the policy
+    files the politeness package fetches (robots.txt, tdmrep.json: it needs their bodies
+    every time, keeps their verdicts itself, and a 404 of one marks no set gone)."""
     return (
         request.method == "GET"
         and request.url.startswith(("http://", "https://"))
         and not request.meta.get(SKIP)
-        and ROBOTS_META not in request.meta
+        and not is_policy_file(request)
     )
 
 

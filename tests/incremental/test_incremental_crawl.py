@@ -72,6 +72,8 @@ def test_a_set_gone_from_its_site_is_marked_not_deleted(
     assert stat(log, "incremental/sets_gone") == 2
     pages = pages_by_url(database)
     assert pages[site.url("/sets/5.html")][2] == 410
+    # the site's 404 for tdmrep.json is the politeness package's verdict, not a gone page
+    assert site.url("/.well-known/tdmrep.json") not in pages
 
 
 def test_sitemap_lastmod_spares_unchanged_pages_and_finds_changed_ones(database: str) -> None:

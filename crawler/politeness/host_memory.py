@@ -70,11 +70,10 @@ class HostMemory:
             return
         dirty, self._dirty = self._dirty, {}
         from crawler.store import session_factory
-        from crawler.store.host_pace import note_last_request
+        from crawler.store.host_pace import note_last_requests
 
         try:
             with session_factory(self.database_url).begin() as session:
-                for host, (sent, done) in dirty.items():
-                    note_last_request(session, host, sent, done)
+                note_last_requests(session, dirty)
         except Exception as error:  # costs the next run one gap's caution, nothing else
             logger.debug("Last requests not kept in the store: %s", error)

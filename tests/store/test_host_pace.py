@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from crawler.store import session_factory
-from crawler.store.host_pace import last_request, note_last_request, quota_used, take_quota
+from crawler.store.host_pace import (
+    last_request,
+    note_last_request,
+    note_last_requests,
+    quota_used,
+    take_quota,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -41,3 +47,14 @@ def test_the_last_request_keeps_the_later_times(store_url: str) -> None:
     with session_factory(store_url)() as session:
         assert last_request(session, "api.kexp.org") == (100.0, 101.0)
         assert last_request(session, "other.example") is None
+
+
+def test_many_hosts_noted_at_once_keep_the_later_times(store_url: str) -> None:
+    with session_factory(store_url).begin() as session:
+        note_last_requests(session, {"a.example": (10.0, 11.0), "b.example": (20.0, 21.0)})
+    with session_factory(store_url).begin() as session:
+        note_last_requests(session, {"a.example": (12.0, 10.5), "c.example": (5.0, 6.0)})
+    with session_factory(store_url)() as session:
+        assert last_request(session, "a.example") == (12.0, 11.0)
+        assert last_request(session, "b.example") == (20.0, 21.0)
+        assert last_request(session, "c.example") == (5.0, 6.0)

@@ -206,9 +206,17 @@ class TermsRegistry:
         return cls(entries)
 
     def lookup(self, host: str) -> SiteTerms | None:
-        host = host.lower().rstrip(".")
-        matching = [e for e in self._entries.values() if e.matches(host)]
-        return max(matching, key=lambda e: len(e.domain)) if matching else None
+        """The entry of the longest domain that is ``host`` or one of its parents: the
+        host's own name, then each name left when a label is dropped from the left (asked
+        several times a request, so a walk of dict lookups, not a scan of the registry)."""
+        name = host.lower().rstrip(".")
+        while True:
+            entry = self._entries.get(name)
+            if entry is not None:
+                return entry
+            _label, dot, name = name.partition(".")
+            if not dot:
+                return None
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self._entries.values())

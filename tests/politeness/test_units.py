@@ -185,3 +185,26 @@ def test_terms_registry() -> None:
         parse_terms('[[site]]\ndomain = "x.org"\ncrawl = "maybe"\n', "user.toml")
     with pytest.raises(TermsError, match="unknown field"):
         parse_terms('[[site]]\ndomain = "x.org"\ndelay = 3\n', "user.toml")
+
+
+def test_terms_lookup_is_the_longest_matching_domain() -> None:
+    """The walk over a host's parent names finds what a scan of every entry would."""
+    registry = TermsRegistry(
+        parse_terms(
+            '[[site]]\ndomain = "example.org"\ncrawl = "allowed"\n'
+            '[[site]]\ndomain = "radio.example.org"\ncrawl = "forbidden"\n'
+            '[[site]]\ndomain = "org"\ncrawl = "exports-only"\n',
+            "user.toml",
+        )
+    )
+
+    def scanned(host: str) -> str | None:
+        matching = [e for e in registry if e.matches(host)]
+        return max(matching, key=lambda e: len(e.domain)).domain if matching else None
+
+    hosts = ["example.org", "WWW.Example.org.", "radio.example.org", "a.radio.example.org",
+             "xradio.example.org", "org", "example.com", "localhost", "127.0.0.1", ""]  # fmt: skip
+    for host in hosts:
+        found = registry.lookup(host)
+        assert (found.domain if found else None) == scanned(host), host
+    assert registry.lookup("a.radio.example.org").crawl == "forbidden"  # type: ignore[union-attr]

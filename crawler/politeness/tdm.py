@@ -17,11 +17,12 @@ import asyncio
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 from scrapy.http.request import NO_CALLBACK
@@ -30,7 +31,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.policy_files import POLICY_FILE_META
 from crawler.store import session_factory, utcnow
-from crawler.store.tdmrep import load_tdmrep, save_tdmrep
+from crawler.store.tdmrep import load_tdmrep, save_tdmrep_files
 from crawler.wiring import part
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 TDMREP_MAX_BYTES = 1024 * 1024
+_SAVE_SECONDS = 1.0
 """A tdmrep.json is a short list of rules; anything larger (or expanding past this) is
 refused like a missing file."""
 
@@ -118,6 +120,12 @@ class TdmRepMiddleware:
         self._database_url: str | None = crawler.settings.get("DATABASE_URL")
         """The store keeps verdicts between runs (without one, each run asks once)."""
         self._max_age = timedelta(seconds=self.config.robots_cache_s)
+        self._unsaved: dict[str, tuple[list[tuple[str, bool]], datetime]] = {}
+        """Verdicts not yet in the store: written together at most once a second (a
+        transaction per origin cost a first crawl of many hosts a commit each), and when
+        the crawl closes. One lost to a crash costs the next run one request."""
+        self._saved_at = 0.0
+        crawler.signals.connect(self.save, signal=signals.spider_closed)
 
     def use_frontier(self, frontier: TurnFetcher) -> None:
         """Fetch tdmrep.json through ``frontier`` (which calls this when it opens): at
@@ -192,11 +200,21 @@ class TdmRepMiddleware:
     def _store(self, origin: str, entries: list[tuple[str, bool]]) -> None:
         if not self._database_url:
             return
+        self._unsaved[origin] = (entries, utcnow())
+        if time.monotonic() - self._saved_at >= _SAVE_SECONDS:
+            self.save()
+
+    def save(self) -> None:
+        """Write the verdicts not yet in the store."""
+        self._saved_at = time.monotonic()
+        if not self._unsaved or not self._database_url:
+            return
+        unsaved, self._unsaved = self._unsaved, {}
         try:
             with session_factory(self._database_url).begin() as session:
-                save_tdmrep(session, origin, entries, utcnow())
-        except Exception as error:  # costs one request next run, nothing else
-            logger.debug("tdmrep.json of %s not kept in the store: %s", origin, error)
+                save_tdmrep_files(session, unsaved)
+        except Exception as error:  # costs one request per origin next run, nothing else
+            logger.debug("tdmrep.json verdicts of %d origins not kept: %s", len(unsaved), error)
 
     async def _download(self, origin: str) -> list[tuple[str, bool]] | None:
         """The file's entries; ``[]`` for none (any answer but 200); None when the site

@@ -6,14 +6,16 @@ tdmrep.json" (a 404, or a file with no rules), which is worth keeping as much as
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crawler.store.db import dialect_insert
 from crawler.store.models import TdmRepFile
 
-__all__ = ["load_tdmrep", "save_tdmrep"]
+__all__ = ["load_tdmrep", "save_tdmrep", "save_tdmrep_files"]
 
 
 def load_tdmrep(
@@ -29,9 +31,23 @@ def load_tdmrep(
 def save_tdmrep(
     session: Session, origin: str, entries: list[tuple[str, bool]], now: datetime
 ) -> None:
-    row = session.get(TdmRepFile, origin)
-    rules = [[location, reserved] for location, reserved in entries]
-    if row is None:
-        session.add(TdmRepFile(origin=origin, rules=rules, fetched_at=now))
-    else:
-        row.rules, row.fetched_at = rules, now
+    save_tdmrep_files(session, {origin: (entries, now)})
+
+
+def save_tdmrep_files(
+    session: Session, files: Mapping[str, tuple[list[tuple[str, bool]], datetime]]
+) -> None:
+    """Each origin's verdict and when it was fetched: one upsert for all of them."""
+    if not files:
+        return
+    table = TdmRepFile.__table__
+    insert = dialect_insert(session, table)
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.origin],
+        set_={"rules": insert.excluded.rules, "fetched_at": insert.excluded.fetched_at},
+    )
+    rows = [
+        {"origin": origin, "rules": [list(rule) for rule in entries], "fetched_at": at}
+        for origin, (entries, at) in sorted(files.items())
+    ]
+    session.execute(statement, rows)

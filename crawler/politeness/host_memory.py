@@ -24,6 +24,10 @@ __all__ = ["HostMemory"]
 logger = logging.getLogger(__name__)
 
 _FLUSH_SECONDS = 1.0
+_LOAD_ALL_MAX = 100_000
+"""Up to this many hosts in the store, the first recall reads them all in one query (a
+crawl starting hundreds of hosts at once would otherwise wait for a query per host before
+each host's first request); past it, one query per host."""
 
 
 class HostMemory:
@@ -31,6 +35,8 @@ class HostMemory:
         self.database_url = database_url
         self.clock = clock
         self._recalled: set[str] = set()
+        self._stored: dict[str, tuple[float, float]] | None = None
+        self._loaded = False
         self._dirty: dict[str, tuple[float, float]] = {}
         self._flushed_at = 0.0
 
@@ -45,18 +51,28 @@ class HostMemory:
         if host in self._recalled:
             return
         self._recalled.add(host)
-        from crawler.store import session_factory
-        from crawler.store.host_pace import last_request
-
         try:
-            with session_factory(self.database_url)() as session:
-                found = last_request(session, host)
+            found = self._stored_last_request(host)
         except Exception as error:  # the store away: the run keeps its own gaps only
             logger.debug("Last request to %s not read from the store: %s", host, error)
             return
         if found is not None:
             sent, done = found
             await self.clock.release(host, self._from_wall(sent), self._from_wall(done))
+
+    def _stored_last_request(self, host: str) -> tuple[float, float] | None:
+        from crawler.store import session_factory
+        from crawler.store.host_pace import last_request, last_requests
+
+        if self._stored is not None:
+            return self._stored.pop(host, None)
+        with session_factory(self.database_url)() as session:
+            if not self._loaded:
+                self._loaded = True
+                self._stored = last_requests(session, _LOAD_ALL_MAX)
+                if self._stored is not None:
+                    return self._stored.pop(host, None)
+            return last_request(session, host)
 
     def note(self, host: str, sent: float, done: float) -> None:
         """A request to ``host`` left at ``sent`` and was answered at ``done`` (clock time)."""

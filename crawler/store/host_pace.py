@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from crawler.store.db import dialect_insert
 from crawler.store.models import HostLastRequest, HostQuotaDay
 
-__all__ = ["last_request", "note_last_request", "note_last_requests", "quota_used", "take_quota"]
+__all__ = [
+    "last_request",
+    "last_requests",
+    "note_last_request",
+    "note_last_requests",
+    "quota_used",
+    "take_quota",
+]
 
 
 def quota_used(session: Session, domain: str, day: str) -> int:
@@ -57,6 +64,18 @@ def take_quota(session: Session, domain: str, day: str, limit: int) -> int | Non
 def last_request(session: Session, host: str) -> tuple[float, float] | None:
     row = session.get(HostLastRequest, host)
     return None if row is None else (row.sent_at, row.done_at)
+
+
+def last_requests(session: Session, limit: int) -> dict[str, tuple[float, float]] | None:
+    """Every host's last request, or None when there are more than ``limit`` hosts."""
+    rows = session.execute(
+        select(HostLastRequest.host, HostLastRequest.sent_at, HostLastRequest.done_at).limit(
+            limit + 1
+        )
+    ).all()
+    if len(rows) > limit:
+        return None
+    return {host: (sent, done) for host, sent, done in rows}
 
 
 def note_last_request(session: Session, host: str, sent_at: float, done_at: float) -> None:

@@ -10,6 +10,7 @@ import pytest
 from crawler.store import session_factory
 from crawler.store.host_pace import (
     last_request,
+    last_requests,
     note_last_request,
     note_last_requests,
     quota_used,
@@ -58,3 +59,12 @@ def test_many_hosts_noted_at_once_keep_the_later_times(store_url: str) -> None:
         assert last_request(session, "a.example") == (12.0, 11.0)
         assert last_request(session, "b.example") == (20.0, 21.0)
         assert last_request(session, "c.example") == (5.0, 6.0)
+
+
+def test_all_last_requests_at_once_up_to_a_limit(store_url: str) -> None:
+    with session_factory(store_url).begin() as session:
+        assert last_requests(session, 2) == {}
+        note_last_requests(session, {"a.example": (1.0, 2.0), "b.example": (3.0, 4.0)})
+    with session_factory(store_url)() as session:
+        assert last_requests(session, 2) == {"a.example": (1.0, 2.0), "b.example": (3.0, 4.0)}
+        assert last_requests(session, 1) is None  # more hosts than asked for: one by one

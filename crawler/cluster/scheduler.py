@@ -110,8 +110,8 @@ class ClusterScheduler(BaseScheduler):
         self._pending = True
         self._wake_call: asyncio.TimerHandle | None = None
         self._ticker: task.LoopingCall | None = None
-        self._ticks = 0
         self._opened_at = time.monotonic()
+        self._extended_at = self._opened_at
         self._known_hosts: set[str] = set()
         self._unsent: list[tuple[str, bytes, str | None, str | None, bool]] = []
         """Requests to queue, kept while Redis does not answer: (host, payload,
@@ -299,15 +299,18 @@ class ClusterScheduler(BaseScheduler):
         """Every CLUSTER_POLL_INTERVAL: finish handled leases and wake the engine; less
         often, extend this worker's leases and return those of workers that died."""
         assert self.frontier is not None
-        self._ticks += 1
         try:
             if self._state_lost():
                 self._stop(STATE_LOST)
                 return
             self._send_unsent()
             self._finish_done()
-            every = max(1, int(self.config.lease_timeout / 4 / self.config.poll_interval))
-            if self._ticks % every == 0:
+            # By the clock, not by counting ticks: a busy reactor skips ticks, and a
+            # lease left unextended for its whole time-out would be fetched again by
+            # another worker.
+            now = time.monotonic()
+            if now - self._extended_at >= self.config.lease_timeout / 4:
+                self._extended_at = now
                 self.frontier.extend(self._leases)
                 self._not_seed_hosts.clear()
                 reclaimed = self.frontier.reclaim_expired()

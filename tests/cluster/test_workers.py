@@ -168,6 +168,32 @@ def test_a_worker_killed_mid_crawl_loses_no_page(redis_url, prefix, tmp_path):
     assert "back in the frontier" in (tmp_path / "b.log").read_text()
 
 
+def test_a_busy_worker_keeps_its_leases(redis_url, prefix, tmp_path):
+    """A worker whose reactor is blocked most of the time skips housekeeping ticks; its
+    leases are extended by the clock, not by counting ticks, so none runs out while its
+    (slow) request is still out, and the other worker, reclaiming what ran out, fetches no
+    page a second time."""
+    database = f"sqlite:///{tmp_path}/store.db"
+    with Farm([0.2, 0.3], [3, 3], base=78, page_latency=2.5) as farm:
+        settings = _settings(prefix, database, lease_timeout=2.0)
+        busy = start_worker(
+            "busy",
+            redis_url,
+            farm.seeds,
+            *settings,
+            'EXTENSIONS={"tests.cluster.busy.BusyReactor": 0}',
+            log=tmp_path / "busy.log",
+        )
+        deadline = time.monotonic() + 40
+        while sum(farm.page_counts().values()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        other = start_worker("busy", redis_url, [], *settings, log=tmp_path / "other.log")
+        assert wait_all([busy, other], timeout=90) == [0, 0], _logs(tmp_path)
+        _assert_polite_and_complete(farm, tmp_path, database)
+        assert max(farm.page_counts().values()) == 1, farm.page_counts()
+    assert "back in the frontier" not in _logs(tmp_path)
+
+
 def test_retries_and_redirects_replace_their_lease(redis_url, prefix, tmp_path, client):
     """A 500 retried and a 301 followed: each replaces the request it came from in the
     frontier, in one step, so nothing is left leased and nothing is fetched for nothing."""

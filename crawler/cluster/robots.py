@@ -65,7 +65,12 @@ class RedisRobotsStore:
                 logger.warning("Shared robots.txt verdicts unavailable (fetching it): %s", exc)
                 return None
             if claimed:
-                return None
+                # Look once more: the fetching worker may have saved its verdict and
+                # ended its claim between the look above and this claim.
+                cached = await self.load(origin)
+                if cached is not None:
+                    await self.unclaim(origin)
+                return cached
             await asyncio.sleep(poll)
             poll = min(2 * poll, longest)
 

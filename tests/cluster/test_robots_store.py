@@ -102,3 +102,34 @@ def test_a_fetch_that_gave_no_verdict_hands_the_claim_on(redis_url, prefix):
         return await asyncio.wait_for(waiting, 5)
 
     assert _run(redis_url, prefix, steps) is None  # the second now fetches it itself
+
+
+def test_a_verdict_saved_between_a_look_and_a_claim_is_not_fetched_again(redis_url, prefix):
+    """The fetching worker saves and ends its claim just after another one looked and found
+    nothing: that one's claim then succeeds, and it must take the verdict, not fetch again."""
+    body = b"User-agent: *\nCrawl-delay: 2\n"
+
+    async def steps(first: RedisRobotsStore) -> Any:
+        second = RedisRobotsStore(first.client, first.keys)
+        assert await first.load_or_claim(ORIGIN) is None  # the first one fetches
+        looks = 0
+        real_load = second.load
+
+        async def load_then_first_finishes(origin: str) -> Any:
+            nonlocal looks
+            looks += 1
+            found = await real_load(origin)
+            if looks == 1:  # the interleaving: the first worker finishes right now
+                await first.save(origin, parse_robots(body), valid_for=60)
+                await first.unclaim(origin)
+            return found
+
+        second.load = load_then_first_finishes  # type: ignore[method-assign]
+        got = await second.load_or_claim(ORIGIN)
+        claim_left = await first.client.exists(first.keys.robots_fetch(ORIGIN))
+        return looks, got, claim_left
+
+    looks, got, claim_left = _run(redis_url, prefix, steps)
+    assert looks == 2
+    assert got is not None and got[0].crawl_delay("AnyBot") == 2
+    assert claim_left == 0  # the claim taken for nothing is given back

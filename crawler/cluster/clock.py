@@ -41,7 +41,7 @@ from crawler.cluster import scripts
 from crawler.cluster.config import ClusterConfig, ClusterConfigError
 from crawler.cluster.keys import SharedKeys
 from crawler.cluster.quota import RedisQuotaCounter
-from crawler.cluster.robots import RedisRobotsStore
+from crawler.cluster.robots import RedisRobotsStore, RedisTdmRepStore
 from crawler.politeness.clock import HostClock
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ class RedisHostClock(HostClock):
         self._client: redis.asyncio.Redis | None = None
         self._scripts: dict[str, object] = {}
         self._robots_store: RedisRobotsStore | None = None
+        self._tdmrep_store: RedisTdmRepStore | None = None
         self._token = uuid.uuid4().hex
         self._holding: dict[str, list[object]] = {}
         """Per host, the tasks of this worker with a reservation not yet released."""
@@ -154,6 +155,13 @@ class RedisHostClock(HostClock):
         if self._robots_store is None or self._robots_store.client is not self._connection():
             self._robots_store = RedisRobotsStore(self._connection(), self.keys)
         return self._robots_store
+
+    @property
+    def tdmrep_store(self) -> RedisTdmRepStore:
+        """Where ``crawler.politeness.tdm`` shares tdmrep.json entries between workers."""
+        if self._tdmrep_store is None or self._tdmrep_store.client is not self._connection():
+            self._tdmrep_store = RedisTdmRepStore(self._connection(), self.keys)
+        return self._tdmrep_store
 
     def _script(self, name: str) -> redis.commands.core.AsyncScript:
         self._connection()

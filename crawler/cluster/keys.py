@@ -21,7 +21,11 @@ class SharedKeys:
         return self.clock_prefix + host
 
     def robots(self, origin: str) -> str:
-        return f"{self.prefix}:robots:{origin}"
+        return self.verdict("robots", origin)
+
+    def verdict(self, kind: str, origin: str) -> str:
+        """A policy file's verdict (``robots``, ``tdmrep``) shared while it may be cached."""
+        return f"{self.prefix}:{kind}:{origin}"
 
     def quota(self, domain: str, day: str) -> str:
         """A site's request count of one UTC day (its daily limit in the site terms)."""
@@ -35,9 +39,12 @@ class SharedKeys:
         return f"{self.prefix}:epoch"
 
     def robots_fetch(self, origin: str) -> str:
-        """Held by the one worker fetching ``origin``'s robots.txt; the others wait for its
-        verdict."""
-        return f"{self.prefix}:robots-fetch:{origin}"
+        return self.fetch_claim("robots", origin)
+
+    def fetch_claim(self, kind: str, origin: str) -> str:
+        """Held by the one worker fetching ``origin``'s policy file of ``kind``; the others
+        wait for its verdict."""
+        return f"{self.prefix}:{kind}-fetch:{origin}"
 
 
 @dataclass(frozen=True)

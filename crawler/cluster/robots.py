@@ -9,6 +9,10 @@ Only good verdicts are shared (a parsed file, or "unavailable: all allowed"); an
 unreachable robots.txt is retried by each worker on its own back-off, as
 ``crawler.politeness.robots`` does. Verdicts are pickled (Protego's parser included), so,
 as for the queued requests, the Redis server must be trusted.
+
+tdmrep.json is shared the same way (:class:`RedisTdmRepStore`): each worker used to fetch
+it for the hosts whose pages it handled first, and two workers could ask a host for it
+within one pace gap.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import asyncio
 import logging
 import pickle
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import redis
 
@@ -28,7 +32,7 @@ if TYPE_CHECKING:
 
     from crawler.cluster.keys import SharedKeys
 
-__all__ = ["RedisRobotsStore"]
+__all__ = ["RedisRobotsStore", "RedisTdmRepStore"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,34 +44,43 @@ _WAIT_POLL_S = (0.05, 0.5)
 host's next request waits a whole gap after robots.txt anyway)."""
 
 
-class RedisRobotsStore:
+class _SharedFetch:
+    """One fetch of an origin's policy file for the whole cluster: the value its fetch
+    gave, kept under ``<prefix>:<kind>:<origin>`` while it may be cached, and the claim
+    of the worker fetching it under ``<prefix>:<kind>-fetch:<origin>``."""
+
+    kind = ""
+
     def __init__(self, client: redis.asyncio.Redis, keys: SharedKeys) -> None:
         self.client = client
         self.keys = keys
         self._token = uuid.uuid4().hex
 
-    async def load_or_claim(self, origin: str) -> tuple[RobotsFile, float] | None:
-        """The shared verdict, waiting for it while another worker fetches it; None when
+    def _valid(self, value: object) -> bool:
+        raise NotImplementedError
+
+    async def _load_or_claim(self, origin: str) -> tuple[object, float] | None:
+        """The shared value, waiting for it while another worker fetches it; None when
         this worker is to fetch it (it then holds the claim until :meth:`unclaim`)."""
         poll, longest = _WAIT_POLL_S
         while True:
-            cached = await self.load(origin)
+            cached = await self._load(origin)
             if cached is not None:
                 return cached
             try:
                 claimed = await self.client.set(
-                    self.keys.robots_fetch(origin),
+                    self.keys.fetch_claim(self.kind, origin),
                     self._token,
                     nx=True,
                     px=int(FETCH_CLAIM_S * 1000),
                 )
             except redis.RedisError as exc:
-                logger.warning("Shared robots.txt verdicts unavailable (fetching it): %s", exc)
+                logger.warning("Shared %s verdicts unavailable (fetching it): %s", self.kind, exc)
                 return None
             if claimed:
                 # Look once more: the fetching worker may have saved its verdict and
                 # ended its claim between the look above and this claim.
-                cached = await self.load(origin)
+                cached = await self._load(origin)
                 if cached is not None:
                     await self.unclaim(origin)
                 return cached
@@ -76,39 +89,75 @@ class RedisRobotsStore:
 
     async def unclaim(self, origin: str) -> None:
         """This worker's fetch is over (its verdict saved, or not to be shared)."""
-        key = self.keys.robots_fetch(origin)
+        key = self.keys.fetch_claim(self.kind, origin)
         try:
             if await self.client.get(key) == self._token.encode():
                 await self.client.delete(key)
         except redis.RedisError as exc:
-            logger.warning("Could not end the robots.txt fetch claim of %s: %s", origin, exc)
+            logger.warning("Could not end the %s fetch claim of %s: %s", self.kind, origin, exc)
 
-    async def load(self, origin: str) -> tuple[RobotsFile, float] | None:
-        """The shared verdict for ``origin`` and how many seconds it stays valid, or None."""
-        key = self.keys.robots(origin)
+    async def _load(self, origin: str) -> tuple[object, float] | None:
+        key = self.keys.verdict(self.kind, origin)
         try:
             async with self.client.pipeline(transaction=False) as pipe:
                 pipe.get(key)
                 pipe.pttl(key)
                 data, ttl_ms = await pipe.execute()
         except redis.RedisError as exc:
-            logger.warning("Shared robots.txt verdicts unavailable (fetching it): %s", exc)
+            logger.warning("Shared %s verdicts unavailable (fetching it): %s", self.kind, exc)
             return None
         if data is None or ttl_ms is None or ttl_ms <= 0:
             return None
         try:
-            rules = pickle.loads(data)  # the cluster's own Redis, as for requests
+            value = pickle.loads(data)  # the cluster's own Redis, as for requests
         except Exception:
             return None  # written by another version: fetch again
-        if not isinstance(rules, RobotsFile):
+        if not self._valid(value):
             return None
-        return rules, ttl_ms / 1000.0
+        return value, ttl_ms / 1000.0
 
-    async def save(self, origin: str, rules: RobotsFile, valid_for: float) -> None:
-        if rules.kind == "disallow_all" or valid_for <= 0:
+    async def _save(self, origin: str, value: object, valid_for: float) -> None:
+        if valid_for <= 0:
             return
-        key, data = self.keys.robots(origin), pickle.dumps(rules)
+        key, data = self.keys.verdict(self.kind, origin), pickle.dumps(value)
         try:
             await self.client.set(key, data, px=int(valid_for * 1000))
         except redis.RedisError as exc:
-            logger.warning("Could not share the robots.txt verdict of %s: %s", origin, exc)
+            logger.warning("Could not share the %s verdict of %s: %s", self.kind, origin, exc)
+
+
+class RedisRobotsStore(_SharedFetch):
+    """robots.txt verdicts (``crawler.politeness.robots``)."""
+
+    kind = "robots"
+
+    def _valid(self, value: object) -> bool:
+        return isinstance(value, RobotsFile)
+
+    async def load_or_claim(self, origin: str) -> tuple[RobotsFile, float] | None:
+        return cast("tuple[RobotsFile, float] | None", await self._load_or_claim(origin))
+
+    async def load(self, origin: str) -> tuple[RobotsFile, float] | None:
+        """The shared verdict for ``origin`` and how many seconds it stays valid, or None."""
+        return cast("tuple[RobotsFile, float] | None", await self._load(origin))
+
+    async def save(self, origin: str, rules: RobotsFile, valid_for: float) -> None:
+        if rules.kind != "disallow_all":
+            await self._save(origin, rules, valid_for)
+
+
+class RedisTdmRepStore(_SharedFetch):
+    """tdmrep.json entries (``crawler.politeness.tdm``): its ``(location, reserved)``
+    pairs, ``[]`` for none; a file that could not be had is never shared."""
+
+    kind = "tdmrep"
+
+    def _valid(self, value: object) -> bool:
+        return isinstance(value, list)
+
+    async def load_or_claim(self, origin: str) -> list[tuple[str, bool]] | None:
+        got = await self._load_or_claim(origin)
+        return cast("list[tuple[str, bool]]", got[0]) if got is not None else None
+
+    async def save(self, origin: str, entries: list[tuple[str, bool]], valid_for: float) -> None:
+        await self._save(origin, entries, valid_for)

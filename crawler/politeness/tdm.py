@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
@@ -28,6 +28,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.politeness.clock import HostClock
 from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.policy_files import POLICY_FILE_META
 from crawler.store import session_factory, utcnow
@@ -107,14 +108,40 @@ class TurnFetcher(Protocol):
     def fetch_at_turn(self, request: Request) -> Awaitable[Response]: ...
 
 
+class TdmRepVerdicts(Protocol):
+    """Where tdmrep.json entries are shared between the workers of a cluster."""
+
+    async def load_or_claim(self, origin: str) -> list[tuple[str, bool]] | None:
+        """The shared entries (waiting while another worker fetches them), or None: this
+        worker fetches the file, and calls :meth:`unclaim` once it is done."""
+
+    async def unclaim(self, origin: str) -> None: ...
+
+    async def save(
+        self, origin: str, entries: list[tuple[str, bool]], valid_for: float
+    ) -> None: ...
+
+
+@runtime_checkable
+class SharesTdmRep(Protocol):
+    """A clock shared by several workers (``crawler/cluster/clock.py``): one tdmrep.json
+    fetch per origin for the whole cluster, as for robots.txt."""
+
+    @property
+    def tdmrep_store(self) -> TdmRepVerdicts: ...
+
+
 class TdmRepMiddleware:
     """Spider middleware: drops items from pages whose rights holder reserves TDM."""
 
-    def __init__(self, crawler: Crawler, config: PolitenessConfig) -> None:
+    def __init__(
+        self, crawler: Crawler, config: PolitenessConfig, clock: HostClock | None = None
+    ) -> None:
         self.config = config
         if not self.config.tdm_drops_items:
             raise NotConfigured("TDM_RESERVATION_DROPS_ITEMS is off")
         self.crawler = crawler
+        self._clock = clock
         self._rules: dict[str, asyncio.Future[Rules]] = {}
         self._frontier: TurnFetcher | None = None
         self._database_url: str | None = crawler.settings.get("DATABASE_URL")
@@ -134,7 +161,7 @@ class TdmRepMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TdmRepMiddleware:
-        return cls(crawler, part(crawler, PolitenessConfig))
+        return cls(crawler, part(crawler, PolitenessConfig), part(crawler, HostClock))
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
@@ -178,9 +205,19 @@ class TdmRepMiddleware:
         if cached is not None:
             self._inc("tdmrep/from_store")
             return compile_rules(cached)
-        entries = await self._download(origin)
-        if entries is not None:
-            self._store(origin, entries)
+        shared = self._clock.tdmrep_store if isinstance(self._clock, SharesTdmRep) else None
+        if shared is not None and (cached := await shared.load_or_claim(origin)) is not None:
+            self._inc("tdmrep/from_cluster")
+            return compile_rules(cached)
+        try:
+            entries = await self._download(origin)
+            if entries is not None:
+                self._store(origin, entries)
+                if shared is not None:
+                    await shared.save(origin, entries, self.config.robots_cache_s)
+        finally:
+            if shared is not None:
+                await shared.unclaim(origin)
         return compile_rules(entries or [])
 
     def _inc(self, key: str) -> None:

@@ -122,6 +122,15 @@ class Farm:
                     counts[host.site.url(request.path)] += 1
         return counts
 
+    def policy_counts(self) -> Counter[str]:
+        """How often each policy file (robots.txt, /.well-known/) was fetched."""
+        return Counter(
+            host.site.url(request.path)
+            for host in self.hosts
+            for request in host.site.requests()
+            if request.path == "/robots.txt" or request.path.startswith("/.well-known/")
+        )
+
     def all_pages(self) -> set[str]:
         return {h.site.url(p) for h in self.hosts for p in h.paths}
 

@@ -1,4 +1,4 @@
-"""robots.txt verdicts shared through Redis."""
+"""robots.txt verdicts and tdmrep.json entries shared through Redis."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import redis.asyncio
 
 from crawler.cluster.keys import SharedKeys
-from crawler.cluster.robots import RedisRobotsStore
+from crawler.cluster.robots import RedisRobotsStore, RedisTdmRepStore
 from crawler.politeness.robots_rules import allow_all, disallow_all, parse_robots
 
 pytestmark = pytest.mark.redis
@@ -113,7 +113,7 @@ def test_a_verdict_saved_between_a_look_and_a_claim_is_not_fetched_again(redis_u
         second = RedisRobotsStore(first.client, first.keys)
         assert await first.load_or_claim(ORIGIN) is None  # the first one fetches
         looks = 0
-        real_load = second.load
+        real_load = second._load
 
         async def load_then_first_finishes(origin: str) -> Any:
             nonlocal looks
@@ -124,7 +124,7 @@ def test_a_verdict_saved_between_a_look_and_a_claim_is_not_fetched_again(redis_u
                 await first.unclaim(origin)
             return found
 
-        second.load = load_then_first_finishes  # type: ignore[method-assign]
+        second._load = load_then_first_finishes  # type: ignore[method-assign]
         got = await second.load_or_claim(ORIGIN)
         claim_left = await first.client.exists(first.keys.robots_fetch(ORIGIN))
         return looks, got, claim_left
@@ -133,3 +133,37 @@ def test_a_verdict_saved_between_a_look_and_a_claim_is_not_fetched_again(redis_u
     assert looks == 2
     assert got is not None and got[0].crawl_delay("AnyBot") == 2
     assert claim_left == 0  # the claim taken for nothing is given back
+
+
+def test_tdmrep_entries_are_fetched_once_for_the_cluster(redis_url, prefix):
+    """The entries of one worker's tdmrep.json (``[]`` for a 404 too) are every worker's;
+    a file that could not be had is not shared, and robots.txt keys are not touched."""
+    entries = [("/sets/*", True)]
+
+    async def steps(robots: RedisRobotsStore) -> Any:
+        first = RedisTdmRepStore(robots.client, robots.keys)
+        second = RedisTdmRepStore(robots.client, robots.keys)
+        claimed = await first.load_or_claim(ORIGIN)
+        waiting = asyncio.ensure_future(second.load_or_claim(ORIGIN))
+        await asyncio.sleep(0.3)
+        still_waiting = not waiting.done()
+        await first.save(ORIGIN, entries, valid_for=60)
+        await first.unclaim(ORIGIN)
+        got = await asyncio.wait_for(waiting, 5)
+        other = "http://127.0.0.9:8081"
+        await first.load_or_claim(other)
+        await first.save(other, [], valid_for=60)  # a 404: no reservation, shared
+        await first.unclaim(other)
+        return (
+            claimed,
+            still_waiting,
+            got,
+            await second.load_or_claim(other),
+            await robots.load(ORIGIN),
+        )
+
+    claimed, still_waiting, got, none_found, robots = _run(redis_url, prefix, steps)
+    assert claimed is None and still_waiting
+    assert got == entries
+    assert none_found == []
+    assert robots is None

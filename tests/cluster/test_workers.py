@@ -2,7 +2,8 @@
 
 The farm's own request logs decide: every page fetched exactly once over all workers, no
 two requests to a host closer than its Crawl-delay, and every set in the shared store.
-robots.txt and /.well-known/ files are policy files, not pages: each worker may read them.
+robots.txt and /.well-known/ files are policy files, not pages: one worker fetches each and
+the others wait for its verdict (tests/cluster/test_robots_store.py).
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ def test_two_workers_fetch_every_page_once_at_each_hosts_pace(redis_url, prefix,
         assert wait_all(workers, timeout=60) == [0, 0], _logs(tmp_path)
         _assert_polite_and_complete(farm, tmp_path, database)
         assert max(farm.page_counts().values()) == 1
+        # robots.txt and tdmrep.json: one fetch per host for the cluster, not per worker
+        assert max(farm.policy_counts().values()) == 1, farm.policy_counts()
     for i in range(2):  # both did a share: nobody hoards, nobody waits on one slow host
         log = (tmp_path / f"w{i}.log").read_text()
         assert "Frontier empty and idle" in log

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ExtractionWatch", "expects_set", "has_site_class"]
 
+_LOAD_ALL_MAX = 100_000
+
 logger = logging.getLogger(__name__)
 
 
@@ -63,6 +65,10 @@ class ExtractionWatch:
         self.database_url: str | None = crawler.settings.get("DATABASE_URL")
         self._known: dict[str, frozenset[str]] = {}
         """origin -> URLs (fragment removed) of its pages whose set is in the store."""
+        self._all: dict[str, frozenset[str]] | None = None
+        """Every origin's, read in one query on first use when the store holds at most
+        ``_LOAD_ALL_MAX`` sets (a first crawl of many hosts asked once per host)."""
+        self._tried_all = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionWatch:
@@ -100,8 +106,34 @@ class ExtractionWatch:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}/"
         if origin not in self._known:
-            self._known[origin] = self._load(origin)
+            if not self._tried_all:
+                self._tried_all = True
+                self._all = self._load_all()
+            if self._all is not None:
+                self._known[origin] = self._all.pop(origin, frozenset())
+            else:
+                self._known[origin] = self._load(origin)
         return self._known[origin]
+
+    def _load_all(self) -> dict[str, frozenset[str]] | None:
+        if not self.database_url:
+            return None
+        from crawler.store import session_factory
+        from crawler.store.models import DJSetRow
+
+        stmt = select(DJSetRow.url).where(DJSetRow.gone_at.is_(None)).limit(_LOAD_ALL_MAX + 1)
+        try:
+            with session_factory(self.database_url)() as session:
+                urls = list(session.scalars(stmt))
+        except Exception:  # asked per origin, where the warning is given
+            return None
+        if len(urls) > _LOAD_ALL_MAX:
+            return None
+        by_origin: dict[str, set[str]] = {}
+        for url in urls:
+            parts = urlsplit(url)
+            by_origin.setdefault(f"{parts.scheme}://{parts.netloc}/", set()).add(urldefrag(url).url)
+        return {origin: frozenset(found) for origin, found in by_origin.items()}
 
     def _load(self, origin: str) -> frozenset[str]:
         if not self.database_url:

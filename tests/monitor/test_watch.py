@@ -85,3 +85,44 @@ def test_a_page_sent_to_the_browser_is_judged_when_rendered(tmp_path: Path) -> N
     rendered = Request(url, meta={RENDER_META: True})
     asyncio.run(_run(watch, url, CHANGED, [rendered]))
     assert "extraction/pages/mixesdb.com" not in stats.get_stats()
+
+
+def test_pages_that_gave_a_set_before_are_expected_read_in_one_query(tmp_path: Path) -> None:
+    """The stored sets of every origin are read at once (not one query per host of a
+    crawl of many hosts); a page that gave a set before and gives none now is empty."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from crawler.store import session_factory, store_set
+    from crawler.store.db import create_store_engine, upgrade
+    from tests.store.test_repository import NOW, make_set
+
+    database = f"sqlite:///{tmp_path}/c.db"
+    engine = create_store_engine(database)
+    upgrade(engine)
+    engine.dispose()
+    urls = ["https://radio.example/shows/1", "https://club.example/nights/7#set"]
+    with session_factory(database).begin() as session:
+        for url in urls:
+            store_set(session, make_set(url), NOW)
+    watch, stats = _watch(tmp_path)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+
+        async def crawl() -> None:
+            for url in [*urls, "https://radio.example/shows/2", "https://other.example/"]:
+                await _run(watch, url, CHANGED, [])
+
+        asyncio.run(crawl())
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    values = stats.get_stats()
+    assert values["extraction/empty/radio.example"] == 1
+    assert values["extraction/empty/club.example"] == 1
+    assert "extraction/pages/other.example" not in values
+    assert len([s for s in statements if "FROM sets" in s]) == 1

@@ -58,6 +58,11 @@ class PageRecord:
     """The AI-use preferences that applied to the page (crawler/politeness/aiuse.py)."""
 
 
+_LOAD_ALL_MAX = 20_000
+"""Stored pages read at once on first use; a store with more is read origin by origin
+(a recrawl of a few hosts from a large store holds only theirs)."""
+
+
 def _origin_prefix(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}/"
@@ -69,6 +74,9 @@ class PageBook:
         self._factory: sessionmaker[Session] | None = None
         self._origins: dict[str, dict[str, Known] | None] = {}
         """origin prefix -> its pages; None when it has too many to hold (query per URL)."""
+        self._all_loaded: bool | None = None
+        """Whether every stored page was read at once on first use (the store held at
+        most ``_LOAD_ALL_MAX``): an origin not in ``_origins`` then has none."""
         self._pending: list[PageRecord] = []
         self._last_flush = time.monotonic()
         self._flush_soon = False
@@ -94,7 +102,10 @@ class PageBook:
     def _known(self, url: str) -> Known | None:
         prefix = _origin_prefix(url)
         if prefix not in self._origins:
-            self._origins[prefix] = self._load(prefix)
+            if self._all_loaded is None:
+                self._all_loaded = self._load_all()
+            if prefix not in self._origins:
+                self._origins[prefix] = {} if self._all_loaded else self._load(prefix)
         pages = self._origins[prefix]
         if pages is not None:
             return pages.get(url)
@@ -110,6 +121,20 @@ class PageBook:
         self._failing = True
         log("Could not %s: %s", what, describe_store_error(self.config.database_url, error))
         logger.debug("The error in full:", exc_info=error)
+
+    def _load_all(self) -> bool:
+        """Every origin's pages in one query, when there are few enough to hold: a first
+        crawl of many hosts asked the store once per host before its first request."""
+        limit = min(_LOAD_ALL_MAX, self.config.cache_max)
+        with self.factory() as session:
+            rows = known_pages(session, "", limit)
+        if len(rows) > limit:
+            return False
+        for r in rows:
+            pages = self._origins.setdefault(_origin_prefix(r.url), {})
+            assert pages is not None
+            pages[r.url] = Known(r.status, r.fetched_at, r.etag, r.last_modified)
+        return True
 
     def _load(self, prefix: str) -> dict[str, Known] | None:
         limit = self.config.cache_max
@@ -186,6 +211,9 @@ class PageBook:
             self._store_failed(f"record {len(records)} fetched pages", error)
 
     def _remember(self, url: str, record: PageRecord) -> None:
-        pages = self._origins.get(_origin_prefix(url))
+        prefix = _origin_prefix(url)
+        pages = self._origins.get(prefix)
+        if pages is None and self._all_loaded and prefix not in self._origins:
+            pages = self._origins[prefix] = {}  # all it has: none stored before this run
         if pages is not None:
             pages[url] = Known(record.status, record.fetched_at, record.etag, record.last_modified)

@@ -32,7 +32,7 @@ from crawler.politeness.clock import HostClock
 from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.policy_files import POLICY_FILE_META
 from crawler.store import session_factory, utcnow
-from crawler.store.tdmrep import load_tdmrep, save_tdmrep_files
+from crawler.store.tdmrep import load_tdmrep, load_tdmrep_files, save_tdmrep_files
 from crawler.wiring import part
 
 if TYPE_CHECKING:
@@ -49,9 +49,12 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 TDMREP_MAX_BYTES = 1024 * 1024
-_SAVE_SECONDS = 1.0
 """A tdmrep.json is a short list of rules; anything larger (or expanding past this) is
 refused like a missing file."""
+_SAVE_SECONDS = 1.0
+"""Verdicts are written to the store together, at most this often (and at the close)."""
+_LOAD_ALL_MAX = 100_000
+"""Stored verdicts read at once on first use; more are read origin by origin."""
 
 Rules = list[tuple[re.Pattern[str], bool]]
 
@@ -152,6 +155,10 @@ class TdmRepMiddleware:
         transaction per origin cost a first crawl of many hosts a commit each), and when
         the crawl closes. One lost to a crash costs the next run one request."""
         self._saved_at = 0.0
+        self._fresh: dict[str, list[tuple[str, bool]]] | None = None
+        """Every origin's stored verdict, read at once on first use when there are at most
+        ``_LOAD_ALL_MAX`` (a first crawl of many hosts asked the store once per host)."""
+        self._tried_all = False
         crawler.signals.connect(self.save, signal=signals.spider_closed)
 
     def use_frontier(self, frontier: TurnFetcher) -> None:
@@ -229,6 +236,11 @@ class TdmRepMiddleware:
             return None
         try:
             with session_factory(self._database_url)() as session:
+                if not self._tried_all:
+                    self._tried_all = True
+                    self._fresh = load_tdmrep_files(session, utcnow(), self._max_age, _LOAD_ALL_MAX)
+                if self._fresh is not None:
+                    return self._fresh.pop(origin, None)
                 return load_tdmrep(session, origin, utcnow(), self._max_age)
         except Exception as error:  # the store away: ask the site, as without a store
             logger.debug("tdmrep.json of %s not read from the store: %s", origin, error)

@@ -31,6 +31,11 @@ def _split_urls(value: str | None) -> list[str]:
     return [u.strip() for u in (value or "").split(",") if u.strip()]
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class SetsSpider(PoliteSpider):
     """Fetches the start URLs, follows links on the same hosts up to ``max_depth``, and
     yields one ``DJSet`` per playlist found (via the page-class registry).
@@ -75,37 +80,42 @@ class SetsSpider(PoliteSpider):
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
-        for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse)
-        if not self.read_sitemaps:
-            return
-        origins = list(
-            dict.fromkeys(f"{p.scheme}://{p.netloc}" for p in map(urlsplit, self.start_urls))
-        )
         policy = self.crawler.get_downloader_middleware(RobotsPolicy)
-        if policy is None:  # ROBOTSTXT_OBEY off: nobody else reads robots.txt
-            for origin in origins:
-                yield scrapy.Request(
-                    f"{origin}/robots.txt",
-                    callback=self.parse_robots,
-                    priority=1,
-                    meta={"download_maxsize": ROBOTS_MAX_BYTES},
-                )
+        if not self.read_sitemaps or policy is None:
+            for url in self.start_urls:
+                yield scrapy.Request(url, callback=self.parse)
+            if self.read_sitemaps:  # ROBOTSTXT_OBEY off: nobody else reads robots.txt
+                for origin in dict.fromkeys(map(_origin, self.start_urls)):
+                    yield scrapy.Request(
+                        f"{origin}/robots.txt",
+                        callback=self.parse_robots,
+                        priority=1,
+                        meta={"download_maxsize": ROBOTS_MAX_BYTES},
+                    )
             return
 
-        # The robots.txt the politeness layer fetches anyway (one request per host): its
-        # Sitemap lines, origin by origin as each file comes in. Priority 1 puts a
-        # sitemap before the start page's links, so their lastmod is known first.
-        async def sitemaps_of(origin: str) -> list[str]:
-            await policy.rules_async(scrapy.Request(f"{origin}/robots.txt"))
-            return policy.sitemaps(origin)
+        # The robots.txt the politeness layer fetches anyway (one request per host; a start
+        # page waits for it in any case): its Sitemap lines, origin by origin as each file
+        # comes in, then the origin's start pages. Sitemaps first (and priority 1), so that
+        # their lastmod is known before the start page's links (a recrawl's stored links)
+        # ask for the same pages without it.
+        starts: dict[str, list[str]] = {}
+        for url in self.start_urls:
+            starts.setdefault(_origin(url), []).append(url)
 
-        for pending in asyncio.as_completed([sitemaps_of(o) for o in origins]):
-            for url in await pending:
+        async def sitemaps_of(origin: str) -> tuple[str, list[str]]:
+            await policy.rules_async(scrapy.Request(f"{origin}/robots.txt"))
+            return origin, policy.sitemaps(origin)
+
+        for pending in asyncio.as_completed([sitemaps_of(o) for o in starts]):
+            origin, sitemaps = await pending
+            for url in sitemaps:
                 if urlsplit(url).hostname in self.hosts:
                     yield scrapy.Request(
                         url, callback=self.parse_sitemap, priority=1, meta=SITEMAP_META
                     )
+            for url in starts[origin]:
+                yield scrapy.Request(url, callback=self.parse)
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         """The sitemaps a start host's robots.txt names (on the start hosts only), when

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from crawler.store.db import dialect_insert
 from crawler.store.models import TdmRepFile
 
-__all__ = ["load_tdmrep", "save_tdmrep", "save_tdmrep_files"]
+__all__ = ["load_tdmrep", "load_tdmrep_files", "save_tdmrep", "save_tdmrep_files"]
 
 
 def load_tdmrep(
@@ -26,6 +26,25 @@ def load_tdmrep(
     if row is None or row.fetched_at < now - max_age:
         return None
     return [(str(location), bool(reserved)) for location, reserved in row.rules]
+
+
+def load_tdmrep_files(
+    session: Session, now: datetime, max_age: timedelta, limit: int
+) -> dict[str, list[tuple[str, bool]]] | None:
+    """Every origin's verdict fetched within ``max_age``, in one query; None when there
+    are more than ``limit`` (then asked origin by origin)."""
+    stmt = (
+        select(TdmRepFile.origin, TdmRepFile.rules)
+        .where(TdmRepFile.fetched_at >= now - max_age)
+        .limit(limit + 1)
+    )
+    rows = list(session.execute(stmt))
+    if len(rows) > limit:
+        return None
+    return {
+        str(origin): [(str(location), bool(reserved)) for location, reserved in rules]
+        for origin, rules in rows
+    }
 
 
 def save_tdmrep(

@@ -120,8 +120,11 @@ class Scrapyd:
             encoding="utf-8",
         )
         self.log = (folder / "scrapyd.log").open("w")
-        # "scrapyd &", in its own folder, as documented (scrapyd.conf there gives the port)
-        self.proc = environment.popen(environment.commands["scrapyd"], folder, self.log)
+        # "scrapyd &", in its own folder, as documented (scrapyd.conf there gives the port);
+        # the test itself is the "&": run in the background by the shell, scrapyd outlived
+        # the shell that the test stopped, and every run left one behind.
+        command = environment.commands["scrapyd"].removesuffix("&").strip()
+        self.proc = environment.popen(command, folder, self.log)
 
     @property
     def url(self) -> str:

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from crawler.devserver import LoggedRequest, LoopbackSite, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
 
-__all__ = ["Farm", "FarmHost", "set_page", "start_worker", "wait_all"]
+__all__ = ["HOLD_HEADER", "Farm", "FarmHost", "set_page", "start_worker", "wait_all"]
 
 
 def set_page(host: int, n: int) -> str:
@@ -43,12 +44,24 @@ def set_page(host: int, n: int) -> str:
     )
 
 
-def _slow(reply: Reply, latency: float) -> Reply | Callable[[LoggedRequest], Reply]:
-    if latency <= 0:
-        return reply
+HOLD_HEADER = "X-Farm-Hold"
+"""A worker started with this request header (``DEFAULT_REQUEST_HEADERS``) has its set page
+requests held by the farm until :meth:`Farm.release`: a request certainly out when it dies."""
 
-    def answer(_: LoggedRequest) -> Reply:
-        time.sleep(latency)
+
+@dataclass
+class _Gate:
+    held: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+
+def _slow(reply: Reply, latency: float, gate: _Gate) -> Reply | Callable[[LoggedRequest], Reply]:
+    def answer(request: LoggedRequest) -> Reply:
+        if HOLD_HEADER.lower() in {name.lower() for name in request.headers}:
+            gate.held.set()
+            gate.released.wait(timeout=60)
+        if latency > 0:
+            time.sleep(latency)
         return reply
 
     return answer
@@ -82,6 +95,7 @@ class Farm:
     page_latency: float = 0.0
     """Seconds each set page takes to answer (so that requests are out when a worker dies)."""
     hosts: list[FarmHost] = field(default_factory=list)
+    _gate: _Gate = field(default_factory=_Gate)
 
     def __enter__(self) -> Farm:
         for i, (delay, pages) in enumerate(zip(self.delays, self.pages, strict=True)):
@@ -100,13 +114,24 @@ class Farm:
                 ),
             }
             for n in range(1, pages + 1):
-                routes[f"/set/{n}"] = _slow(Reply(200, set_page(i, n)), self.page_latency)
+                routes[f"/set/{n}"] = _slow(
+                    Reply(200, set_page(i, n)), self.page_latency, self._gate
+                )
             self.hosts.append(FarmHost(LoopbackSite(address, routes=routes).start(), delay, pages))
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release()
         for host in self.hosts:
             host.site.stop()
+
+    def wait_held(self, timeout: float) -> bool:
+        """Whether a set page request with :data:`HOLD_HEADER` arrived (and is being held)."""
+        return self._gate.held.wait(timeout)
+
+    def release(self) -> None:
+        """Answer the held requests (and any later ones at once)."""
+        self._gate.released.set()
 
     @property
     def seeds(self) -> list[str]:

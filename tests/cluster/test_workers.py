@@ -21,7 +21,7 @@ from crawler.cluster.frontier import Frontier
 from crawler.cluster.keys import CrawlKeys
 from crawler.devserver import LoggedRequest, LoopbackSite, Reply
 from crawler.store.db import create_store_engine, upgrade
-from tests.cluster.farm import Farm, set_page, start_worker, wait_all
+from tests.cluster.farm import HOLD_HEADER, Farm, set_page, start_worker, wait_all
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.redis
@@ -150,18 +150,21 @@ def test_a_worker_killed_mid_crawl_loses_no_page(redis_url, prefix, tmp_path):
     database = f"sqlite:///{tmp_path}/store.db"
     with Farm(DELAYS, PAGES, base=73, page_latency=0.15) as farm:
         settings = _settings(prefix, database, lease_timeout=2.0)
-        doomed = start_worker("kill", redis_url, farm.seeds, *settings, log=tmp_path / "a.log")
+        # The farm holds the doomed worker's set page requests: it certainly has requests
+        # out when killed. It starts first, so that pages are left for it to lease.
+        doomed = start_worker(
+            "kill",
+            redis_url,
+            farm.seeds,
+            *settings,
+            f'DEFAULT_REQUEST_HEADERS={{"{HOLD_HEADER}": "1"}}',
+            log=tmp_path / "a.log",
+        )
+        assert farm.wait_held(timeout=60), _logs(tmp_path)
         survivor = start_worker("kill", redis_url, farm.seeds, *settings, log=tmp_path / "b.log")
-        deadline = time.monotonic() + 40
-        # The doomed worker must be crawling (a loaded machine may start it last, after the
-        # survivor has fetched the first pages), so that it has requests out when killed.
-        while "Spider opened" not in _text(tmp_path / "a.log") and time.monotonic() < deadline:
-            time.sleep(0.05)
-        while sum(farm.page_counts().values()) < 8 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(1.0)
         doomed.send_signal(signal.SIGKILL)
         assert doomed.wait(timeout=10) == -signal.SIGKILL
+        farm.release()
         assert wait_all([survivor], timeout=60) == [0], _logs(tmp_path)
         _assert_polite_and_complete(farm, tmp_path, database)
         # Fetched twice at most: the pages the dead worker had out (one per host).

@@ -27,6 +27,7 @@ from crawler.store.pages import (
     record_many_page_links,
     record_pages,
 )
+from crawler.store.preload import ReadAllOnce
 from crawler.store.sets import mark_sets_gone
 
 if TYPE_CHECKING:
@@ -74,9 +75,9 @@ class PageBook:
         self._factory: sessionmaker[Session] | None = None
         self._origins: dict[str, dict[str, Known] | None] = {}
         """origin prefix -> its pages; None when it has too many to hold (query per URL)."""
-        self._all_loaded: bool | None = None
-        """Whether every stored page was read at once on first use (the store held at
-        most ``_LOAD_ALL_MAX``): an origin not in ``_origins`` then has none."""
+        self._stored: ReadAllOnce[dict[str, Known] | None] = ReadAllOnce(
+            self._load_all, self._load, min(_LOAD_ALL_MAX, config.cache_max), missing=dict
+        )
         self._pending: list[PageRecord] = []
         self._last_flush = time.monotonic()
         self._flush_soon = False
@@ -102,10 +103,7 @@ class PageBook:
     def _known(self, url: str) -> Known | None:
         prefix = _origin_prefix(url)
         if prefix not in self._origins:
-            if self._all_loaded is None:
-                self._all_loaded = self._load_all()
-            if prefix not in self._origins:
-                self._origins[prefix] = {} if self._all_loaded else self._load(prefix)
+            self._origins[prefix] = self._stored.take(prefix)
         pages = self._origins[prefix]
         if pages is not None:
             return pages.get(url)
@@ -122,19 +120,17 @@ class PageBook:
         log("Could not %s: %s", what, describe_store_error(self.config.database_url, error))
         logger.debug("The error in full:", exc_info=error)
 
-    def _load_all(self) -> bool:
-        """Every origin's pages in one query, when there are few enough to hold: a first
-        crawl of many hosts asked the store once per host before its first request."""
-        limit = min(_LOAD_ALL_MAX, self.config.cache_max)
+    def _load_all(self, limit: int) -> dict[str, dict[str, Known] | None] | None:
         with self.factory() as session:
             rows = known_pages(session, "", limit)
         if len(rows) > limit:
-            return False
+            return None
+        origins: dict[str, dict[str, Known] | None] = {}
         for r in rows:
-            pages = self._origins.setdefault(_origin_prefix(r.url), {})
+            pages = origins.setdefault(_origin_prefix(r.url), {})
             assert pages is not None
             pages[r.url] = Known(r.status, r.fetched_at, r.etag, r.last_modified)
-        return True
+        return origins
 
     def _load(self, prefix: str) -> dict[str, Known] | None:
         limit = self.config.cache_max
@@ -212,8 +208,8 @@ class PageBook:
 
     def _remember(self, url: str, record: PageRecord) -> None:
         prefix = _origin_prefix(url)
+        if prefix not in self._origins and self._stored.read_all:
+            self._origins[prefix] = self._stored.take(prefix)  # not asked about yet
         pages = self._origins.get(prefix)
-        if pages is None and self._all_loaded and prefix not in self._origins:
-            pages = self._origins[prefix] = {}  # all it has: none stored before this run
         if pages is not None:
             pages[url] = Known(record.status, record.fetched_at, record.etag, record.last_modified)

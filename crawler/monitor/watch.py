@@ -24,6 +24,7 @@ from crawler.items import DJSet
 from crawler.monitor.extraction import EMPTY, PAGES, site_of
 from crawler.render.decision import RENDER_META
 from crawler.sites import PAGE_CLASSES
+from crawler.store.preload import ReadAllOnce
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -65,10 +66,7 @@ class ExtractionWatch:
         self.database_url: str | None = crawler.settings.get("DATABASE_URL")
         self._known: dict[str, frozenset[str]] = {}
         """origin -> URLs (fragment removed) of its pages whose set is in the store."""
-        self._all: dict[str, frozenset[str]] | None = None
-        """Every origin's, read in one query on first use when the store holds at most
-        ``_LOAD_ALL_MAX`` sets (a first crawl of many hosts asked once per host)."""
-        self._tried_all = False
+        self._stored_sets = ReadAllOnce(self._load_all, self._load, _LOAD_ALL_MAX, frozenset)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionWatch:
@@ -106,28 +104,22 @@ class ExtractionWatch:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}/"
         if origin not in self._known:
-            if not self._tried_all:
-                self._tried_all = True
-                self._all = self._load_all()
-            if self._all is not None:
-                self._known[origin] = self._all.pop(origin, frozenset())
-            else:
-                self._known[origin] = self._load(origin)
+            self._known[origin] = self._stored_sets.take(origin)
         return self._known[origin]
 
-    def _load_all(self) -> dict[str, frozenset[str]] | None:
+    def _load_all(self, limit: int) -> dict[str, frozenset[str]] | None:
         if not self.database_url:
             return None
         from crawler.store import session_factory
         from crawler.store.models import DJSetRow
 
-        stmt = select(DJSetRow.url).where(DJSetRow.gone_at.is_(None)).limit(_LOAD_ALL_MAX + 1)
+        stmt = select(DJSetRow.url).where(DJSetRow.gone_at.is_(None)).limit(limit + 1)
         try:
             with session_factory(self.database_url)() as session:
                 urls = list(session.scalars(stmt))
         except Exception:  # asked per origin, where the warning is given
             return None
-        if len(urls) > _LOAD_ALL_MAX:
+        if len(urls) > limit:
             return None
         by_origin: dict[str, set[str]] = {}
         for url in urls:

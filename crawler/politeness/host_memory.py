@@ -16,6 +16,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from crawler.store.preload import ReadAllOnce
+
 if TYPE_CHECKING:
     from crawler.politeness.clock import HostClock
 
@@ -25,9 +27,7 @@ logger = logging.getLogger(__name__)
 
 _FLUSH_SECONDS = 1.0
 _LOAD_ALL_MAX = 100_000
-"""Up to this many hosts in the store, the first recall reads them all in one query (a
-crawl starting hundreds of hosts at once would otherwise wait for a query per host before
-each host's first request); past it, one query per host."""
+"""Up to this many hosts in the store, the first recall reads them all in one query."""
 
 
 class HostMemory:
@@ -35,8 +35,9 @@ class HostMemory:
         self.database_url = database_url
         self.clock = clock
         self._recalled: set[str] = set()
-        self._stored: dict[str, tuple[float, float]] | None = None
-        self._loaded = False
+        self._stored: ReadAllOnce[tuple[float, float] | None] = ReadAllOnce(
+            self._last_requests, self._last_request, _LOAD_ALL_MAX, missing=lambda: None
+        )
         self._dirty: dict[str, tuple[float, float]] = {}
         self._flushed_at = 0.0
 
@@ -61,17 +62,21 @@ class HostMemory:
             await self.clock.release(host, self._from_wall(sent), self._from_wall(done))
 
     def _stored_last_request(self, host: str) -> tuple[float, float] | None:
-        from crawler.store import session_factory
-        from crawler.store.host_pace import last_request, last_requests
+        return self._stored.take(host)
 
-        if self._stored is not None:
-            return self._stored.pop(host, None)
+    def _last_requests(self, limit: int) -> dict[str, tuple[float, float] | None] | None:
+        from crawler.store import session_factory
+        from crawler.store.host_pace import last_requests
+
         with session_factory(self.database_url)() as session:
-            if not self._loaded:
-                self._loaded = True
-                self._stored = last_requests(session, _LOAD_ALL_MAX)
-                if self._stored is not None:
-                    return self._stored.pop(host, None)
+            found = last_requests(session, limit)
+        return None if found is None else dict(found)
+
+    def _last_request(self, host: str) -> tuple[float, float] | None:
+        from crawler.store import session_factory
+        from crawler.store.host_pace import last_request
+
+        with session_factory(self.database_url)() as session:
             return last_request(session, host)
 
     def note(self, host: str, sent: float, done: float) -> None:

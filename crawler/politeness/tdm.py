@@ -32,6 +32,7 @@ from crawler.politeness.clock import HostClock
 from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.policy_files import POLICY_FILE_META
 from crawler.store import session_factory, utcnow
+from crawler.store.preload import ReadAllOnce
 from crawler.store.tdmrep import load_tdmrep, load_tdmrep_files, save_tdmrep_files
 from crawler.wiring import part
 
@@ -155,10 +156,10 @@ class TdmRepMiddleware:
         transaction per origin cost a first crawl of many hosts a commit each), and when
         the crawl closes. One lost to a crash costs the next run one request."""
         self._saved_at = 0.0
-        self._fresh: dict[str, list[tuple[str, bool]]] | None = None
-        """Every origin's stored verdict, read at once on first use when there are at most
-        ``_LOAD_ALL_MAX`` (a first crawl of many hosts asked the store once per host)."""
-        self._tried_all = False
+        self._fresh: ReadAllOnce[list[tuple[str, bool]] | None] = ReadAllOnce(
+            self._fresh_verdicts, self._fresh_verdict, _LOAD_ALL_MAX, missing=lambda: None
+        )
+        """Each origin's verdict fetched within ROBOTS_CACHE_SECONDS, if the store has one."""
         crawler.signals.connect(self.save, signal=signals.spider_closed)
 
     def use_frontier(self, frontier: TurnFetcher) -> None:
@@ -235,16 +236,21 @@ class TdmRepMiddleware:
         if not self._database_url:
             return None
         try:
-            with session_factory(self._database_url)() as session:
-                if not self._tried_all:
-                    self._tried_all = True
-                    self._fresh = load_tdmrep_files(session, utcnow(), self._max_age, _LOAD_ALL_MAX)
-                if self._fresh is not None:
-                    return self._fresh.pop(origin, None)
-                return load_tdmrep(session, origin, utcnow(), self._max_age)
+            return self._fresh.take(origin)
         except Exception as error:  # the store away: ask the site, as without a store
             logger.debug("tdmrep.json of %s not read from the store: %s", origin, error)
             return None
+
+    def _fresh_verdicts(self, limit: int) -> dict[str, list[tuple[str, bool]] | None] | None:
+        assert self._database_url
+        with session_factory(self._database_url)() as session:
+            found = load_tdmrep_files(session, utcnow(), self._max_age, limit)
+        return None if found is None else dict(found)
+
+    def _fresh_verdict(self, origin: str) -> list[tuple[str, bool]] | None:
+        assert self._database_url
+        with session_factory(self._database_url)() as session:
+            return load_tdmrep(session, origin, utcnow(), self._max_age)
 
     def _store(self, origin: str, entries: list[tuple[str, bool]]) -> None:
         if not self._database_url:

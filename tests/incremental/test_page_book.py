@@ -68,8 +68,8 @@ def test_every_hosts_pages_are_read_in_one_query(tmp_path: Path) -> None:
 
 def test_a_large_store_is_read_host_by_host(tmp_path: Path, monkeypatch: Any) -> None:
     urls = [f"http://127.0.10.{h}/set/{n}" for h in range(1, 4) for n in range(3)]
-    book = _book(_store(tmp_path, urls))
     monkeypatch.setattr(book_module, "_LOAD_ALL_MAX", 5)  # the store holds 9: too many
+    book = _book(_store(tmp_path, urls))
     found: dict[str, Any] = {}
 
     def ask() -> None:

@@ -95,7 +95,7 @@ CRAWL_DELAY_MAX = 30.0  # a host asking for a longer gap is skipped for the run
 PACE_JITTER = 0.0  # random lengthening of each gap, as a fraction (0.1 = up to +10 %)
 PACE_LATENCY_RATIO = 1.0  # a host slower than its gap gets gap = latency x this
 PACE_FACTOR_MAX = 16.0  # cap of the slow-down factor (errors double it)
-PACE_BACKOFF_START = 1.0  # back-off gap unit (s) for hosts whose allowed gap is shorter
+PACE_BACKOFF_START = 1.0  # error back-off gap unit (s) for hosts whose allowed gap is shorter
 PACE_CLOCK = "crawler.politeness.clock.LocalHostClock"  # the per-host clock backend
 # What the paced handler fetches with: the rendering handler, which fetches plainly unless
 # the site terms allow JavaScript (crawler/render/).

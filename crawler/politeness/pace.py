@@ -5,10 +5,13 @@ interval, its site-terms ``min_delay`` and the ``DOWNLOAD_DELAY`` floor. When ro
 gives no rate at all, ``CRAWL_DELAY_DEFAULT`` (1 s) stands in for it. The crawl starts at
 that gap: no warm-up.
 
-On top of the allowed gap, a factor (AutoThrottle-style, starting at 1) slows a struggling
-host down: every error (5xx, 429, time-out, lost connection) doubles it, a response slower
-than the gap pulls it up towards ``latency / gap``, and every good response halves the
-distance back to 1. Jitter (``PACE_JITTER``) only ever lengthens a gap.
+On top of the allowed gap, a struggling host is slowed down, AutoThrottle-style, in two ways
+kept apart: every error (5xx, 429, time-out, lost connection) doubles a back-off factor, in
+units of ``PACE_BACKOFF_START`` for hosts allowing shorter gaps, and every good response
+halves its distance back to 1; and a host whose smoothed response time is above its gap gets
+that response time (x ``PACE_LATENCY_RATIO``) as its gap. The two are apart because a slow
+answer is no error: a host allowing 0.05 s whose pages take 0.07 s waits 0.07 s, not the
+back-off unit of 1 s. Jitter (``PACE_JITTER``) only ever lengthens a gap.
 """
 
 from __future__ import annotations
@@ -39,10 +42,9 @@ class GapExplanation:
     reason: str
     """The source that set ``allowed``."""
     factor: float
-
-    @property
-    def gap(self) -> float:
-        return self.allowed * self.factor
+    """The error back-off factor (1 while the host answers without errors)."""
+    gap: float
+    """The gap applied now, before jitter: ``allowed`` slowed down for errors and latency."""
 
 
 @dataclass
@@ -51,6 +53,7 @@ class _HostState:
     """Per robots.txt origin (scheme://host:port) of this host."""
     rate_interval: dict[str, float] = field(default_factory=dict)
     factor: float = 1.0
+    """Error back-off: doubled by each error, halfway back to 1 with each good answer."""
     latency: float | None = None
     """Smoothed response time (EWMA), so one slow answer doesn't slow the host down."""
     dropped: str | None = None
@@ -111,21 +114,26 @@ class PacePolicy:
         if entry is not None and entry.min_delay:
             parts[f"site terms min_delay ({entry.domain})"] = entry.min_delay
         reason, allowed = max(parts.items(), key=lambda kv: kv[1])
-        return GapExplanation(parts, allowed, reason, state.factor)
+        return GapExplanation(parts, allowed, reason, state.factor, self._slowed(state, allowed))
 
     def allowed_gap(self, host: str) -> float:
         """The gap the host asks for, before slowing down for errors or latency."""
         return self.explain(host).allowed
 
     def base_gap(self, host: str) -> float:
-        """The gap to apply now before jitter: allowed gap x slow-down factor (the
-        frontier's estimate of when a host is ready; jitter only lengthens it)."""
-        allowed = self.allowed_gap(host)
-        factor = self._state(host).factor
-        if factor > 1.0:
+        """The gap to apply now before jitter: the allowed gap, slowed down for errors and
+        latency (the frontier's estimate of when a host is ready; jitter only lengthens it)."""
+        return self._slowed(self._state(host), self.allowed_gap(host))
+
+    def _slowed(self, state: _HostState, allowed: float) -> float:
+        gap = allowed
+        if state.factor > 1.0:
             # A host allowing back-to-back requests still backs off in real seconds.
-            allowed = max(allowed, self.config.backoff_start)
-        return allowed * factor
+            gap = max(allowed, self.config.backoff_start) * state.factor
+        if state.latency is not None:
+            most = max(allowed, self.config.backoff_start) * self.config.factor_max
+            gap = max(gap, min(self.config.latency_ratio * state.latency, most))
+        return gap
 
     def gap(self, host: str) -> float:
         """The gap to apply now: :meth:`base_gap`, lengthened by jitter."""
@@ -134,12 +142,12 @@ class PacePolicy:
 
     # -- how the host is doing ----------------------------------------------------------
     def observe(self, host: str, latency: float, error: bool) -> None:
-        """Update the slow-down factor from one response (or failure).
+        """Slow down from one response (or failure).
 
-        The policy: errors double the factor (up to ``PACE_FACTOR_MAX``); otherwise the
-        factor moves halfway to its target, ``max(1, PACE_LATENCY_RATIO x latency / gap)``
-        with the latency smoothed (EWMA, 1/8 weight to the new sample, as TCP's RTT), so it
-        shrinks back gradually after errors and grows with a server that stays slow.
+        Errors double the back-off factor (up to ``PACE_FACTOR_MAX``); a good answer moves
+        it halfway back to 1 and adds its response time to the host's smoothed latency
+        (EWMA, 1/8 weight to the new sample, as TCP's RTT), so one slow answer does not
+        slow the host down and a server that stays slow does.
         """
         state = self._state(host)
         if error:
@@ -148,10 +156,8 @@ class PacePolicy:
         state.latency = (
             latency if state.latency is None else state.latency + (latency - state.latency) / 8.0
         )
-        allowed = max(self.allowed_gap(host), 1e-3)
-        target = max(1.0, self.config.latency_ratio * state.latency / allowed)
-        factor = (state.factor + target) / 2.0
-        state.factor = min(self.config.factor_max, 1.0 if factor < 1.01 else factor)
+        factor = (state.factor + 1.0) / 2.0
+        state.factor = 1.0 if factor < 1.01 else factor
 
     def factor(self, host: str) -> float:
         return self._state(host).factor

@@ -102,6 +102,19 @@ def test_a_host_that_stays_slow_slows_down_but_one_slow_answer_does_not() -> Non
     assert pace.gap("h") > 1.5
 
 
+def test_a_slow_answer_is_no_error_a_short_gap_grows_to_the_response_time_not_a_second() -> None:
+    """PACE_BACKOFF_START (1 s) is the unit of error back-off only: a host allowing 0.05 s
+    whose pages take 0.07 s waited 1.4 s between pages when latency counted as back-off."""
+    pace = PacePolicy(_config())
+    pace.set_robots_rate("h", "http://h", 0.05, None)
+    for _ in range(40):
+        pace.observe("h", 0.07, error=False)
+    assert pace.gap("h") == pytest.approx(0.07, abs=1e-3)
+    assert pace.explain("h").gap == pace.gap("h") and pace.explain("h").factor == 1.0
+    pace.observe("h", 0.07, error=True)  # an error backs off in real seconds
+    assert pace.gap("h") == 2.0
+
+
 def test_jitter_only_lengthens() -> None:
     pace = PacePolicy(_config(PACE_JITTER=0.5))
     pace.set_robots_rate("h", "http://h", 1.0, None)

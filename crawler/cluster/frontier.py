@@ -162,6 +162,10 @@ class Frontier:
                 pipe.llen(self.keys.queue(host.decode()))
             return sum(pipe.execute())
 
+    def seen(self) -> int:
+        """Requests the crawl has taken in so far, over all workers (the shared filter)."""
+        return int(self.client.scard(self.keys.seen))
+
     def add_seed_host(self, host: str) -> None:
         self.client.sadd(self.keys.seed_hosts, host)
 

@@ -25,6 +25,7 @@ its pieces (connection settings, fingerprints, serializer) and replaces the queu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -170,6 +171,10 @@ class ClusterScheduler(BaseScheduler):
                 logger.error("Not queued (Redis does not answer: %s): %s", exc, _url_of(payload))
             raise
         self._finish_done()
+        if self.stats is not None and not self._lost:
+            # The crawl's size, for the outcome of a worker the others left nothing to.
+            with contextlib.suppress(redis.RedisError):
+                self.stats.set_value("cluster/crawl_requests", self.frontier.seen())
         if self._leases:
             # Closing before handling them (shutdown, error): straight back to the frontier.
             returned = self.frontier.give_back(self._leases)

@@ -14,6 +14,7 @@ failed    sets could neither be stored nor kept in the spool (a full disk)
 failed    a feed could not be written
 failed    sets are left unstored and none was stored
 partial   a site's daily request limit (site terms) ran out
+ok        a cluster worker fetched nothing and nothing failed: the other workers took every request
 failed    nothing was fetched or read, and requests failed or none was made
 refused   nothing was fetched or read: robots.txt or the site terms said no to every request
 partial   sets are left unstored (some were stored)
@@ -95,6 +96,9 @@ class Figures:
     stopped: bool = False
     quota_reached: int = 0
     """Sites whose daily limit (site terms) ran out during the crawl: come back tomorrow."""
+    cluster_requests: int = 0
+    """Requests the whole cluster took in (``cluster/crawl_requests``, a cluster worker's
+    look at the shared filter when it closes): a worker that got no share did its part."""
     alarms: tuple[SiteAlarm, ...] = field(default_factory=tuple)
 
 
@@ -121,6 +125,17 @@ RULES: tuple[Rule, ...] = (
         Outcome.PARTIAL,
         "a site's daily request limit (site terms) ran out",
         lambda f: f.quota_reached > 0,
+    ),
+    Rule(
+        Outcome.OK,
+        "a cluster worker fetched nothing and nothing failed: the other workers took every request",
+        lambda f: (
+            f.cluster_requests > 0
+            and f.fetched == 0
+            and f.failed == 0
+            and f.refused == 0
+            and not f.stopped
+        ),
     ),
     Rule(
         Outcome.FAILED,
@@ -198,6 +213,7 @@ def figures_from_stats(
         ),
         stopped=not reason.startswith(_FINISHED),
         quota_reached=n("politeness/quota/reached"),
+        cluster_requests=n("cluster/crawl_requests"),
         alarms=tuple(extraction_alarms(stats, alert_ratio, alert_min_pages)),
     )
 

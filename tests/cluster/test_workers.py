@@ -318,3 +318,28 @@ def test_one_workers_429_pauses_the_host_for_all(redis_url, prefix, tmp_path):
     assert log[first_429 + 1].time - log[first_429].time >= 2.0
     pages = sorted(r.path for r in log if r.path.startswith("/set/"))
     assert pages == ["/set/1", "/set/2", "/set/3", "/set/3", "/set/4", "/set/5", "/set/6"]
+
+
+def test_a_worker_the_others_left_nothing_to_ends_ok(redis_url, prefix, tmp_path):
+    """A worker started when every request was taken fetches nothing: it did its part
+    (exit 0, outcome ok), where a lone crawl that made no request has failed."""
+    database = f"sqlite:///{tmp_path}/store.db"
+    with Farm([0.2], [2], base=79) as farm:
+        first = start_worker(
+            "late", redis_url, farm.seeds, *_settings(prefix, database), "IDLE_TIMEOUT=120",
+            log=tmp_path / "first.log",
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while set(farm.page_counts()) != farm.all_pages() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        late = start_worker(
+            "late", redis_url, [], *_settings(prefix, database), log=tmp_path / "late.log"
+        )
+        try:
+            assert wait_all([late], timeout=60) == [0], _logs(tmp_path)
+        finally:
+            first.send_signal(signal.SIGTERM)
+            first.wait(timeout=30)
+    log = (tmp_path / "late.log").read_text()
+    assert "'cluster/leased'" not in log and "Crawl ok" in log, log[-3000:]
+    assert re.search(r"'cluster/crawl_requests': [1-9]", log), log[-3000:]

@@ -69,6 +69,12 @@ CASES: list[tuple[str, dict[str, Any], str, Outcome]] = [
      "finished", Outcome.OK),
     ("sets neither stored nor spooled", {**FETCHED, "store/created": 30, "store/lost": 171},
      "finished", Outcome.FAILED),
+    ("a cluster worker the others left nothing to", {"cluster/crawl_requests": 23},
+     "finished", Outcome.OK),
+    ("a cluster worker whose every request failed",
+     {"cluster/crawl_requests": 23, "crawl/pages/failed": 2}, "finished", Outcome.FAILED),
+    ("a cluster worker stopped before it got a share", {"cluster/crawl_requests": 23},
+     "shutdown", Outcome.FAILED),
     ("a feed that could not be written", {**FETCHED, "store/created": 30,
      "feedexport/failed_count/FileFeedStorage": 1}, "finished", Outcome.FAILED),
 ]  # fmt: skip

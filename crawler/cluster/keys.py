@@ -20,9 +20,6 @@ class SharedKeys:
     def clock(self, host: str) -> str:
         return self.clock_prefix + host
 
-    def robots(self, origin: str) -> str:
-        return self.verdict("robots", origin)
-
     def verdict(self, kind: str, origin: str) -> str:
         """A policy file's verdict (``robots``, ``tdmrep``) shared while it may be cached."""
         return f"{self.prefix}:{kind}:{origin}"
@@ -37,9 +34,6 @@ class SharedKeys:
         what the workers of a running crawl wrote (restarted empty, flushed), and the
         clock and frontier of that crawl are not to be trusted (``clock.py``)."""
         return f"{self.prefix}:epoch"
-
-    def robots_fetch(self, origin: str) -> str:
-        return self.fetch_claim("robots", origin)
 
     def fetch_claim(self, kind: str, origin: str) -> str:
         """Held by the one worker fetching ``origin``'s policy file of ``kind``; the others

@@ -61,7 +61,7 @@ def test_only_good_verdicts_are_shared_and_they_expire(redis_url, prefix):
 
 
 def test_garbage_under_the_key_means_fetch_again(redis_url, prefix, client):
-    client.set(SharedKeys(prefix).robots(ORIGIN), b"not a pickle", px=60_000)
+    client.set(SharedKeys(prefix).verdict("robots", ORIGIN), b"not a pickle", px=60_000)
 
     async def steps(store: RedisRobotsStore) -> Any:
         return await store.load(ORIGIN)
@@ -126,7 +126,7 @@ def test_a_verdict_saved_between_a_look_and_a_claim_is_not_fetched_again(redis_u
 
         second._load = load_then_first_finishes  # type: ignore[method-assign]
         got = await second.load_or_claim(ORIGIN)
-        claim_left = await first.client.exists(first.keys.robots_fetch(ORIGIN))
+        claim_left = await first.client.exists(first.keys.fetch_claim("robots", ORIGIN))
         return looks, got, claim_left
 
     looks, got, claim_left = _run(redis_url, prefix, steps)

@@ -63,8 +63,10 @@ class Turns:
                 await sleep(wait)
             if (reason := self.pace.dropped(host)) is not None:
                 raise HostDropped(host, reason)
-            # A pause set while we slept (a Retry-After on another request) wins.
-            if await self.clock.paused_until(host) <= self.clock.now():
+            # A pause set while we slept (a Retry-After on another request) wins. Without a
+            # sleep the reservation has just counted every pause (a round trip saved per
+            # request on the cluster's clock).
+            if wait <= 0 or await self.clock.paused_until(host) <= self.clock.now():
                 return self.clock.now()
 
     async def done(self, host: str, sent: float, done: float, error: bool | None) -> None:

@@ -12,20 +12,17 @@ Requests: one page of shows per 100 shows (``-a since``/``until``) or one lookup
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
 from crawler.sites import kexp
 from crawler.spiders._arguments import SpiderArgumentError, check_arguments
-from crawler.spiders._base import PoliteSpider
+from crawler.spiders._base import ApiSpider
 
-_HEADERS = {"Accept": "application/json"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -36,7 +33,7 @@ def _date(name: str, value: str | None) -> str | None:
     return value
 
 
-class KexpSpider(PoliteSpider):
+class KexpSpider(ApiSpider):
     """Yields one ``DJSet`` per show.
 
     Arguments: ``show`` (show ids, comma-separated), or ``since`` / ``until`` (dates,
@@ -45,6 +42,8 @@ class KexpSpider(PoliteSpider):
     """
 
     name = "kexp"
+    api_setting = "KEXP_API_URL"
+    api_label = "KEXP"
 
     def __init__(
         self,
@@ -63,10 +62,6 @@ class KexpSpider(PoliteSpider):
         self.until = _date("until", until)
         self.seen: set[str] = set()
 
-    @property
-    def api(self) -> str:
-        return str(self.settings.get("KEXP_API_URL")).rstrip("/")
-
     async def start(self) -> AsyncIterator[Any]:
         if not (self.shows or self.since or self.until):
             self.logger.error(
@@ -77,22 +72,6 @@ class KexpSpider(PoliteSpider):
             yield self._get(kexp.show_url(self.api, show), self.parse_show)
         if self.since or self.until:
             yield self._get(kexp.shows_url(self.api, self.since, self.until), self.parse_shows)
-
-    def _get(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(
-            url, callback=callback, cb_kwargs=cb_kwargs, headers=_HEADERS, errback=self.failed
-        )
-
-    def _json(self, response: Response) -> dict[str, Any] | None:
-        try:
-            data = json.loads(response.body)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            self.crawler.stats.inc_value("kexp/bad_json")
-            self.logger.warning("Not a KEXP API answer: %s", response.url)
-            return None
-        return data
 
     def _next(self, page: dict[str, Any]) -> str | None:
         link = page.get("next")
@@ -150,10 +129,3 @@ class KexpSpider(PoliteSpider):
             return
         self.crawler.stats.inc_value("kexp/shows")
         yield djset
-
-    def failed(self, failure: Failure) -> None:
-        request = getattr(failure, "request", None)
-        self.crawler.stats.inc_value("kexp/failed")
-        self.logger.warning(
-            "KEXP request failed: %s (%s)", getattr(request, "url", "?"), failure.getErrorMessage()
-        )

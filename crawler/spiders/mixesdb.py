@@ -13,7 +13,6 @@ Requests: one per category page of up to 500 titles, one per mix page.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -21,16 +20,14 @@ from urllib.parse import parse_qs, urlsplit
 import scrapy
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.python.failure import Failure
 
 from crawler.politeness.retry_after import parse_retry_after
 from crawler.politeness.turns import Turns
 from crawler.sites import mixesdb
 from crawler.spiders._arguments import check_arguments
-from crawler.spiders._base import PoliteSpider
+from crawler.spiders._base import ApiSpider
 from crawler.wiring import part
 
-_HEADERS = {"Accept": "application/json"}
 _LAG_RETRIES = 5
 """A wiki lagged this many times running for one request: the request is given up."""
 
@@ -40,7 +37,7 @@ def _titles(value: str | None) -> list[str]:
     return [t.strip().replace("_", " ") for t in (value or "").split("|") if t.strip()]
 
 
-class MixesDBSpider(PoliteSpider):
+class MixesDBSpider(ApiSpider):
     """Yields the sets of MixesDB pages.
 
     Arguments: ``page`` (page titles, ``|``-separated) and ``category`` (category names,
@@ -48,6 +45,8 @@ class MixesDBSpider(PoliteSpider):
     """
 
     name = "mixesdb"
+    api_setting = "MIXESDB_API_URL"
+    api_label = "MixesDB"
 
     def __init__(self, page: str | None = None, category: str | None = None, **kwargs: Any) -> None:
         check_arguments(type(self), kwargs)
@@ -55,10 +54,6 @@ class MixesDBSpider(PoliteSpider):
         self.pages = _titles(page)
         self.categories = _titles(category)
         self.seen: set[str] = set()
-
-    @property
-    def api(self) -> str:
-        return str(self.settings.get("MIXESDB_API_URL"))
 
     async def start(self) -> AsyncIterator[Any]:
         if not (self.pages or self.categories):
@@ -71,11 +66,6 @@ class MixesDBSpider(PoliteSpider):
         for category in self.categories:
             yield self._get(mixesdb.category_request_url(self.api, category), self.parse_category)
 
-    def _get(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(
-            url, callback=callback, cb_kwargs=cb_kwargs, headers=_HEADERS, errback=self.failed
-        )
-
     def _page(self, title: str) -> scrapy.Request | None:
         if title in self.seen:
             return None
@@ -84,13 +74,8 @@ class MixesDBSpider(PoliteSpider):
 
     async def _answer(self, response: Response) -> dict[str, Any] | scrapy.Request | None:
         """The answer; or the request again after the wait a lagged wiki asks for."""
-        try:
-            answer = json.loads(response.body)
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):
-            self.crawler.stats.inc_value("mixesdb/bad_json")
-            self.logger.warning("Not an api.php JSON answer: %s", response.url)
+        answer = self._json(response)
+        if answer is None:
             return None
         error = mixesdb.api_error(answer)
         if error == "maxlag":
@@ -145,15 +130,6 @@ class MixesDBSpider(PoliteSpider):
         for djset in sets:
             self.crawler.stats.inc_value("mixesdb/mixes")
             yield djset
-
-    def failed(self, failure: Failure) -> None:
-        request = getattr(failure, "request", None)
-        self.crawler.stats.inc_value("mixesdb/failed")
-        self.logger.warning(
-            "MixesDB request failed: %s (%s)",
-            getattr(request, "url", "?"),
-            failure.getErrorMessage(),
-        )
 
 
 def _cmtitle(url: str) -> str:

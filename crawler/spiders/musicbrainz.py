@@ -12,26 +12,22 @@ one browse page per 25 releases (``-a artist``, release groups of a series).
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
 from crawler.sites import musicbrainz as mb
 from crawler.spiders._arguments import check_arguments
-from crawler.spiders._base import PoliteSpider
-
-_HEADERS = {"Accept": "application/json"}
+from crawler.spiders._base import ApiSpider
 
 
 def _mbids(value: str | None) -> list[str]:
     return [v.strip().lower() for v in (value or "").split(",") if v.strip()]
 
 
-class MusicBrainzSpider(PoliteSpider):
+class MusicBrainzSpider(ApiSpider):
     """Yields one ``DJSet`` per release (per medium when a release holds several mixes).
 
     Arguments: ``release`` (MBIDs, comma-separated: imported whatever their type),
@@ -42,6 +38,8 @@ class MusicBrainzSpider(PoliteSpider):
     """
 
     name = "musicbrainz"
+    api_setting = "MUSICBRAINZ_API_URL"
+    api_label = "MusicBrainz"
 
     def __init__(
         self,
@@ -58,10 +56,6 @@ class MusicBrainzSpider(PoliteSpider):
         self.series = _mbids(series)
         self.query = (query or "").strip() or None
         self.seen: set[str] = set()
-
-    @property
-    def api(self) -> str:
-        return str(self.settings.get("MUSICBRAINZ_API_URL")).rstrip("/")
 
     async def start(self) -> AsyncIterator[Any]:
         bad = [m for m in self.releases + self.artists + self.series if not mb.is_mbid(m)]
@@ -86,11 +80,6 @@ class MusicBrainzSpider(PoliteSpider):
             yield self._search(0)
 
     # -- requests -------------------------------------------------------------------------
-    def _get(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(
-            url, callback=callback, cb_kwargs=cb_kwargs, headers=_HEADERS, errback=self.failed
-        )
-
     def _lookup(self, mbid: str, dj_mix_only: bool) -> scrapy.Request:
         return self._get(
             mb.release_url(self.api, mbid), self.parse_release, dj_mix_only=dj_mix_only
@@ -106,17 +95,6 @@ class MusicBrainzSpider(PoliteSpider):
         return self._get(url, self.parse_search, offset=offset)
 
     # -- answers --------------------------------------------------------------------------
-    def _json(self, response: Response) -> dict[str, Any] | None:
-        try:
-            data = json.loads(response.body)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            self.crawler.stats.inc_value("musicbrainz/bad_json")
-            self.logger.warning("Not a MusicBrainz JSON answer: %s", response.url)
-            return None
-        return data
-
     def _sets(self, release: dict[str, Any], dj_mix_only: bool) -> Iterator[Any]:
         mbid = release.get("id")
         if not mbid or mbid in self.seen:
@@ -177,12 +155,3 @@ class MusicBrainzSpider(PoliteSpider):
             yield self._lookup(mbid, dj_mix_only=True)
         for mbid in groups:
             yield self._browse("release-group", mbid, 0)
-
-    def failed(self, failure: Failure) -> None:
-        request = getattr(failure, "request", None)
-        self.crawler.stats.inc_value("musicbrainz/failed")
-        self.logger.warning(
-            "MusicBrainz request failed: %s (%s)",
-            getattr(request, "url", "?"),
-            failure.getErrorMessage(),
-        )

@@ -13,19 +13,17 @@ Requests: one per page of 20 setlists (``-a artist``, ``-a venue``), one per set
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
 from crawler.sites import setlistfm as sfm
 from crawler.sites.musicbrainz import is_mbid
 from crawler.spiders._arguments import SpiderArgumentError, check_arguments
-from crawler.spiders._base import PoliteSpider
+from crawler.spiders._base import ApiSpider
 
 KEY_SETTING = "SETLISTFM_API_KEY"
 
@@ -34,7 +32,7 @@ def _ids(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-class SetlistFmSpider(PoliteSpider):
+class SetlistFmSpider(ApiSpider):
     """Yields one ``DJSet`` per setlist.
 
     Arguments: ``artist`` (MusicBrainz artist MBIDs, comma-separated), ``venue``
@@ -43,6 +41,8 @@ class SetlistFmSpider(PoliteSpider):
     """
 
     name = "setlistfm"
+    api_setting = "SETLISTFM_API_URL"
+    api_label = "setlist.fm"
 
     def __init__(
         self,
@@ -76,10 +76,6 @@ class SetlistFmSpider(PoliteSpider):
         spider._key = key
         return spider
 
-    @property
-    def api(self) -> str:
-        return str(self.settings.get("SETLISTFM_API_URL")).rstrip("/")
-
     async def start(self) -> AsyncIterator[Any]:
         if not (self.artists or self.venues or self.setlists):
             self.logger.error(
@@ -93,27 +89,13 @@ class SetlistFmSpider(PoliteSpider):
         for venue in self.venues:
             yield self._page("venue", venue, 1)
 
-    def _get(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
-        headers = {"Accept": "application/json", "x-api-key": self._key}
-        return scrapy.Request(
-            url, callback=callback, cb_kwargs=cb_kwargs, headers=headers, errback=self.failed
-        )
+    def api_headers(self) -> dict[str, str]:
+        return {**super().api_headers(), "x-api-key": self._key}
 
     def _page(self, what: str, value: str, page: int) -> scrapy.Request:
         build = sfm.artist_setlists_url if what == "artist" else sfm.venue_setlists_url
         url = build(self.api, value, page)
         return self._get(url, self.parse_page, what=what, value=value, page=page)
-
-    def _json(self, response: Response) -> dict[str, Any] | None:
-        try:
-            data = json.loads(response.body)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            self.crawler.stats.inc_value("setlistfm/bad_json")
-            self.logger.warning("Not a setlist.fm JSON answer: %s", response.url)
-            return None
-        return data
 
     def _set(self, setlist: dict[str, Any]) -> Iterator[Any]:
         setlist_id = str(setlist.get("id") or "")
@@ -144,12 +126,3 @@ class SetlistFmSpider(PoliteSpider):
         if page == 1:  # the first page says how many there are: ask for the rest at once
             for following in range(2, sfm.page_count(answer) + 1):
                 yield self._page(what, value, following)
-
-    def failed(self, failure: Failure) -> None:
-        request = getattr(failure, "request", None)
-        self.crawler.stats.inc_value("setlistfm/failed")
-        self.logger.warning(
-            "setlist.fm request failed: %s (%s)",
-            getattr(request, "url", "?"),
-            failure.getErrorMessage(),
-        )

@@ -53,16 +53,13 @@ class HostMemory:
             return
         self._recalled.add(host)
         try:
-            found = self._stored_last_request(host)
+            found = self._stored.take(host)
         except Exception as error:  # the store away: the run keeps its own gaps only
             logger.debug("Last request to %s not read from the store: %s", host, error)
             return
         if found is not None:
             sent, done = found
             await self.clock.release(host, self._from_wall(sent), self._from_wall(done))
-
-    def _stored_last_request(self, host: str) -> tuple[float, float] | None:
-        return self._stored.take(host)
 
     def _last_requests(self, limit: int) -> dict[str, tuple[float, float] | None] | None:
         from crawler.store import session_factory

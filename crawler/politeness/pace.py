@@ -123,7 +123,7 @@ class PacePolicy:
     def base_gap(self, host: str) -> float:
         """The gap to apply now before jitter: the allowed gap, slowed down for errors and
         latency (the frontier's estimate of when a host is ready; jitter only lengthens it)."""
-        return self._slowed(self._state(host), self.allowed_gap(host))
+        return self.explain(host).gap
 
     def _slowed(self, state: _HostState, allowed: float) -> float:
         gap = allowed

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from scrapy.settings import Settings
 
 from crawler.cli._settings import add_settings_option, command_settings
+from crawler.origins import url_origin
 from crawler.politeness.config import PolitenessConfig, PolitenessConfigError
 from crawler.politeness.pace import PacePolicy
 from crawler.politeness.private_hosts import is_private_address, resolve
@@ -166,8 +167,8 @@ def _robots_lines(
     ``pace``; whether the crawl would fetch ``url``."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    origin = f"{parts.scheme}://{parts.netloc}"
-    rules = fetch_robots(origin, config)
+    site = url_origin(parts)
+    rules = fetch_robots(site, config)
     allowed = rules.allowed(url, config.product)
     verdict = "allowed" if allowed else "DISALLOWED"
     group = rules.group(config.product)
@@ -185,7 +186,7 @@ def _robots_lines(
             + (f"User-agent: {group}" if group else "none matches: everything allowed")
         )
     pace.set_robots_rate(
-        host, origin, rules.crawl_delay(config.product), rules.rate_interval(config.product)
+        host, site, rules.crawl_delay(config.product), rules.rate_interval(config.product)
     )
     return allowed
 

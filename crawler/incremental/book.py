@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import urlsplit
 
 from crawler.incremental.config import IncrementalConfig
+from crawler.origins import url_origin
 from crawler.store import record_page, session_factory, utcnow
 from crawler.store.pages import (
     known_page,
@@ -65,8 +65,7 @@ _LOAD_ALL_MAX = 20_000
 
 
 def _origin_prefix(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/"
+    return url_origin(url) + "/"
 
 
 class PageBook:

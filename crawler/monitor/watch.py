@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from crawler.items import DJSet
 from crawler.monitor.extraction import EMPTY, PAGES, site_of
+from crawler.origins import url_origin
 from crawler.render.decision import RENDER_META
 from crawler.sites import PAGE_CLASSES
 from crawler.store.preload import ReadAllOnce
@@ -101,11 +102,10 @@ class ExtractionWatch:
 
     def _stored(self, url: str) -> frozenset[str]:
         """The pages of ``url``'s origin whose set is in the store (one query per origin)."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}/"
-        if origin not in self._known:
-            self._known[origin] = self._stored_sets.take(origin)
-        return self._known[origin]
+        prefix = url_origin(url) + "/"
+        if prefix not in self._known:
+            self._known[prefix] = self._stored_sets.take(prefix)
+        return self._known[prefix]
 
     def _load_all(self, limit: int) -> dict[str, frozenset[str]] | None:
         if not self.database_url:
@@ -123,9 +123,8 @@ class ExtractionWatch:
             return None
         by_origin: dict[str, set[str]] = {}
         for url in urls:
-            parts = urlsplit(url)
-            by_origin.setdefault(f"{parts.scheme}://{parts.netloc}/", set()).add(urldefrag(url).url)
-        return {origin: frozenset(found) for origin, found in by_origin.items()}
+            by_origin.setdefault(url_origin(url) + "/", set()).add(urldefrag(url).url)
+        return {prefix: frozenset(found) for prefix, found in by_origin.items()}
 
     def _load(self, origin: str) -> frozenset[str]:
         if not self.database_url:

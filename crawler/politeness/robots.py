@@ -28,6 +28,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.origins import url_origin
 from crawler.politeness import robots_rules
 from crawler.politeness.clock import HostClock
 from crawler.politeness.config import PolitenessConfig
@@ -73,8 +74,7 @@ class _RefusedHere(Exception):
 
 
 def origin_of(request: Request) -> str:
-    parts = urlparse_cached(request)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    return url_origin(urlparse_cached(request)).lower()
 
 
 @dataclass

@@ -28,6 +28,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.origins import url_origin
 from crawler.politeness.clock import HostClock
 from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.policy_files import POLICY_FILE_META
@@ -194,7 +195,7 @@ class TdmRepMiddleware:
         if not self.config.tdm_fetch_wellknown or not response.url.startswith("http"):
             return False
         parts = urlparse_cached(response)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = url_origin(parts)
         if origin not in self._rules:
             self._rules[origin] = asyncio.ensure_future(self._fetch(origin))
         if reserved_by_rules(parts.path or "/", await asyncio.shield(self._rules[origin])):

@@ -15,6 +15,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.incremental import LASTMOD, sitemap_body
+from crawler.origins import url_origin
 from crawler.politeness.robots import RobotsPolicy
 from crawler.render.decision import page_depth, render_request
 from crawler.sites import extract_sets
@@ -29,11 +30,6 @@ SITEMAP_META = {"download_maxsize": 50 * 1024 * 1024}
 
 def _split_urls(value: str | None) -> list[str]:
     return [u.strip() for u in (value or "").split(",") if u.strip()]
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 class SetsSpider(PoliteSpider):
@@ -85,7 +81,7 @@ class SetsSpider(PoliteSpider):
             for url in self.start_urls:
                 yield scrapy.Request(url, callback=self.parse)
             if self.read_sitemaps:  # ROBOTSTXT_OBEY off: nobody else reads robots.txt
-                for origin in dict.fromkeys(map(_origin, self.start_urls)):
+                for origin in dict.fromkeys(map(url_origin, self.start_urls)):
                     yield scrapy.Request(
                         f"{origin}/robots.txt",
                         callback=self.parse_robots,
@@ -101,7 +97,7 @@ class SetsSpider(PoliteSpider):
         # ask for the same pages without it.
         starts: dict[str, list[str]] = {}
         for url in self.start_urls:
-            starts.setdefault(_origin(url), []).append(url)
+            starts.setdefault(url_origin(url), []).append(url)
 
         async def sitemaps_of(origin: str) -> tuple[str, list[str]]:
             await policy.rules_async(scrapy.Request(f"{origin}/robots.txt"))

@@ -65,17 +65,42 @@ class Environment:
     ``python3`` being the Python under test."""
 
     def __init__(self, python: str, where: Path) -> None:
-        self.clone = clean_copy(where / "clone")
+        self.clone = where / "clone"
         self.shims = where / "shims"
+        self.commands = documented_commands()
+        self._cfg = ROOT / "scrapy.cfg"
+        if (where / "made").exists():
+            return
+        shutil.rmtree(where, ignore_errors=True)  # a making that failed half-way
+        clean_copy(self.clone)
         self.shims.mkdir()
         (self.shims / "python3").symlink_to(python)
-        self.commands = documented_commands()
         made = self.shell(self.commands["python3"], self.commands["pip"], timeout=900)
         assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
         version = self.shell("python -c 'import sys; print(sys.version_info[:2])'").stdout
         wanted = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"],
                                 capture_output=True, text=True).stdout  # fmt: skip
         assert version == wanted, (version, wanted)  # the venv is of the Python under test
+        (where / "made").touch()
+
+    @classmethod
+    def of_session(cls, version: str, factory: pytest.TempPathFactory) -> Environment:
+        """The environment of Python ``version`` for the whole test session: making one
+        takes about a minute, and every scrapyd test deploys from it (skips without it)."""
+        python = interpreter(version)
+        if python is None:
+            pytest.skip(f"no Python {version} on this machine")
+        return cls(python, factory.getbasetemp() / f"scrapyd-env-{version}")
+
+    def deploy_to(self, scrapyd: Scrapyd) -> subprocess.CompletedProcess[str]:
+        """``scrapyd-deploy`` as documented, to the test's scrapyd (on a free port, not
+        the documented 6800: the clone's scrapy.cfg says so)."""
+        cfg = self._cfg.read_text(encoding="utf-8")
+        assert "url = http://localhost:6800/" in cfg
+        (self.clone / "scrapy.cfg").write_text(
+            cfg.replace("url = http://localhost:6800/", f"url = {scrapyd.url}"), encoding="utf-8"
+        )
+        return self.shell(self.commands["scrapyd-deploy"])
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "VIRTUAL"))}
@@ -168,11 +193,9 @@ class Scrapyd:
 
 
 @pytest.fixture(params=["3.11", "3.12"], ids=lambda v: f"python{v}")
-def environment(request: pytest.FixtureRequest, tmp_path: Path) -> Environment:
-    python = interpreter(request.param)
-    if python is None:
-        pytest.skip(f"no Python {request.param} on this machine")
-    return Environment(python, tmp_path)
+def environment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                ) -> Environment:  # fmt: skip
+    return Environment.of_session(request.param, tmp_path_factory)
 
 
 @pytest.fixture
@@ -196,12 +219,7 @@ def test_the_readme_gives_the_same_commands() -> None:
 def test_deploy_schedule_and_store(
     environment: Environment, scrapyd: Scrapyd, tmp_path: Path
 ) -> None:
-    clone = environment.clone
-    cfg = (clone / "scrapy.cfg").read_text(encoding="utf-8")
-    (clone / "scrapy.cfg").write_text(  # the test's scrapyd listens on a free port
-        cfg.replace("url = http://localhost:6800/", f"url = {scrapyd.url}"), encoding="utf-8"
-    )
-    deployed = environment.shell(environment.commands["scrapyd-deploy"])  # as documented
+    deployed = environment.deploy_to(scrapyd)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     assert '"status": "ok"' in deployed.stdout, deployed.stdout + deployed.stderr
     assert set(scrapyd.call("listspiders.json?project=crawler")["spiders"]) >= {"sets", "exports"}

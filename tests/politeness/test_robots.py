@@ -125,7 +125,11 @@ def test_cache_expires_and_failed_refetch_keeps_the_copy(sites) -> None:  # type
     routes = {"/robots.txt": lambda _r: next(answers), "/": page(links)}
     routes.update({p: page() for p in links})
     site = sites.add(routes)
-    result = crawl([site.url()], {"ROBOTSTXT_CACHE_SECONDS": 0.4, "ROBOTSTXT_RETRY_DELAY": 0.3})
+    # Each failed re-fetch is an error the pace backs off from (1, 2, 4 ... 16 s by
+    # default); smaller steps keep this test about the cache, in seconds, not a minute.
+    settings = {"ROBOTSTXT_CACHE_SECONDS": 0.4, "ROBOTSTXT_RETRY_DELAY": 0.3,
+                "PACE_BACKOFF_START": 0.2, "PACE_FACTOR_MAX": 4}  # fmt: skip
+    result = crawl([site.url()], settings)
     seen = paths(site)
     assert seen.count("/robots.txt") >= 2  # re-fetched after the cache time
     assert "/private/z" not in seen  # the cached copy still rules

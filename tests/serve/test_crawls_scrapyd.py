@@ -16,7 +16,6 @@ from crawler.serve.launch import ServeOptions, build_app
 from tests.adoption.test_scrapyd import (
     Environment,
     Scrapyd,
-    interpreter,
     scrapyd,  # noqa: F401 (the fixture, on the one below)
 )
 from tests.serve.conftest import Served
@@ -26,12 +25,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def environment(tmp_path: Path) -> Environment:
+def environment(tmp_path_factory: pytest.TempPathFactory) -> Environment:
     """The documented scrapyd virtualenv, of the Python running the tests only (the
-    adoption tests try every version)."""
-    python = interpreter(f"{sys.version_info[0]}.{sys.version_info[1]}")
-    assert python is not None
-    return Environment(python, tmp_path)
+    adoption tests try every version), made once for the session."""
+    return Environment.of_session(f"{sys.version_info[0]}.{sys.version_info[1]}", tmp_path_factory)
 
 
 def test_a_job_runs_on_scrapyd_to_ok(
@@ -40,12 +37,7 @@ def test_a_job_runs_on_scrapyd_to_ok(
     sqlite_store: str,
     tmp_path: Path,
 ) -> None:
-    clone = environment.clone
-    cfg = (clone / "scrapy.cfg").read_text(encoding="utf-8")
-    (clone / "scrapy.cfg").write_text(
-        cfg.replace("url = http://localhost:6800/", f"url = {scrapyd.url}"), encoding="utf-8"
-    )
-    deployed = environment.shell(environment.commands["scrapyd-deploy"])  # as documented
+    deployed = environment.deploy_to(scrapyd)  # as documented
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     url = store_copy(sqlite_store, tmp_path)
     key = add_key(url, "dana")

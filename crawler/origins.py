@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from urllib.parse import ParseResult, SplitResult, urlsplit
 
-__all__ = ["url_origin"]
+__all__ = ["origin_prefix", "url_origin"]
 
 
 def url_origin(url: str | SplitResult | ParseResult) -> str:
@@ -22,3 +22,9 @@ def url_origin(url: str | SplitResult | ParseResult) -> str:
     (``urlparse_cached``'s, or ``urlsplit``'s) is taken as it is, without splitting again."""
     parts = urlsplit(url) if isinstance(url, str) else url
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def origin_prefix(url: str) -> str:
+    """``https://example.org/a`` → ``https://example.org/``: what every stored URL of the
+    origin starts with (the page book and the watch read the store by it)."""
+    return url_origin(url) + "/"

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crawler.incremental.config import IncrementalConfig
-from crawler.origins import url_origin
+from crawler.origins import origin_prefix
 from crawler.store import record_page, session_factory, utcnow
 from crawler.store.pages import (
     known_page,
@@ -64,10 +64,6 @@ _LOAD_ALL_MAX = 20_000
 (a recrawl of a few hosts from a large store holds only theirs)."""
 
 
-def _origin_prefix(url: str) -> str:
-    return url_origin(url) + "/"
-
-
 class PageBook:
     def __init__(self, config: IncrementalConfig) -> None:
         self.config = config
@@ -100,7 +96,7 @@ class PageBook:
             return None
 
     def _known(self, url: str) -> Known | None:
-        prefix = _origin_prefix(url)
+        prefix = origin_prefix(url)
         if prefix not in self._origins:
             self._origins[prefix] = self._stored.take(prefix)
         pages = self._origins[prefix]
@@ -126,7 +122,7 @@ class PageBook:
             return None
         origins: dict[str, dict[str, Known] | None] = {}
         for r in rows:
-            pages = origins.setdefault(_origin_prefix(r.url), {})
+            pages = origins.setdefault(origin_prefix(r.url), {})
             assert pages is not None
             pages[r.url] = Known(r.status, r.fetched_at, r.etag, r.last_modified)
         return origins
@@ -206,7 +202,7 @@ class PageBook:
             self._store_failed(f"record {len(records)} fetched pages", error)
 
     def _remember(self, url: str, record: PageRecord) -> None:
-        prefix = _origin_prefix(url)
+        prefix = origin_prefix(url)
         if prefix not in self._origins and self._stored.read_all:
             self._origins[prefix] = self._stored.take(prefix)  # not asked about yet
         pages = self._origins.get(prefix)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from crawler.items import DJSet
 from crawler.monitor.extraction import EMPTY, PAGES, site_of
-from crawler.origins import url_origin
+from crawler.origins import origin_prefix
 from crawler.render.decision import RENDER_META
 from crawler.sites import PAGE_CLASSES
 from crawler.store.preload import ReadAllOnce
@@ -102,7 +102,7 @@ class ExtractionWatch:
 
     def _stored(self, url: str) -> frozenset[str]:
         """The pages of ``url``'s origin whose set is in the store (one query per origin)."""
-        prefix = url_origin(url) + "/"
+        prefix = origin_prefix(url)
         if prefix not in self._known:
             self._known[prefix] = self._stored_sets.take(prefix)
         return self._known[prefix]
@@ -123,7 +123,7 @@ class ExtractionWatch:
             return None
         by_origin: dict[str, set[str]] = {}
         for url in urls:
-            by_origin.setdefault(url_origin(url) + "/", set()).add(urldefrag(url).url)
+            by_origin.setdefault(origin_prefix(url), set()).add(urldefrag(url).url)
         return {prefix: frozenset(found) for prefix, found in by_origin.items()}
 
     def _load(self, origin: str) -> frozenset[str]:

@@ -68,7 +68,6 @@ class Environment:
         self.clone = where / "clone"
         self.shims = where / "shims"
         self.commands = documented_commands()
-        self._cfg = ROOT / "scrapy.cfg"
         if (where / "made").exists():
             return
         shutil.rmtree(where, ignore_errors=True)  # a making that failed half-way
@@ -95,7 +94,7 @@ class Environment:
     def deploy_to(self, scrapyd: Scrapyd) -> subprocess.CompletedProcess[str]:
         """``scrapyd-deploy`` as documented, to the test's scrapyd (on a free port, not
         the documented 6800: the clone's scrapy.cfg says so)."""
-        cfg = self._cfg.read_text(encoding="utf-8")
+        cfg = (ROOT / "scrapy.cfg").read_text(encoding="utf-8")
         assert "url = http://localhost:6800/" in cfg
         (self.clone / "scrapy.cfg").write_text(
             cfg.replace("url = http://localhost:6800/", f"url = {scrapyd.url}"), encoding="utf-8"

@@ -7,9 +7,10 @@ values, so the answers are written as they are (FastAPI's encoder would walk the
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -21,13 +22,14 @@ from crawler.serve import queries
 from crawler.serve.compare import compare
 from crawler.serve.queries import Page
 
-__all__ = ["MAX_PER_PAGE", "router", "session"]
+__all__ = ["MAX_PER_PAGE", "reads_store", "router", "session"]
 
 MAX_PER_PAGE = 100
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 MAX_ID = 2**63 - 1
 """Ids are the store's 64-bit integer keys: a larger one is a bad request, not a lookup."""
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 async def session(request: Request) -> AsyncIterator[Session]:
@@ -52,6 +54,21 @@ async def _read(db: Session, read: Callable[..., T], *args: Any, **kwargs: Any) 
     if db.get_bind().dialect.name == "sqlite":
         return read(db, *args, **kwargs)
     return await run_in_threadpool(read, db, *args, **kwargs)
+
+
+def reads_store(endpoint: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+    """A page or a feed whose whole body (its queries, then the template or the XML) runs
+    where :func:`_read` runs a store read: on the loop for SQLite, in the pool otherwise.
+    The endpoint takes its session as ``db``; FastAPI reads its signature through the
+    wrapper (``functools.wraps``), so its parameters and dependencies are unchanged."""
+
+    @functools.wraps(endpoint)
+    async def on_store(*args: P.args, **kwargs: P.kwargs) -> T:
+        db = kwargs["db"]
+        assert isinstance(db, Session)
+        return await _read(db, lambda _db: endpoint(*args, **kwargs))
+
+    return on_store
 
 
 def page(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from crawler import __version__
 from crawler.serve import queries
-from crawler.serve.api import Db, Id
+from crawler.serve.api import Db, Id, reads_store
 from crawler.store.models import DJSetRow
 
 __all__ = ["ATOM", "FEED_SIZE", "router"]
@@ -82,6 +82,7 @@ def atom(
 
 
 @router.get("/djs/{dj_id}.atom", summary="A DJ's newest sets")
+@reads_store
 def dj_feed(request: Request, db: Db, dj_id: Id) -> Response:
     found = queries.dj_detail(db, dj_id, queries.Page(1, FEED_SIZE))
     if found is None:
@@ -90,6 +91,7 @@ def dj_feed(request: Request, db: Db, dj_id: Id) -> Response:
 
 
 @router.get("/tracks/{track_id}.atom", summary="The newest sets where a track was played")
+@reads_store
 def track_feed(request: Request, db: Db, track_id: Id) -> Response:
     found = queries.track_detail(db, track_id, queries.Page(1, FEED_SIZE))
     if found is None:
@@ -102,6 +104,7 @@ def track_feed(request: Request, db: Db, track_id: Id) -> Response:
 
 
 @router.get("/search.atom", summary="The newest sets matching a search")
+@reads_store
 def search_feed(
     request: Request, db: Db, q: Annotated[str, Query(min_length=1, max_length=200)]
 ) -> Response:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from crawler.serve import queries
-from crawler.serve.api import Db, Id, Paged, compared
+from crawler.serve.api import Db, Id, Paged, compared, reads_store
 from crawler.serve.charts import bar_chart, every_month, gap_chart
 from crawler.serve.queries import format_cue
 
@@ -35,6 +35,7 @@ def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
 
 
 @router.get("/")
+@reads_store
 def home(request: Request, db: Db) -> HTMLResponse:
     return _page(
         request,
@@ -46,12 +47,14 @@ def home(request: Request, db: Db) -> HTMLResponse:
 
 
 @router.get("/search")
+@reads_store
 def search(request: Request, db: Db, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
     results = queries.search(db, q, 20) if q.strip() else None
     return _page(request, "search.html", q=q, results=results)
 
 
 @router.get("/sets/{set_id}")
+@reads_store
 def set_(request: Request, db: Db, set_id: Id) -> HTMLResponse:
     found = queries.set_detail(db, set_id)
     if found is None:
@@ -60,11 +63,13 @@ def set_(request: Request, db: Db, set_id: Id) -> HTMLResponse:
 
 
 @router.get("/sets/{a}/compare/{b}")
+@reads_store
 def compare(request: Request, db: Db, a: Id, b: Id) -> HTMLResponse:
     return _page(request, "compare.html", c=compared(db, a, b))
 
 
 @router.get("/djs/{dj_id}")
+@reads_store
 def dj(request: Request, db: Db, dj_id: Id, paged: Paged) -> HTMLResponse:
     found = queries.dj_detail(db, dj_id, paged)
     if found is None:
@@ -73,6 +78,7 @@ def dj(request: Request, db: Db, dj_id: Id, paged: Paged) -> HTMLResponse:
 
 
 @router.get("/tracks/{track_id}")
+@reads_store
 def track(request: Request, db: Db, track_id: Id, paged: Paged) -> HTMLResponse:
     found = queries.track_detail(db, track_id, paged)
     if found is None:
@@ -92,6 +98,7 @@ def run_hosts(politeness: dict[str, Any]) -> list[tuple[str, float | None, float
 
 
 @router.get("/runs")
+@reads_store
 def runs(request: Request, db: Db, paged: Paged) -> HTMLResponse:
     items, total = queries.list_runs(db, paged)
     for run in items:

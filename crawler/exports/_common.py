@@ -6,20 +6,15 @@ import re
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote, unquote, urlsplit
 
-_SPACE = re.compile(r"\s+")
+from crawler.sites._text import clean as text  # one whitespace rule for pages and exports
+
+__all__ = ["file_title", "file_uri", "render", "strip_track_numbers", "text"]
+
 # A track number in front of a file name or playlist line: "01 ", "1-01 " (disc and
 # track), "09. ", "10 - ". Zero-padded and disc forms are always numbers; "10 CAKE" or
 # "50 Cent" only when most entries of the playlist are numbered so.
 _TRACK_NUMBER = re.compile(r"^(?:\d{1,2}-)?(?P<n>\d{2})(?:\s*[.)_-]\s*|\s+)(?=\S)")
 _CERTAIN_NUMBER = re.compile(r"^(?:\d{1,2}-\d{2}|0\d)(?:\s*[.)_-]\s*|\s+)(?=\S)")
-
-
-def text(value: str | None) -> str | None:
-    """Collapse whitespace; None for empty values (exports write "" for unknown)."""
-    if value is None:
-        return None
-    value = _SPACE.sub(" ", value).strip()
-    return value or None
 
 
 def file_uri(path: Path, fragment: str | None = None) -> str:

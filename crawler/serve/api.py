@@ -8,6 +8,7 @@ values, so the answers are written as they are (FastAPI's encoder would walk the
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -57,10 +58,12 @@ async def _read(db: Session, read: Callable[..., T], *args: Any, **kwargs: Any) 
 
 
 def reads_store(endpoint: Callable[P, T]) -> Callable[P, Awaitable[T]]:
-    """A page or a feed whose whole body (its queries, then the template or the XML) runs
-    where :func:`_read` runs a store read: on the loop for SQLite, in the pool otherwise.
+    """An endpoint whose whole body (its queries, then the JSON, the template or the XML)
+    runs where :func:`_read` runs a store read: on the loop for SQLite, in the pool otherwise.
     The endpoint takes its session as ``db``; FastAPI reads its signature through the
     wrapper (``functools.wraps``), so its parameters and dependencies are unchanged."""
+    if "db" not in inspect.signature(endpoint).parameters:
+        raise TypeError(f"{endpoint.__qualname__} reads no store: it takes no db")
 
     @functools.wraps(endpoint)
     async def on_store(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -120,14 +123,16 @@ router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 
 @router.get("/search", summary="Top matches among sets, tracks and DJs")
-async def search(db: Db, q: Text, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> JSONResponse:
+@reads_store
+def search(db: Db, q: Text, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> JSONResponse:
     """Sets by title, event, venue or DJ; tracks by artist or title; DJs by name. Case
     and accents are folded ("kolsch" finds "Kölsch") and each word matches as a prefix."""
-    return JSONResponse(await _read(db, queries.search, q, limit))
+    return JSONResponse(queries.search(db, q, limit))
 
 
 @router.get("/sets", summary="Sets, filtered, newest (or best matching) first")
-async def sets(
+@reads_store
+def sets(
     db: Db,
     paged: Paged,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -136,16 +141,17 @@ async def sets(
     until: DateParam = None,
     source: Annotated[str | None, Query(max_length=64, description="a source key")] = None,
 ) -> JSONResponse:
-    items, total = await _read(
-        db, queries.list_sets, paged, q=q, dj=dj,
-        since=_date("since", since), until=_date("until", until), source=source,
+    items, total = queries.list_sets(
+        db, paged, q=q, dj=dj, since=_date("since", since), until=_date("until", until),
+        source=source,
     )  # fmt: skip
     return _listed(items, total, paged)
 
 
 @router.get("/sets/{set_id}", summary="A set with its tracks in order and its sources")
-async def set_(db: Db, set_id: Id) -> JSONResponse:
-    return _found(await _read(db, queries.set_detail, set_id), "set", set_id)
+@reads_store
+def set_(db: Db, set_id: Id) -> JSONResponse:
+    return _found(queries.set_detail(db, set_id), "set", set_id)
 
 
 def compared(db: Session, a: int, b: int) -> dict[str, Any]:
@@ -163,40 +169,46 @@ def compared(db: Session, a: int, b: int) -> dict[str, Any]:
     "/sets/{a}/compare/{b}",
     summary="Two tracklists aligned: the same track, moved, or only in one; completeness",
 )
-async def compare_sets(db: Db, a: Id, b: Id) -> JSONResponse:
+@reads_store
+def compare_sets(db: Db, a: Id, b: Id) -> JSONResponse:
     """``rows`` follow set ``a`` (``status``: ``same``, ``moved``, ``only_a``, ``only_b``);
     each set's ``completeness`` says whether its tracklist names every track (no IDs) and,
     when it has cue times, has one for every slot."""
-    return JSONResponse(await _read(db, compared, a, b))
+    return JSONResponse(compared(db, a, b))
 
 
 @router.get("/djs/{dj_id}", summary="A DJ: sets count, first and last set, most played")
-async def dj(db: Db, dj_id: Id, paged: Paged) -> JSONResponse:
-    return _found(await _read(db, queries.dj_detail, dj_id, paged), "DJ", dj_id)
+@reads_store
+def dj(db: Db, dj_id: Id, paged: Paged) -> JSONResponse:
+    return _found(queries.dj_detail(db, dj_id, paged), "DJ", dj_id)
 
 
 @router.get("/tracks", summary="Tracks by artist or title")
-async def tracks(
+@reads_store
+def tracks(
     db: Db, paged: Paged, q: Annotated[str | None, Query(max_length=200)] = None
 ) -> JSONResponse:
-    items, total = await _read(db, queries.list_tracks, paged, q=q)
+    items, total = queries.list_tracks(db, paged, q=q)
     return _listed(items, total, paged)
 
 
 @router.get("/tracks/{track_id}", summary="A track: where it was played, and what came next")
-async def track(db: Db, track_id: Id, paged: Paged) -> JSONResponse:
+@reads_store
+def track(db: Db, track_id: Id, paged: Paged) -> JSONResponse:
     """``played_in`` is paged (newest first); ``transitions`` counts the tracks played
     right before and after this one in every set (a ``w/`` row shares the slot of the
     row before it; unknown tracks take part in no pair)."""
-    return _found(await _read(db, queries.track_detail, track_id, paged), "track", track_id)
+    return _found(queries.track_detail(db, track_id, paged), "track", track_id)
 
 
 @router.get("/stats", summary="Counts, and plays per month")
-async def stats(db: Db) -> JSONResponse:
-    return JSONResponse(await _read(db, queries.stats))
+@reads_store
+def stats(db: Db) -> JSONResponse:
+    return JSONResponse(queries.stats(db))
 
 
 @router.get("/runs", summary="Recent crawl runs with their politeness summaries")
-async def runs(db: Db, paged: Paged) -> JSONResponse:
-    items, total = await _read(db, queries.list_runs, paged)
+@reads_store
+def runs(db: Db, paged: Paged) -> JSONResponse:
+    items, total = queries.list_runs(db, paged)
     return _listed(items, total, paged)

@@ -12,9 +12,13 @@ Scrapy's queues. For each request the handler
 4. tells the clock when the request left and when its answer came back, and the pace
    policy how long it took and whether it failed.
 
-Scrapy's own per-slot delay is set to 0 without jitter for every slot (``_zero_slot_delay``)
-so that the clock is the only thing that waits. The pace key is the host name, port left
-out, like Scrapy's download slots.
+A request whose answer is already in hand (``IN_HAND_META``: a page the renderer gets from
+its plain fetch instead of fetching it again) sends nothing, so it skips steps 2 to 4 but
+still holds the host.
+
+Scrapy's own per-slot delay is set to 0 without jitter for every slot
+(``_zero_slot_delay``) so that the clock is the only thing that waits. The pace key is the
+host name, port left out, like Scrapy's download slots.
 """
 
 from __future__ import annotations
@@ -57,6 +61,12 @@ OBSERVED_META = "pace_observed"
 """Request meta set by an inner handler that told the pace itself how the host did (the
 renderer: a render's length is not the server's latency)."""
 _ANSWERED_AT = "_politeness_answered_at"
+IN_HAND_META = "answer_in_hand"
+"""Request meta: the answer to this request's URL is already in hand (a page rendered from
+its plain fetch), so nothing leaves for it and it takes no turn on the host's clock and
+nothing of the daily quota. Honoured only where the inner handler says it never sends
+such a request (``serves_in_hand = True``: the rendering handler); anywhere else the
+request is paced like any other."""
 
 
 class PoliteDownloadHandler(BaseDownloadHandler):
@@ -166,6 +176,9 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         # asyncio (2.19) a slot starts every queued request at once when its delay is 0,
         # because a download counts as transferring only once its task runs.
         async with self._locks.hold(host):
+            if IN_HAND_META in request.meta and getattr(self._inner, "serves_in_hand", False):
+                # Held for the host all the same: never two renders at once on one host.
+                return await self._inner.download_request(request)
             robots = self._robots
             if robots is not None:
                 await robots.admit(request)

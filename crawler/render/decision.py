@@ -17,6 +17,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from crawler.extras import missing
 from crawler.incremental.meta import SKIP as INCREMENTAL_SKIP
 from crawler.politeness.config import PolitenessConfig
+from crawler.politeness.handler import IN_HAND_META
 from crawler.politeness.meta_robots import page_directives
 from crawler.politeness.tdm import reserved_by_page
 from crawler.politeness.terms import SiteTerms, TermsRegistry
@@ -29,12 +30,57 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-__all__ = ["RENDER_META", "RenderPolicy", "Verdict", "decide", "page_depth", "render_request"]
+__all__ = [
+    "RENDER_META",
+    "PlainPage",
+    "RenderPolicy",
+    "Verdict",
+    "decide",
+    "page_depth",
+    "render_request",
+]
 
 logger = logging.getLogger(__name__)
 
 RENDER_META = "render_js"
 """Request meta: True asks for the page to be rendered (granted only where permitted)."""
+
+
+@dataclass(frozen=True)
+class PlainPage:
+    """The page as its plain fetch got it, handed to the browser as the navigation's
+    answer: rendering a page the crawler already holds costs its site no second request
+    for it (only the sub-requests the script makes, each paced)."""
+
+    url: str
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    """Name and value pairs, without the transfer's own (length, encodings): the body is
+    the decoded one."""
+    body: bytes
+
+    _TRANSFER = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
+
+    @classmethod
+    def of(cls, response: Response) -> PlainPage:
+        headers = tuple(
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in response.headers.items()
+            if name.decode("latin-1").lower() not in cls._TRANSFER
+            for value in values
+        )
+        return cls(response.url, response.status, headers, response.body)
+
+    def fulfil_headers(self) -> dict[str, str]:
+        """For Playwright's ``route.fulfill``: one value per name, ``Set-Cookie`` values
+        joined by newlines (Playwright splits them again), others by commas (RFC 9110)."""
+        joined: dict[str, list[str]] = {}
+        for name, value in self.headers:
+            joined.setdefault(name.lower(), []).append(value)
+        return {
+            name: ("\n" if name == "set-cookie" else ", ").join(values)
+            for name, values in joined.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -154,9 +200,10 @@ def render_request(crawler: Crawler, response: Response, found_sets: bool) -> Re
     return response.request.replace(  # type: ignore[union-attr]
         url=response.url,
         dont_filter=True,
-        # Fresh meta: nothing of the plain download carries over. Fetched as is: with the
-        # plain fetch's validators a server would answer 304, and there'd be nothing to run.
-        meta={RENDER_META: True, INCREMENTAL_SKIP: True},
+        # Fresh meta: nothing of the plain download carries over but the page itself, which
+        # the browser gets from here instead of from the site (the politeness handler takes
+        # no turn for it). Not recorded as a fetch of the page (the plain one was).
+        meta={RENDER_META: True, INCREMENTAL_SKIP: True, IN_HAND_META: PlainPage.of(response)},
     )
 
 

@@ -14,9 +14,11 @@ import logging
 from typing import TYPE_CHECKING, Self
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 
+from crawler.politeness.handler import IN_HAND_META
 from crawler.render.config import RenderConfig
 from crawler.render.decision import RENDER_META, RenderPolicy
 from crawler.render.parts import RenderParts
@@ -37,6 +39,9 @@ logger = logging.getLogger(__name__)
 
 class RenderingDownloadHandler(BaseDownloadHandler):
     lazy = False
+    serves_in_hand = True
+    """A request whose page is in hand (``IN_HAND_META``) never leaves from here: it is
+    rendered from that page, or not at all. The politeness handler takes no turn for it."""
 
     def __init__(
         self,
@@ -71,7 +76,14 @@ class RenderingDownloadHandler(BaseDownloadHandler):
             self.stats.inc_value(
                 f"render/refused/{verdict.key if not verdict.render else 'no_renderer'}"
             )
+            if IN_HAND_META in request.meta:
+                # Its plain fetch was parsed already: fetching it again would cost the site
+                # a request for nothing (and it was paced as one that sends nothing).
+                logger.debug("Not rendering %s (%s)", request.url, verdict.reason)
+                raise IgnoreRequest(f"not rendered ({verdict.reason}): {request.url}")
             logger.debug("Not rendering %s (%s): plain fetch", request.url, verdict.reason)
+        elif IN_HAND_META in request.meta:
+            raise IgnoreRequest(f"a page in hand reached no renderer: {request.url}")
         request.meta.pop("playwright", None)  # only the policy decides to render
         return await self._plain.download_request(request)
 

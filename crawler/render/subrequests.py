@@ -14,10 +14,14 @@ takes each request the page makes (the navigation included) and
    browser follows a redirect without asking any route, so each hop is checked and paced
    here, then the final answer is handed to the page.
 
-The navigation's first hop has already been checked and paced by the politeness download
-handler, so it is fetched at once. scrapy-playwright's own route (where
-``PLAYWRIGHT_ABORT_REQUEST`` runs) only sees a request if this route is missing; there,
-:meth:`SubRequestGate.refuse_unrouted` aborts it: the gate fails closed.
+The navigation's first hop is the page the crawler fetched plainly and found empty: it is
+answered with that page (``IN_HAND_META``), so the site is not asked for it twice and no
+turn is taken for it. A navigation without one (a spider's own ``render_js`` request) has
+been checked and paced by the politeness download handler and is fetched at once.
+
+scrapy-playwright's own route (where ``PLAYWRIGHT_ABORT_REQUEST`` runs) only sees a request
+if this route is missing; there, :meth:`SubRequestGate.refuse_unrouted` aborts it: the gate
+fails closed.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.politeness.config import PolitenessConfig
+from crawler.politeness.handler import IN_HAND_META
 from crawler.politeness.private_hosts import is_private_address, resolve
 from crawler.politeness.retry_after import STATUSES, parse_retry_after
 from crawler.politeness.terms import SiteTerms
@@ -47,6 +52,8 @@ if TYPE_CHECKING:
     from playwright.async_api import APIResponse, Page, Route
     from playwright.async_api import Request as PlaywrightRequest
     from scrapy.crawler import Crawler
+
+    from crawler.render.decision import PlainPage
 
 __all__ = ["PAGE_META", "SubRequestGate"]
 
@@ -70,6 +77,8 @@ class PageWatch:
     user_agent: str
     headers: dict[str, str]
     """The Scrapy request's headers, sent with the navigation."""
+    in_hand: PlainPage | None = None
+    """The page as its plain fetch got it: the navigation's answer."""
     deadline: float = float("inf")
     """On the clock's time base: when fetches for the page give up, a little after the
     render's time-out (so that the time-out, with its log line, is what ends the page)."""
@@ -133,6 +142,7 @@ class SubRequestGate:
             user_agent,
             # the browser's driver decodes what it asks for, not what Scrapy can decode
             {str(k).lower(): v for k, v in headers.items() if str(k).lower() != "accept-encoding"},
+            request.meta.get(IN_HAND_META),
         )
         request.meta["playwright_page_init_callback"] = self._install
 
@@ -196,12 +206,23 @@ class SubRequestGate:
                 self._aborted(reason, url)
                 await _abort(route, "blockedbyclient")
                 return
+        in_hand = watch.in_hand if is_page else None
+        if in_hand is not None and in_hand.url == url and pw_request.method == "GET":
+            self._inc("navigations_in_hand")
+            with suppress(PlaywrightError):  # the page closed meanwhile
+                await route.fulfill(
+                    status=in_hand.status, headers=in_hand.fulfil_headers(), body=in_hand.body
+                )
+            return
         headers = await pw_request.all_headers()
         headers["user-agent"] = watch.user_agent
         if is_page:
             headers.update(watch.headers)
+        # Paced here unless the politeness handler paced it: a page meant to be in hand
+        # that the browser asks for by another URL took no turn there.
+        paced = not is_page or watch.in_hand is not None
         try:
-            response = await self._fetch(watch, route, pw_request, headers, paced=not is_page)
+            response = await self._fetch(watch, route, pw_request, headers, paced=paced)
         except _Refused as exc:
             self._aborted(exc.reason, exc.url)
             await _abort(route, "blockedbyclient")

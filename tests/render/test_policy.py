@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
+from scrapy.http import Headers, HtmlResponse
 from scrapy.settings import Settings
 
 from crawler.politeness.terms import SiteTerms
@@ -15,7 +17,7 @@ from crawler.render.config import (
     RenderConfig,
     RenderConfigError,
 )
-from crawler.render.decision import decide
+from crawler.render.decision import PlainPage, decide
 from crawler.render.rules import abort_reason, host_allowed
 
 RENDER = SiteTerms("example.com", render_js=True)
@@ -135,3 +137,30 @@ def test_browser_problem(tmp_path: Path) -> None:
     plain.write_text("")
     assert "not an executable" in (browser_problem(str(plain)) or "")
     assert browser_problem("sh") is None  # a bare name is looked up on PATH
+
+
+def test_plain_page_keeps_what_the_browser_needs() -> None:
+    """The page handed to the browser: decoded body, its headers but the transfer's own,
+    Set-Cookie values kept apart; it survives pickling (disk queues, the cluster's
+    frontier)."""
+    response = HtmlResponse(
+        "http://127.0.0.2/sets/0",
+        status=200,
+        body=b"<html>x</html>",
+        headers=Headers({
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Encoding": "gzip",
+            "Content-Length": "14",
+            "Set-Cookie": ["a=1; Path=/", "b=2"],
+            "Vary": ["Accept", "Cookie"],
+        }),
+    )  # fmt: skip
+    page = PlainPage.of(response)
+    assert page.url == "http://127.0.0.2/sets/0" and page.status == 200
+    assert page.body == b"<html>x</html>"
+    assert page.fulfil_headers() == {
+        "content-type": "text/html; charset=utf-8",
+        "set-cookie": "a=1; Path=/\nb=2",
+        "vary": "Accept, Cookie",
+    }
+    assert pickle.loads(pickle.dumps(page)) == page

@@ -8,8 +8,10 @@ takes each request the page makes (the navigation included) and
    fonts and anything outside http(s) or outside the page's site,
 2. refuses hosts that resolve to private addresses (unless ``ALLOW_PRIVATE_HOSTS``), asks
    the host's robots.txt (``crawler.politeness.robots``) and refuses what it disallows,
-3. waits for the host's turn (``crawler.politeness.turns``: the clock and the pace the
-   crawler's own requests ask), so a rendered page can't burst past the pace,
+3. counts it against the site's daily quota (``crawler.politeness.quota``), like every
+   request the crawler sends, and waits for the host's turn (``crawler.politeness.turns``:
+   the clock and the pace the crawler's own requests ask), so a rendered page can't burst
+   past the pace nor past the day's limit,
 4. fetches it itself, with the crawler's User-Agent and without following redirects: the
    browser follows a redirect without asking any route, so each hop is checked and paced
    here, then the final answer is handed to the page.
@@ -40,6 +42,7 @@ from scrapy.exceptions import IgnoreRequest
 from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.handler import IN_HAND_META
 from crawler.politeness.private_hosts import is_private_address, resolve
+from crawler.politeness.quota import DailyQuotas
 from crawler.politeness.retry_after import STATUSES, parse_retry_after
 from crawler.politeness.terms import SiteTerms
 from crawler.politeness.turns import HostDropped, HostLocks, Turns
@@ -107,11 +110,13 @@ class SubRequestGate:
         config: RenderConfig,
         politeness: PolitenessConfig,
         turns: Turns,
+        quotas: DailyQuotas,
     ) -> None:
         self.crawler = crawler
         self.config = config
         self.politeness = politeness
         self.turns = turns
+        self.quotas = quotas
         self.clock = turns.clock
         self.stats = crawler.stats
         self.extra_rule: Callable[[PlaywrightRequest], Any] | None = None
@@ -330,7 +335,8 @@ class SubRequestGate:
             self._inc("subrequests/paused_by_retry_after")
 
     async def _admit(self, url: str, host: str) -> None:
-        """Raise _Refused when the run or the host's robots.txt says no."""
+        """Raise _Refused when the run, the host's robots.txt or its daily quota says no
+        (the quota counts the request when it may go)."""
         if self.turns.dropped(host) is not None:
             raise _Refused("host_skipped", url)
         if not self.politeness.allow_private_hosts and await self._private(host):
@@ -344,6 +350,10 @@ class SubRequestGate:
                 raise _Refused("robots", url) from exc
         elif self.politeness.obey_robots:
             raise _Refused("robots_unknown", url)
+        refusal = await self.quotas.admit(host, urlsplit(url).path or "/")
+        if refusal is not None:  # the host is left out, as the politeness handler does
+            self.turns.pace.drop(host, refusal, stat="daily_quota")
+            raise _Refused("daily_quota", url)
 
     async def _private(self, host: str) -> bool:
         """Whether ``host`` resolves to a private address (``ALLOW_PRIVATE_HOSTS``), as

@@ -52,5 +52,7 @@ class RenderParts:
         from crawler.render.subrequests import SubRequestGate
 
         stack = self.stack
-        gate = SubRequestGate(self.crawler, self.config, stack.config, stack.turns, stack.quotas)
+        gate = SubRequestGate(
+            self.crawler, self.config, stack.config, stack.turns, stack.quotas, stack.host_memory
+        )
         return Renderer(self.crawler, self.config, self.policy, gate)

@@ -248,7 +248,7 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         # so in the request's meta, during the download.
         await self.turns.done(host, sent, done, None if request.meta.get(OBSERVED_META) else error)
         if self.host_memory is not None:
-            self.host_memory.note(host, sent, done)
+            self.host_memory.note(host, sent, done, self.pace.allowed_gap(host))
 
     async def _count_against_daily_quota(self, host: str, request: Request) -> None:
         """A site with a daily limit (site terms) gets no request past it: the host is

@@ -3,8 +3,11 @@
 The in-process clock starts every run knowing nothing: a crawl started right after another
 would send its first request to a host at once, closer to the last one than the host's
 gap. :class:`HostMemory` tells the clock, before a host's first request of the run, when
-the last run's last request to it left and was answered, and writes down this run's as it
-goes (at most once a second, and when the crawl closes). Times are stored as wall-clock
+the last run's last request to it left and was answered, and holds the host until that
+request's answer plus the gap the host asked for then: the run learns the host's
+Crawl-delay only from its robots.txt, whose own request would otherwise follow the last
+run's at once. It writes down this run's as it goes (at most once a second, and when the
+crawl closes). Times are stored as wall-clock
 seconds and turned into the clock's own time base on the way in and out.
 
 The cluster's clock (Redis) needs none of this: its per-host records outlive runs.
@@ -20,6 +23,7 @@ from crawler.store.preload import ReadAllOnce
 
 if TYPE_CHECKING:
     from crawler.politeness.clock import HostClock
+    from crawler.store.host_pace import LastRequest
 
 __all__ = ["HostMemory"]
 
@@ -35,10 +39,10 @@ class HostMemory:
         self.database_url = database_url
         self.clock = clock
         self._recalled: set[str] = set()
-        self._stored: ReadAllOnce[tuple[float, float] | None] = ReadAllOnce(
+        self._stored: ReadAllOnce[LastRequest | None] = ReadAllOnce(
             self._last_requests, self._last_request, _LOAD_ALL_MAX, missing=lambda: None
         )
-        self._dirty: dict[str, tuple[float, float]] = {}
+        self._dirty: dict[str, LastRequest] = {}
         self._flushed_at = 0.0
 
     def _to_wall(self, at: float) -> float:
@@ -58,10 +62,12 @@ class HostMemory:
             logger.debug("Last request to %s not read from the store: %s", host, error)
             return
         if found is not None:
-            sent, done = found
+            sent, done, next_at = found
             await self.clock.release(host, self._from_wall(sent), self._from_wall(done))
+            if next_at > done:
+                await self.clock.pause(host, self._from_wall(next_at))
 
-    def _last_requests(self, limit: int) -> dict[str, tuple[float, float] | None] | None:
+    def _last_requests(self, limit: int) -> dict[str, LastRequest | None] | None:
         from crawler.store import session_factory
         from crawler.store.host_pace import last_requests
 
@@ -69,16 +75,17 @@ class HostMemory:
             found = last_requests(session, limit)
         return None if found is None else dict(found)
 
-    def _last_request(self, host: str) -> tuple[float, float] | None:
+    def _last_request(self, host: str) -> LastRequest | None:
         from crawler.store import session_factory
         from crawler.store.host_pace import last_request
 
         with session_factory(self.database_url)() as session:
             return last_request(session, host)
 
-    def note(self, host: str, sent: float, done: float) -> None:
-        """A request to ``host`` left at ``sent`` and was answered at ``done`` (clock time)."""
-        self._dirty[host] = (self._to_wall(sent), self._to_wall(done))
+    def note(self, host: str, sent: float, done: float, gap: float) -> None:
+        """A request to ``host`` left at ``sent`` and was answered at ``done`` (clock time);
+        the host asks for ``gap`` seconds between requests."""
+        self._dirty[host] = (self._to_wall(sent), self._to_wall(done), self._to_wall(done + gap))
         if time.monotonic() - self._flushed_at >= _FLUSH_SECONDS:
             self.flush()
 

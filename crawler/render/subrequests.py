@@ -332,7 +332,7 @@ class SubRequestGate:
         done = self.clock.now()
         await self.turns.done(host, sent, done, True if error else None)
         if self.host_memory is not None:
-            self.host_memory.note(host, sent, done)
+            self.host_memory.note(host, sent, done, self.turns.pace.allowed_gap(host))
         if response.status in STATUSES:
             await self._retry_after(host, response)
         return response

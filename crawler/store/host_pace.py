@@ -17,6 +17,7 @@ from crawler.store.db import dialect_insert
 from crawler.store.models import HostLastRequest, HostQuotaDay
 
 __all__ = [
+    "LastRequest",
     "last_request",
     "last_requests",
     "note_last_request",
@@ -61,31 +62,37 @@ def take_quota(session: Session, domain: str, day: str, limit: int) -> int | Non
     return None
 
 
-def last_request(session: Session, host: str) -> tuple[float, float] | None:
+LastRequest = tuple[float, float, float]
+"""``(sent_at, done_at, next_at)``, seconds since the epoch: when a host's last request left
+and was answered, and the earliest start of its next one (0: none known)."""
+
+
+def last_request(session: Session, host: str) -> LastRequest | None:
     row = session.get(HostLastRequest, host)
-    return None if row is None else (row.sent_at, row.done_at)
+    return None if row is None else (row.sent_at, row.done_at, row.next_at)
 
 
-def last_requests(session: Session, limit: int) -> dict[str, tuple[float, float]] | None:
+def last_requests(session: Session, limit: int) -> dict[str, LastRequest] | None:
     """Every host's last request, or None when there are more than ``limit`` hosts."""
+    table = HostLastRequest
     rows = session.execute(
-        select(HostLastRequest.host, HostLastRequest.sent_at, HostLastRequest.done_at).limit(
-            limit + 1
-        )
+        select(table.host, table.sent_at, table.done_at, table.next_at).limit(limit + 1)
     ).all()
     if len(rows) > limit:
         return None
-    return {host: (sent, done) for host, sent, done in rows}
+    return {host: (sent, done, next_at) for host, sent, done, next_at in rows}
 
 
-def note_last_request(session: Session, host: str, sent_at: float, done_at: float) -> None:
-    note_last_requests(session, {host: (sent_at, done_at)})
+def note_last_request(
+    session: Session, host: str, sent_at: float, done_at: float, next_at: float = 0.0
+) -> None:
+    note_last_requests(session, {host: (sent_at, done_at, next_at)})
 
 
-def note_last_requests(session: Session, last: Mapping[str, tuple[float, float]]) -> None:
-    """Each host's ``(sent_at, done_at)``, keeping the later of stored and written: one
-    upsert statement for every host (a crawl writes hundreds a second), not a read and an
-    ORM object per host."""
+def note_last_requests(session: Session, last: Mapping[str, LastRequest]) -> None:
+    """Each host's ``(sent_at, done_at, next_at)``, keeping the later of stored and written:
+    one upsert statement for every host (a crawl writes hundreds a second), not a read and
+    an ORM object per host."""
     if not last:
         return
     table = HostLastRequest.__table__
@@ -95,9 +102,12 @@ def note_last_requests(session: Session, last: Mapping[str, tuple[float, float]]
     statement = insert.on_conflict_do_update(
         index_elements=[table.c.host],
         set_={
-            "sent_at": later(table.c.sent_at, insert.excluded.sent_at),
-            "done_at": later(table.c.done_at, insert.excluded.done_at),
+            name: later(table.c[name], insert.excluded[name])
+            for name in ("sent_at", "done_at", "next_at")
         },
     )
-    rows = [{"host": h, "sent_at": s, "done_at": d} for h, (s, d) in sorted(last.items())]
+    rows = [
+        {"host": h, "sent_at": s, "done_at": d, "next_at": n}
+        for h, (s, d, n) in sorted(last.items())
+    ]
     session.execute(statement, rows)

@@ -236,12 +236,15 @@ class HostQuotaDay(Base):
 
 class HostLastRequest(Base):
     """When the last request to a host left and when its answer came back (seconds since
-    the epoch), so that a crawl started right after another keeps the host's gap."""
+    the epoch), so that a crawl started right after another keeps the host's gap; and the
+    earliest start of the next request by the gap the host asked for then (its Crawl-delay,
+    which the next run only learns once it has read robots.txt again)."""
 
     __tablename__ = "host_last_requests"
     host: Mapped[str] = mapped_column(String(255), primary_key=True)
     sent_at: Mapped[float] = mapped_column(Float)
     done_at: Mapped[float] = mapped_column(Float)
+    next_at: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 # --- crawler serve: keys and crawl jobs (crawler/serve/keys.py, crawler/serve/jobs.py) -----

@@ -46,25 +46,30 @@ def test_the_last_request_keeps_the_later_times(store_url: str) -> None:
     with session_factory(store_url).begin() as session:
         note_last_request(session, "api.kexp.org", 90.0, 101.0)
     with session_factory(store_url)() as session:
-        assert last_request(session, "api.kexp.org") == (100.0, 101.0)
+        assert last_request(session, "api.kexp.org") == (100.0, 101.0, 0.0)
         assert last_request(session, "other.example") is None
 
 
 def test_many_hosts_noted_at_once_keep_the_later_times(store_url: str) -> None:
     with session_factory(store_url).begin() as session:
-        note_last_requests(session, {"a.example": (10.0, 11.0), "b.example": (20.0, 21.0)})
+        note_last_requests(
+            session, {"a.example": (10.0, 11.0, 14.0), "b.example": (20.0, 21.0, 21.0)}
+        )
     with session_factory(store_url).begin() as session:
-        note_last_requests(session, {"a.example": (12.0, 10.5), "c.example": (5.0, 6.0)})
+        note_last_requests(session, {"a.example": (12.0, 10.5, 13.0), "c.example": (5.0, 6.0, 9.0)})
     with session_factory(store_url)() as session:
-        assert last_request(session, "a.example") == (12.0, 11.0)
-        assert last_request(session, "b.example") == (20.0, 21.0)
-        assert last_request(session, "c.example") == (5.0, 6.0)
+        assert last_request(session, "a.example") == (12.0, 11.0, 14.0)
+        assert last_request(session, "b.example") == (20.0, 21.0, 21.0)
+        assert last_request(session, "c.example") == (5.0, 6.0, 9.0)
 
 
 def test_all_last_requests_at_once_up_to_a_limit(store_url: str) -> None:
     with session_factory(store_url).begin() as session:
         assert last_requests(session, 2) == {}
-        note_last_requests(session, {"a.example": (1.0, 2.0), "b.example": (3.0, 4.0)})
+        note_last_requests(session, {"a.example": (1.0, 2.0, 3.0), "b.example": (3.0, 4.0, 5.0)})
     with session_factory(store_url)() as session:
-        assert last_requests(session, 2) == {"a.example": (1.0, 2.0), "b.example": (3.0, 4.0)}
+        assert last_requests(session, 2) == {
+            "a.example": (1.0, 2.0, 3.0),
+            "b.example": (3.0, 4.0, 5.0),
+        }
         assert last_requests(session, 1) is None  # more hosts than asked for: one by one

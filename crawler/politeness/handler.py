@@ -54,7 +54,6 @@ __all__ = ["PoliteDownloadHandler"]
 logger = logging.getLogger(__name__)
 
 _ERROR_STATUSES = frozenset({429, 500, 502, 503, 504, 522, 524})
-_EPSILON = 1e-6
 _SLOT_WAIT = 0.02
 """A wait longer than this holds a download slot: counted, since it should be rare."""
 OBSERVED_META = "pace_observed"
@@ -91,7 +90,6 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         self._inner: DownloadHandlerProtocol = build_from_crawler(
             load_object(self.config.http_handler), crawler
         )
-        self._last_sent: dict[str, float] = {}
         self._locks = HostLocks()
         self._active: set[asyncio.Task[Response]] = set()
         self._stopping = False
@@ -215,13 +213,11 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         await self._count_against_daily_quota(host, request)
         if self.host_memory is not None:
             await self.host_memory.recall(host)
-        allowed = self.pace.allowed_gap(host)
         try:
             sent = await self.turns.take(host, self._wait)
         except HostDropped as dropped:
             self.stats.inc_value("politeness/refused/host_skipped")
             raise IgnoreRequest(str(dropped)) from None
-        self._note_gap(host, sent, allowed)
         try:
             response = await self._inner.download_request(request)
         except Exception:
@@ -265,22 +261,6 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             assert self.stats is not None
             self.stats.inc_value("politeness/refused/host_skipped")
             raise IgnoreRequest(f"Host {host} skipped for this run: {reason}")
-
-    def _note_gap(self, host: str, sent: float, allowed: float) -> None:
-        """Keep the shortest gap per host with the gap allowed at that moment (the pair a
-        crawl run's chart shows), and count any gap below the allowed one: none."""
-        assert self.stats is not None
-        last = self._last_sent.get(host)
-        self._last_sent[host] = sent
-        if last is None:
-            return
-        gap = round(sent - last, 4)
-        shortest = self.stats.get_value(f"politeness/gap_min/{host}")
-        if shortest is None or gap < shortest:
-            self.stats.set_value(f"politeness/gap_min/{host}", gap)
-            self.stats.set_value(f"politeness/gap_allowed/{host}", round(allowed, 4))
-        if gap + _EPSILON < allowed:
-            self.stats.inc_value("politeness/gap_below_allowed")
 
     async def close(self) -> None:
         if self._watch is not None:

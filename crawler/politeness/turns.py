@@ -35,11 +35,15 @@ class HostDropped(Exception):
         self.reason = reason
 
 
+_EPSILON = 1e-6
+
+
 class Turns:
     def __init__(self, clock: HostClock, pace: PacePolicy, config: PolitenessConfig) -> None:
         self.clock = clock
         self.pace = pace
         self.config = config
+        self._last_sent: dict[str, float] = {}
 
     def now(self) -> float:
         return self.clock.now()
@@ -56,6 +60,12 @@ class Turns:
     async def take(self, host: str, sleep: Callable[[float], Awaitable[object]] = _sleep) -> float:
         """Wait for the host's turn on the clock, claim it and return the time it is sent.
         Raises :class:`HostDropped` when the host was left out meanwhile."""
+        allowed = self.pace.allowed_gap(host)
+        sent = await self._take(host, sleep)
+        self._note_gap(host, sent, allowed)
+        return sent
+
+    async def _take(self, host: str, sleep: Callable[[float], Awaitable[object]]) -> float:
         while True:
             start = await self.clock.reserve(host, self.pace.gap(host))
             wait = start - self.clock.now()
@@ -68,6 +78,24 @@ class Turns:
             # request on the cluster's clock).
             if wait <= 0 or await self.clock.paused_until(host) <= self.clock.now():
                 return self.clock.now()
+
+    def _note_gap(self, host: str, sent: float, allowed: float) -> None:
+        """The evidence every run shows (stats, the runs page's chart): each host's shortest
+        gap between two starts this process sent, with the gap allowed at that moment, and
+        a count of gaps below the allowed one (none). Here, so that the browser's
+        sub-requests are measured with the crawler's own."""
+        stats = self.pace.stats
+        last = self._last_sent.get(host)
+        self._last_sent[host] = sent
+        if last is None or stats is None:
+            return
+        gap = round(sent - last, 4)
+        shortest = stats.get_value(f"politeness/gap_min/{host}")
+        if shortest is None or gap < shortest:
+            stats.set_value(f"politeness/gap_min/{host}", gap)
+            stats.set_value(f"politeness/gap_allowed/{host}", round(allowed, 4))
+        if gap + _EPSILON < allowed:
+            stats.inc_value("politeness/gap_below_allowed")
 
     async def done(self, host: str, sent: float, done: float, error: bool | None) -> None:
         """The request left at ``sent`` and its answer (or error) came at ``done``: later

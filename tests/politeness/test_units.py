@@ -221,3 +221,28 @@ def test_terms_lookup_is_the_longest_matching_domain() -> None:
         found = registry.lookup(host)
         assert (found.domain if found else None) == scanned(host), host
     assert registry.lookup("a.radio.example.org").crawl == "forbidden"  # type: ignore[union-attr]
+
+
+def test_every_turn_taken_is_measured_whoever_takes_it() -> None:
+    """The shortest gap per host (the evidence a run shows) is kept where turns are taken,
+    so a browser's sub-requests count with the download handler's requests."""
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler.politeness.turns import Turns
+
+    stats = MemoryStatsCollector(get_crawler())
+    config = _config()
+    pace = PacePolicy(config, TermsRegistry([]), stats)
+    turns = Turns(LocalHostClock(), pace, config)
+
+    async def scenario() -> None:
+        await turns.take("h")  # the page, say
+        await turns.take("h")  # a sub-request of it, by another sender
+
+    asyncio.run(scenario())
+    got = stats.get_stats()
+    allowed = pace.allowed_gap("h")
+    assert got["politeness/gap_allowed/h"] == allowed > 0
+    assert got["politeness/gap_min/h"] >= allowed - 1e-6
+    assert "politeness/gap_below_allowed" not in got

@@ -35,9 +35,12 @@ _LOAD_ALL_MAX = 100_000
 
 
 class HostMemory:
-    def __init__(self, database_url: str, clock: HostClock) -> None:
+    def __init__(self, database_url: str, clock: HostClock, gap_max: float) -> None:
         self.database_url = database_url
         self.clock = clock
+        self.gap_max = gap_max
+        """``CRAWL_DELAY_MAX``: a host asking for more is left out of the run once its
+        robots.txt is read, so the next run holds it no longer than this."""
         self._recalled: set[str] = set()
         self._stored: ReadAllOnce[LastRequest | None] = ReadAllOnce(
             self._last_requests, self._last_request, _LOAD_ALL_MAX, missing=lambda: None
@@ -85,7 +88,8 @@ class HostMemory:
     def note(self, host: str, sent: float, done: float, gap: float) -> None:
         """A request to ``host`` left at ``sent`` and was answered at ``done`` (clock time);
         the host asks for ``gap`` seconds between requests."""
-        self._dirty[host] = (self._to_wall(sent), self._to_wall(done), self._to_wall(done + gap))
+        next_at = done + min(gap, self.gap_max)
+        self._dirty[host] = (self._to_wall(sent), self._to_wall(done), self._to_wall(next_at))
         if time.monotonic() - self._flushed_at >= _FLUSH_SECONDS:
             self.flush()
 

@@ -100,4 +100,4 @@ class PolitenessStack:
         end with the run); None for other clocks, or without a store."""
         if type(self.clock) is not LocalHostClock or not self.config.database_url:
             return None
-        return HostMemory(self.config.database_url, self.clock)
+        return HostMemory(self.config.database_url, self.clock, self.config.crawl_delay_max)

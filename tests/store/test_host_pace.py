@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -73,3 +74,34 @@ def test_all_last_requests_at_once_up_to_a_limit(store_url: str) -> None:
             "b.example": (3.0, 4.0, 5.0),
         }
         assert last_requests(session, 1) is None  # more hosts than asked for: one by one
+
+
+def test_the_next_run_is_held_by_the_gap_the_host_asked_for_up_to_the_cap(store_url: str) -> None:
+    """HostMemory keeps the earliest start of a host's next request (its last answer plus
+    the gap it asked for, at most CRAWL_DELAY_MAX: a host asking for more is left out once
+    its robots.txt is read) and the next run's clock is held until then."""
+    from crawler.politeness.clock import LocalHostClock
+    from crawler.politeness.host_memory import HostMemory
+
+    first = HostMemory(store_url, LocalHostClock(), gap_max=30.0)
+    now = first.clock.now()
+    first.note("polite.example", now - 1.0, now - 0.5, gap=4.0)
+    first.note("greedy.example", now - 1.0, now - 0.5, gap=3600.0)
+    first.flush()
+
+    async def next_run() -> tuple[float, float, float]:
+        clock = LocalHostClock()
+        memory = HostMemory(store_url, clock, gap_max=30.0)
+        await memory.recall("polite.example")
+        await memory.recall("greedy.example")
+        await memory.recall("unknown.example")
+        return (
+            await clock.paused_until("polite.example") - clock.now(),
+            await clock.paused_until("greedy.example") - clock.now(),
+            await clock.paused_until("unknown.example"),
+        )
+
+    polite, greedy, unknown = asyncio.run(next_run())
+    assert polite == pytest.approx(3.5, abs=0.2)
+    assert greedy == pytest.approx(29.5, abs=0.2)  # capped
+    assert unknown == 0.0

@@ -147,7 +147,8 @@ class SetsSpider(PoliteSpider):
         sets = extract_sets(response.url, response.selector, response.text)
         yield from sets
         # JavaScript rendering (crawler/render/): where the site's terms say render_js = true
-        # and the plain HTML holds no tracklist, the same page once more, through the browser.
+        # and the plain HTML holds no tracklist, the same page through the browser, which is
+        # handed this response instead of asking the site for the page again.
         if (rendered := render_request(self.crawler, response, bool(sets))) is not None:
             yield rendered
         if page_depth(response) >= self.max_depth:

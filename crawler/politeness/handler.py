@@ -36,12 +36,10 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from crawler.politeness.config import PolitenessConfig
-from crawler.politeness.host_memory import HostMemory
-from crawler.politeness.quota import DailyQuotas
 from crawler.politeness.robots import ROBOTS_META, RobotsPolicy
 from crawler.politeness.robots_rules import first_bytes_decoded
 from crawler.politeness.turns import HostDropped, HostLocks, Turns
-from crawler.wiring import optional_part, part
+from crawler.wiring import part
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -76,8 +74,6 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         crawler: Crawler,
         config: PolitenessConfig,
         turns: Turns,
-        quotas: DailyQuotas,
-        host_memory: HostMemory | None,
     ) -> None:
         super().__init__(crawler)
         self.config = config
@@ -85,8 +81,6 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         self.clock = turns.clock
         self.pace = turns.pace
         self.stats = crawler.stats
-        self.quotas = quotas
-        self.host_memory = host_memory
         self._inner: DownloadHandlerProtocol = build_from_crawler(
             load_object(self.config.http_handler), crawler
         )
@@ -104,8 +98,6 @@ class PoliteDownloadHandler(BaseDownloadHandler):
             crawler,
             part(crawler, PolitenessConfig),
             part(crawler, Turns),
-            part(crawler, DailyQuotas),
-            optional_part(crawler, HostMemory),
         )
 
     @cached_property
@@ -211,8 +203,6 @@ class PoliteDownloadHandler(BaseDownloadHandler):
 
     async def _paced_download(self, host: str, request: Request) -> Response:
         await self._count_against_daily_quota(host, request)
-        if self.host_memory is not None:
-            await self.host_memory.recall(host)
         try:
             sent = await self.turns.take(host, self._wait)
         except HostDropped as dropped:
@@ -243,15 +233,12 @@ class PoliteDownloadHandler(BaseDownloadHandler):
         # An inner handler that told the pace itself how the host did (the renderer) says
         # so in the request's meta, during the download.
         await self.turns.done(host, sent, done, None if request.meta.get(OBSERVED_META) else error)
-        if self.host_memory is not None:
-            self.host_memory.note(host, sent, done, self.pace.allowed_gap(host))
 
     async def _count_against_daily_quota(self, host: str, request: Request) -> None:
         """A site with a daily limit (site terms) gets no request past it: the host is
         left out for the rest of the run (``quota.py``)."""
-        refusal = await self.quotas.admit(host, urlparse_cached(request).path or "/")
+        refusal = await self.turns.count(host, urlparse_cached(request).path or "/")
         if refusal is not None:
-            self.pace.drop(host, refusal, stat="daily_quota")
             self.stats.inc_value("politeness/refused/daily_quota")
             raise IgnoreRequest(f"Host {host} skipped for this run: {refusal}")
 
@@ -265,7 +252,7 @@ class PoliteDownloadHandler(BaseDownloadHandler):
     async def close(self) -> None:
         if self._watch is not None:
             self._watch.cancel()
-        if self.host_memory is not None:
-            self.host_memory.flush()
+        if self.turns.host_memory is not None:
+            self.turns.host_memory.flush()
         await self._inner.close()
         await self.clock.close()

@@ -6,9 +6,10 @@ gap. :class:`HostMemory` tells the clock, before a host's first request of the r
 the last run's last request to it left and was answered, and holds the host until that
 request's answer plus the gap the host asked for then: the run learns the host's
 Crawl-delay only from its robots.txt, whose own request would otherwise follow the last
-run's at once. It writes down this run's as it goes (at most once a second, and when the
-crawl closes). Times are stored as wall-clock
-seconds and turned into the clock's own time base on the way in and out.
+run's at once. :class:`~crawler.politeness.turns.Turns` asks it before a host's first turn
+and tells it every request that comes back, the browser's included; it writes them down
+(at most once a second, and when the crawl closes). Times are stored as wall-clock seconds
+and turned into the clock's own time base on the way in and out.
 
 The cluster's clock (Redis) needs none of this: its per-host records outlive runs.
 """

@@ -78,7 +78,7 @@ class PolitenessStack:
     @cached_property
     def turns(self) -> Turns:
         """What everything that sends asks: may this host go now?"""
-        return Turns(self.clock, self.pace, self.config)
+        return Turns(self.clock, self.pace, self.config, self.quotas, self.host_memory)
 
     @cached_property
     def quotas(self) -> DailyQuotas:

@@ -1,9 +1,12 @@
 """A host's turns: the one authority everything that sends asks "may this host go now?".
 
 The frontier asks when a host's turn comes (:meth:`Turns.ready_at`), the download handler
-and the browser's sub-request gate wait for it (:meth:`Turns.take`) and say how the
-request went (:meth:`Turns.done`), and a 429/503 with Retry-After pauses the host or
-leaves it out of the run (:meth:`Turns.retry_after`). Behind it are the clock (in-process
+and the browser's sub-request gate count the request against the site's daily quota
+(:meth:`Turns.count`), wait for its turn (:meth:`Turns.take`) and say how it went
+(:meth:`Turns.done`), and a 429/503 with Retry-After pauses the host or leaves it out of
+the run (:meth:`Turns.retry_after`). What every sender's request leaves behind is kept
+here too: the shortest gaps a run shows, and each host's last request for the next run
+(``host_memory.py``). Behind it are the clock (in-process
 or Redis: when a request may start) and the pace (how far apart): the waiting loop on
 them exists here only.
 """
@@ -20,7 +23,9 @@ from scrapy.utils.asyncio import sleep as _sleep
 if TYPE_CHECKING:
     from crawler.politeness.clock import HostClock
     from crawler.politeness.config import PolitenessConfig
+    from crawler.politeness.host_memory import HostMemory
     from crawler.politeness.pace import PacePolicy
+    from crawler.politeness.quota import DailyQuotas
 
 __all__ = ["HostDropped", "HostLocks", "Turns"]
 
@@ -39,11 +44,22 @@ _EPSILON = 1e-6
 
 
 class Turns:
-    def __init__(self, clock: HostClock, pace: PacePolicy, config: PolitenessConfig) -> None:
+    def __init__(
+        self,
+        clock: HostClock,
+        pace: PacePolicy,
+        config: PolitenessConfig,
+        quotas: DailyQuotas | None = None,
+        host_memory: HostMemory | None = None,
+    ) -> None:
         self.clock = clock
         self.pace = pace
         self.config = config
+        self.quotas = quotas
+        self.host_memory = host_memory
         self._last_sent: dict[str, float] = {}
+        self._allowed: dict[str, float] = {}
+        """The gap each host asked for at its last turn (kept for the next run with it)."""
 
     def now(self) -> float:
         return self.clock.now()
@@ -57,10 +73,20 @@ class Turns:
         claiming it (the frontier's estimate; :meth:`take` decides)."""
         return self.clock.ready_at(host, self.pace.base_gap(host))
 
+    async def count(self, host: str, path: str) -> str | None:
+        """Count a request for ``path`` against the site's daily quota: None when it may
+        go, else why not (the host is then left out for the rest of the run)."""
+        refusal = await self.quotas.admit(host, path) if self.quotas is not None else None
+        if refusal is not None:
+            self.pace.drop(host, refusal, stat="daily_quota")
+        return refusal
+
     async def take(self, host: str, sleep: Callable[[float], Awaitable[object]] = _sleep) -> float:
         """Wait for the host's turn on the clock, claim it and return the time it is sent.
         Raises :class:`HostDropped` when the host was left out meanwhile."""
-        allowed = self.pace.allowed_gap(host)
+        if self.host_memory is not None:  # the last run's last request, before the first
+            await self.host_memory.recall(host)
+        allowed = self._allowed[host] = self.pace.allowed_gap(host)
         sent = await self._take(host, sleep)
         self._note_gap(host, sent, allowed)
         return sent
@@ -103,6 +129,10 @@ class Turns:
         await self.clock.release(host, sent, done)
         if error is not None:
             self.pace.observe(host, done - sent, error=error)
+        if self.host_memory is not None:
+            allowed = self._allowed.get(host)
+            gap = self.pace.allowed_gap(host) if allowed is None else allowed
+            self.host_memory.note(host, sent, done, gap)
 
     async def pause(self, host: str, seconds: float) -> None:
         """No request to the host for ``seconds`` (a site asking to wait)."""

@@ -63,13 +63,12 @@ class PlainPage:
 
     @classmethod
     def of(cls, response: Response) -> PlainPage:
-        headers = tuple(
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, values in response.headers.items()
-            if name.decode("latin-1").lower() not in cls._TRANSFER
-            for value in values
-        )
-        return cls(response.url, response.status, headers, response.body)
+        headers = []
+        for raw, values in response.headers.items():
+            name = raw.decode("latin-1")
+            if name.lower() not in cls._TRANSFER:
+                headers += [(name, value.decode("latin-1")) for value in values]
+        return cls(response.url, response.status, tuple(headers), response.body)
 
     def fulfil_headers(self) -> dict[str, str]:
         """For Playwright's ``route.fulfill``: one value per name, ``Set-Cookie`` values

@@ -76,14 +76,11 @@ class RenderingDownloadHandler(BaseDownloadHandler):
             self.stats.inc_value(
                 f"render/refused/{verdict.key if not verdict.render else 'no_renderer'}"
             )
-            if IN_HAND_META in request.meta:
-                # Its plain fetch was parsed already: fetching it again would cost the site
-                # a request for nothing (and it was paced as one that sends nothing).
-                logger.debug("Not rendering %s (%s)", request.url, verdict.reason)
-                raise IgnoreRequest(f"not rendered ({verdict.reason}): {request.url}")
-            logger.debug("Not rendering %s (%s): plain fetch", request.url, verdict.reason)
-        elif IN_HAND_META in request.meta:
-            raise IgnoreRequest(f"a page in hand reached no renderer: {request.url}")
+            logger.debug("Not rendering %s (%s)", request.url, verdict.reason)
+        if IN_HAND_META in request.meta:
+            # Its plain fetch was parsed already: fetching it again would cost the site a
+            # request for nothing (and it was let through as one that sends nothing).
+            raise IgnoreRequest(f"not rendered, its page already in hand: {request.url}")
         request.meta.pop("playwright", None)  # only the policy decides to render
         return await self._plain.download_request(request)
 

@@ -52,7 +52,5 @@ class RenderParts:
         from crawler.render.subrequests import SubRequestGate
 
         stack = self.stack
-        gate = SubRequestGate(
-            self.crawler, self.config, stack.config, stack.turns, stack.quotas, stack.host_memory
-        )
+        gate = SubRequestGate(self.crawler, self.config, stack.config, stack.turns)
         return Renderer(self.crawler, self.config, self.policy, gate)

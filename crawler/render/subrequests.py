@@ -41,9 +41,7 @@ from scrapy.exceptions import IgnoreRequest
 
 from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.handler import IN_HAND_META
-from crawler.politeness.host_memory import HostMemory
 from crawler.politeness.private_hosts import is_private_address, resolve
-from crawler.politeness.quota import DailyQuotas
 from crawler.politeness.retry_after import STATUSES, parse_retry_after
 from crawler.politeness.terms import SiteTerms
 from crawler.politeness.turns import HostDropped, HostLocks, Turns
@@ -111,17 +109,11 @@ class SubRequestGate:
         config: RenderConfig,
         politeness: PolitenessConfig,
         turns: Turns,
-        quotas: DailyQuotas,
-        host_memory: HostMemory | None = None,
     ) -> None:
         self.crawler = crawler
         self.config = config
         self.politeness = politeness
         self.turns = turns
-        self.quotas = quotas
-        self.host_memory = host_memory
-        """Each host's last request, kept for the next run: a sub-request may be a host's
-        last of the run, and the next run must keep its gap after it."""
         self.clock = turns.clock
         self.stats = crawler.stats
         self.extra_rule: Callable[[PlaywrightRequest], Any] | None = None
@@ -261,8 +253,6 @@ class SubRequestGate:
             host = urlsplit(url).hostname or ""
             if paced:
                 await self._admit(url, host)
-                if self.host_memory is not None:  # the last run's last request to it
-                    await self.host_memory.recall(host)
                 async with self._locks.hold(host):  # one request at a time per host
                     try:
                         await self.turns.take(host)
@@ -329,10 +319,7 @@ class SubRequestGate:
         # reservation (a new context, a free page slot), and its first sub-request must
         # keep the gap after that, not after the reservation.
         error = response.status in _ERROR_STATUSES
-        done = self.clock.now()
-        await self.turns.done(host, sent, done, True if error else None)
-        if self.host_memory is not None:
-            self.host_memory.note(host, sent, done, self.turns.pace.allowed_gap(host))
+        await self.turns.done(host, sent, self.clock.now(), True if error else None)
         if response.status in STATUSES:
             await self._retry_after(host, response)
         return response
@@ -360,10 +347,8 @@ class SubRequestGate:
                 raise _Refused("robots", url) from exc
         elif self.politeness.obey_robots:
             raise _Refused("robots_unknown", url)
-        refusal = await self.quotas.admit(host, urlsplit(url).path or "/")
-        if refusal is not None:  # the host is left out, as the politeness handler does
-            self.turns.pace.drop(host, refusal, stat="daily_quota")
-            raise _Refused("daily_quota", url)
+        if await self.turns.count(host, urlsplit(url).path or "/") is not None:
+            raise _Refused("daily_quota", url)  # and the host is left out for the run
 
     async def _private(self, host: str) -> bool:
         """Whether ``host`` resolves to a private address (``ALLOW_PRIVATE_HOSTS``), as

@@ -15,24 +15,30 @@ from tests.render.jsite import js_site
 pytestmark = pytest.mark.browser
 
 
+def _run_meta_spider(tmp_path: Path, *args: str) -> str:
+    """``meta_spider.py`` with rendering permitted for 127.0.0.2 only; its log."""
+    (tmp_path / "terms.toml").write_text('[[site]]\ndomain = "127.0.0.2"\nrender_js = true\n')
+    result = run_scrapy(
+        "runspider", str(ROOT / "tests" / "render" / "meta_spider.py"), *args,
+        "-s", "ALLOW_PRIVATE_HOSTS=True", "-s", f"SITE_POLICY_FILE={tmp_path / 'terms.toml'}",
+        "-s", f"DATABASE_URL=sqlite:///{tmp_path / 'crawler.db'}",
+        "-O", str(tmp_path / "out.json"),
+    ).check()  # fmt: skip
+    return result.stderr
+
+
 def test_meta_cannot_force_rendering(tmp_path: Path) -> None:
     need_chromium()
-    (tmp_path / "terms.toml").write_text('[[site]]\ndomain = "127.0.0.2"\nrender_js = true\n')
     with js_site("127.0.0.2") as allowed, js_site("127.0.0.3") as other:
         urls = f"{allowed.url('/sets/0')},{other.url('/sets/0')}"
-        result = run_scrapy(
-            "runspider", str(ROOT / "tests" / "render" / "meta_spider.py"), "-a", f"urls={urls}",
-            "-s", "ALLOW_PRIVATE_HOSTS=True", "-s", f"SITE_POLICY_FILE={tmp_path / 'terms.toml'}",
-            "-s", f"DATABASE_URL=sqlite:///{tmp_path / 'crawler.db'}",
-            "-O", str(tmp_path / "out.json"),
-        ).check()  # fmt: skip
+        log = _run_meta_spider(tmp_path, "-a", f"urls={urls}")
         other_paths = [r.path for r in other.requests()]
         allowed_paths = [r.path for r in allowed.requests()]
     flags = {item["url"]: item["flags"] for item in json.loads((tmp_path / "out.json").read_text())}
     assert flags == {allowed.url("/sets/0"): ["playwright"], other.url("/sets/0"): []}
     assert "/api/set-0.json" in allowed_paths
     assert not [p for p in other_paths if p.startswith(("/api/", "/static/"))]
-    assert stats(result.stderr)["render/refused/not_permitted"] == 1
+    assert stats(log)["render/refused/not_permitted"] == 1
 
 
 def test_a_page_claimed_in_hand_never_leaves_unpaced(tmp_path: Path) -> None:
@@ -40,22 +46,18 @@ def test_a_page_claimed_in_hand_never_leaves_unpaced(tmp_path: Path) -> None:
     be sent: rendered from that page where the terms allow it (its sub-requests paced as
     ever), dropped everywhere else, never fetched plainly."""
     need_chromium()
-    (tmp_path / "terms.toml").write_text('[[site]]\ndomain = "127.0.0.2"\nrender_js = true\n')
     with js_site("127.0.0.2") as allowed, js_site("127.0.0.3") as other:
-        result = run_scrapy(
-            "runspider", str(ROOT / "tests" / "render" / "meta_spider.py"),
+        log = _run_meta_spider(
+            tmp_path,
             "-a", f"urls={allowed.url('/sets/0')},{other.url('/sets/0')}", "-a", "in_hand=1",
             "-a", f"bare_urls={other.url('/sets/1')}",
-            "-s", "ALLOW_PRIVATE_HOSTS=True", "-s", f"SITE_POLICY_FILE={tmp_path / 'terms.toml'}",
-            "-s", f"DATABASE_URL=sqlite:///{tmp_path / 'crawler.db'}",
-            "-O", str(tmp_path / "out.json"),
-        ).check()  # fmt: skip
+        )  # fmt: skip
         allowed_paths = [r.path for r in allowed.requests()]
         other_paths = [r.path for r in other.requests()]
     items = json.loads((tmp_path / "out.json").read_text())
     assert items == [{"url": allowed.url("/sets/0"), "flags": ["playwright"]}]
     assert "/sets/0" not in allowed_paths and "/api/set-0.json" in allowed_paths
     assert not [p for p in other_paths if p.startswith(("/sets/", "/api/", "/static/"))]
-    got = stats(result.stderr)
+    got = stats(log)
     assert got["render/navigations_in_hand"] == 1
     assert got["render/refused/not_permitted"] == 1

@@ -5,11 +5,12 @@ would send its first request to a host at once, closer to the last one than the 
 gap. :class:`HostMemory` tells the clock, before a host's first request of the run, when
 the last run's last request to it left and was answered, and holds the host until that
 request's answer plus the gap the host asked for then: the run learns the host's
-Crawl-delay only from its robots.txt, whose own request would otherwise follow the last
-run's at once. :class:`~crawler.politeness.turns.Turns` asks it before a host's first turn
-and tells it every request that comes back, the browser's included; it writes them down
-(at most once a second, and when the crawl closes). Times are stored as wall-clock seconds
-and turned into the clock's own time base on the way in and out.
+Crawl-delay only from robots.txt (read again, or from the store), and its own request
+would otherwise follow the last run's at once. :class:`~crawler.politeness.turns.Turns`
+asks it before a host's first turn and tells it every request that comes back, the
+browser's included; it writes them down together (``crawler/store/deferred.py``). Times are
+stored as wall-clock seconds and turned into the clock's own time base on the way in and
+out.
 
 The cluster's clock (Redis) needs none of this: its per-host records outlive runs.
 """
@@ -20,17 +21,18 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from crawler.store import session_factory
+from crawler.store.deferred import DeferredWrites
+from crawler.store.host_pace import LastRequest, last_request, last_requests, note_last_requests
 from crawler.store.preload import ReadAllOnce
 
 if TYPE_CHECKING:
     from crawler.politeness.clock import HostClock
-    from crawler.store.host_pace import LastRequest
 
 __all__ = ["HostMemory"]
 
 logger = logging.getLogger(__name__)
 
-_FLUSH_SECONDS = 1.0
 _LOAD_ALL_MAX = 100_000
 """Up to this many hosts in the store, the first recall reads them all in one query."""
 
@@ -46,8 +48,9 @@ class HostMemory:
         self._stored: ReadAllOnce[LastRequest | None] = ReadAllOnce(
             self._last_requests, self._last_request, _LOAD_ALL_MAX, missing=lambda: None
         )
-        self._dirty: dict[str, LastRequest] = {}
-        self._flushed_at = 0.0
+        self._writes: DeferredWrites[LastRequest] = DeferredWrites(
+            database_url, note_last_requests, "Last requests"
+        )
 
     def _to_wall(self, at: float) -> float:
         return at - self.clock.now() + time.time()
@@ -72,17 +75,11 @@ class HostMemory:
                 await self.clock.pause(host, self._from_wall(next_at))
 
     def _last_requests(self, limit: int) -> dict[str, LastRequest | None] | None:
-        from crawler.store import session_factory
-        from crawler.store.host_pace import last_requests
-
         with session_factory(self.database_url)() as session:
             found = last_requests(session, limit)
         return None if found is None else dict(found)
 
     def _last_request(self, host: str) -> LastRequest | None:
-        from crawler.store import session_factory
-        from crawler.store.host_pace import last_request
-
         with session_factory(self.database_url)() as session:
             return last_request(session, host)
 
@@ -90,20 +87,7 @@ class HostMemory:
         """A request to ``host`` left at ``sent`` and was answered at ``done`` (clock time);
         the host asks for ``gap`` seconds between requests."""
         next_at = done + min(gap, self.gap_max)
-        self._dirty[host] = (self._to_wall(sent), self._to_wall(done), self._to_wall(next_at))
-        if time.monotonic() - self._flushed_at >= _FLUSH_SECONDS:
-            self.flush()
+        self._writes.put(host, (self._to_wall(sent), self._to_wall(done), self._to_wall(next_at)))
 
     def flush(self) -> None:
-        self._flushed_at = time.monotonic()
-        if not self._dirty:
-            return
-        dirty, self._dirty = self._dirty, {}
-        from crawler.store import session_factory
-        from crawler.store.host_pace import note_last_requests
-
-        try:
-            with session_factory(self.database_url).begin() as session:
-                note_last_requests(session, dirty)
-        except Exception as error:  # costs the next run one gap's caution, nothing else
-            logger.debug("Last requests not kept in the store: %s", error)
+        self._writes.flush()

@@ -14,6 +14,11 @@ host's downloader slot, so a host whose robots.txt is failing never holds up the
 The robots.txt request itself goes through the engine like any request (same middlewares,
 same User-Agent, paced by the same clock), in a download slot of its own so that it never
 queues behind the page request waiting for it.
+
+What a robots.txt said is kept in the store (``crawler/store/robots_files.py``) and read
+back by the next run while ``ROBOTSTXT_CACHE_SECONDS`` lasts from its fetch: a crawl every
+hour asks each host for it once a day, not every hour (``politeness/robots/from_store``).
+Only good verdicts are kept; an unreachable robots.txt is asked again.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from scrapy import Request, signals
@@ -35,6 +41,15 @@ from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.pace import PacePolicy
 from crawler.politeness.robots_rules import ROBOTS_META, RobotsFile
 from crawler.politeness.terms import SiteTerms, TermsRegistry
+from crawler.store import session_factory, utcnow
+from crawler.store.deferred import DeferredWrites
+from crawler.store.preload import ReadAllOnce
+from crawler.store.robots_files import (
+    KeptRobots,
+    load_robots_file,
+    load_robots_files,
+    save_robots_files,
+)
 from crawler.wiring import part
 
 if TYPE_CHECKING:
@@ -46,6 +61,9 @@ __all__ = ["ROBOTS_META", "RobotsPolicy", "origin_of"]
 logger = logging.getLogger(__name__)
 
 _RETRY_CAP = 3600.0
+_LOAD_ALL_MAX = 5_000
+"""Stored verdicts read at once on first use; more are read origin by origin (a verdict
+holds the file's bytes, up to ROBOTSTXT_MAX_BYTES: a large store is not read whole)."""
 
 
 class VerdictStore(Protocol):
@@ -110,6 +128,19 @@ class RobotsPolicy:
         self._told_permission: set[str] = set()
         self.terms = terms
         crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
+        self._max_age = timedelta(seconds=config.robots_cache_s)
+        self._stored: ReadAllOnce[KeptRobots | None] | None = None
+        self._kept: DeferredWrites[KeptRobots] | None = None
+        if config.database_url:  # without a store, each run asks once
+            url = config.database_url
+            self._stored = ReadAllOnce(
+                lambda limit: self._read_all(url, limit),
+                lambda origin: self._read_one(url, origin),
+                _LOAD_ALL_MAX,
+                missing=lambda: None,
+            )
+            self._kept = DeferredWrites(url, save_robots_files, "robots.txt verdicts")
+            crawler.signals.connect(self._kept.flush, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RobotsPolicy:
@@ -260,13 +291,16 @@ class RobotsPolicy:
             # A shared clock (crawler/cluster/) shares verdicts too: one fetch per cluster.
             # One fetch per cluster: the others wait for this one's verdict.
             shared = self.clock.robots_store if isinstance(self.clock, SharesVerdicts) else None
-            cached = await shared.load_or_claim(origin) if shared is not None else None
+            cached = self._from_store(origin)
+            if cached is None and shared is not None:
+                cached = await shared.load_or_claim(origin)
             if cached is not None:
                 rules, valid_for = cached
             else:
                 try:
                     rules = await self._fetch(origin, request)
                     valid_for = self.config.robots_cache_s
+                    self._keep(origin, rules)
                     if shared is not None:
                         await shared.save(origin, rules, valid_for)
                 except _RefusedHere as refused:
@@ -313,6 +347,41 @@ class RobotsPolicy:
                 )
         finally:
             state.fetching = None
+
+    # -- kept in the store between runs ---------------------------------------------------
+    def _from_store(self, origin: str) -> tuple[RobotsFile, float] | None:
+        """The verdict a run fetched within ROBOTSTXT_CACHE_SECONDS, and how long it holds."""
+        if self._stored is None:
+            return None
+        try:
+            kept = self._stored.take(origin)
+            if kept is None:
+                return None
+            rules = robots_rules.reparse(kept.kind, kept.reason, kept.source, kept.truncated)
+        except Exception as error:  # the store away, or a row it can't use: ask the site
+            logger.debug("robots.txt of %s not read from the store: %s", origin, error)
+            return None
+        valid_for = self.config.robots_cache_s - (utcnow() - kept.fetched_at).total_seconds()
+        if valid_for <= 0:
+            return None
+        self._inc("robots/from_store")
+        return rules, valid_for
+
+    def _keep(self, origin: str, rules: RobotsFile) -> None:
+        if self._kept is None or rules.kind == "disallow_all":
+            return
+        self._kept.put(
+            origin, KeptRobots(rules.kind, rules.reason, rules.source, rules.truncated, utcnow())
+        )
+
+    def _read_all(self, url: str, limit: int) -> dict[str, KeptRobots | None] | None:
+        with session_factory(url)() as session:
+            found = load_robots_files(session, utcnow(), self._max_age, limit)
+        return None if found is None else dict(found)
+
+    def _read_one(self, url: str, origin: str) -> KeptRobots | None:
+        with session_factory(url)() as session:
+            return load_robots_file(session, origin, utcnow(), self._max_age)
 
     async def _fetch(self, origin: str, trigger: Request) -> RobotsFile:
         """Fetch and judge ``origin``'s robots.txt, following up to the redirect limit."""

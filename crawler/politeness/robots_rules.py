@@ -10,7 +10,7 @@ Only the first 500 KiB are parsed (2.5). Groups are matched on the product token
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urljoin
 
@@ -28,6 +28,7 @@ __all__ = [
     "first_bytes_decoded",
     "judge_answer",
     "parse_robots",
+    "reparse",
     "too_many_redirects",
 ]
 
@@ -63,6 +64,8 @@ class RobotsFile:
     """AI-use preferences: ``Content-Usage`` lines as (path, preferences) (aiuse.py)."""
     signals: tuple[str, ...] = ()
     """AI-use preferences: ``Content-Signal`` values (aiuse.py)."""
+    source: bytes = field(default=b"", repr=False)
+    """The bytes parsed: kept in the store so that the next run can parse them again."""
 
     def allowed(self, url: str, token: str) -> bool:
         if self.kind == "allow_all":
@@ -99,7 +102,20 @@ def parse_robots(body: bytes, status: int = 200, max_bytes: int = MAX_BYTES) -> 
     parser = Protego.parse(text)
     reason = f"HTTP {status}" + (f", first {max_bytes} bytes parsed" if truncated else "")
     usage, signals = robots_usage_lines(text)
-    return RobotsFile("parsed", reason, parser, truncated, tuple(usage), tuple(signals))
+    return RobotsFile(
+        "parsed", reason, parser, truncated, tuple(usage), tuple(signals), body[:max_bytes]
+    )
+
+
+def reparse(kind: str, reason: str, source: bytes, truncated: bool) -> RobotsFile:
+    """A verdict as it was judged before (kept in the store): "unavailable: all allowed",
+    or a parsed file parsed again from the bytes parsed then."""
+    if kind == "allow_all":
+        return allow_all(reason)
+    if kind != "parsed":
+        raise ValueError(f"not a verdict to keep: {kind}")
+    again = parse_robots(source, max_bytes=max(len(source), 1))
+    return replace(again, reason=reason, truncated=truncated)
 
 
 def judge_answer(

@@ -17,7 +17,6 @@ import asyncio
 import json
 import logging
 import re
-import time
 from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -33,6 +32,7 @@ from crawler.politeness.clock import HostClock
 from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.policy_files import POLICY_FILE_META
 from crawler.store import session_factory, utcnow
+from crawler.store.deferred import DeferredWrites
 from crawler.store.preload import ReadAllOnce
 from crawler.store.tdmrep import load_tdmrep, load_tdmrep_files, save_tdmrep_files
 from crawler.wiring import part
@@ -53,8 +53,6 @@ logger = logging.getLogger(__name__)
 TDMREP_MAX_BYTES = 1024 * 1024
 """A tdmrep.json is a short list of rules; anything larger (or expanding past this) is
 refused like a missing file."""
-_SAVE_SECONDS = 1.0
-"""Verdicts are written to the store together, at most this often (and at the close)."""
 _LOAD_ALL_MAX = 100_000
 """Stored verdicts read at once on first use; more are read origin by origin."""
 
@@ -152,11 +150,13 @@ class TdmRepMiddleware:
         self._database_url: str | None = crawler.settings.get("DATABASE_URL")
         """The store keeps verdicts between runs (without one, each run asks once)."""
         self._max_age = timedelta(seconds=self.config.robots_cache_s)
-        self._unsaved: dict[str, tuple[list[tuple[str, bool]], datetime]] = {}
-        """Verdicts not yet in the store: written together at most once a second (a
-        transaction per origin cost a first crawl of many hosts a commit each), and when
-        the crawl closes. One lost to a crash costs the next run one request."""
-        self._saved_at = 0.0
+        self._kept: DeferredWrites[tuple[list[tuple[str, bool]], datetime]] | None = (
+            DeferredWrites(self._database_url, save_tdmrep_files, "tdmrep.json verdicts")
+            if self._database_url
+            else None
+        )
+        """Verdicts for the next run, written together (a commit per origin cost a first
+        crawl of many hosts a commit each)."""
         self._fresh: ReadAllOnce[list[tuple[str, bool]] | None] = ReadAllOnce(
             self._fresh_verdicts, self._fresh_verdict, _LOAD_ALL_MAX, missing=lambda: None
         )
@@ -254,23 +254,13 @@ class TdmRepMiddleware:
             return load_tdmrep(session, origin, utcnow(), self._max_age)
 
     def _store(self, origin: str, entries: list[tuple[str, bool]]) -> None:
-        if not self._database_url:
-            return
-        self._unsaved[origin] = (entries, utcnow())
-        if time.monotonic() - self._saved_at >= _SAVE_SECONDS:
-            self.save()
+        if self._kept is not None:
+            self._kept.put(origin, (entries, utcnow()))
 
     def save(self) -> None:
         """Write the verdicts not yet in the store."""
-        self._saved_at = time.monotonic()
-        if not self._unsaved or not self._database_url:
-            return
-        unsaved, self._unsaved = self._unsaved, {}
-        try:
-            with session_factory(self._database_url).begin() as session:
-                save_tdmrep_files(session, unsaved)
-        except Exception as error:  # costs one request per origin next run, nothing else
-            logger.debug("tdmrep.json verdicts of %d origins not kept: %s", len(unsaved), error)
+        if self._kept is not None:
+            self._kept.flush()
 
     async def _download(self, origin: str) -> list[tuple[str, bool]] | None:
         """The file's entries; ``[]`` for none (any answer but 200); None when the site

@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -220,6 +230,22 @@ class TdmRepFile(Base):
     origin: Mapped[str] = mapped_column(String(512), primary_key=True)
     rules: Mapped[list[Any]] = mapped_column(JSON)
     """``[location, reserved]`` pairs, in the file's order."""
+    fetched_at: Mapped[datetime]
+
+
+class RobotsTxtFile(Base):
+    """What an origin's robots.txt said, so that a recrawl within ``ROBOTSTXT_CACHE_SECONDS``
+    does not ask again: a parsed file's bytes (parsed again when read), or "unavailable:
+    all allowed". An unreachable robots.txt is never kept: the next run asks again."""
+
+    __tablename__ = "robots_files"
+    origin: Mapped[str] = mapped_column(String(512), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """``parsed`` or ``allow_all``."""
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[bytes] = mapped_column(LargeBinary)
+    """The bytes that were parsed (at most ``ROBOTSTXT_MAX_BYTES``)."""
+    truncated: Mapped[bool]
     fetched_at: Mapped[datetime]
 
 

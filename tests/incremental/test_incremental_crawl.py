@@ -22,9 +22,9 @@ def test_second_run_of_an_unchanged_site_sends_conditional_requests_only(
     second = crawl(site, database)
 
     plain = [req.path for req in site.site.log[n:] if not _conditional(req)]
-    # the one plain request: robots.txt as the politeness rules read it (they need the body;
-    # the spider reads its sitemaps from there, so it is fetched once)
-    assert plain == ["/robots.txt"]
+    # not even robots.txt: what it said (sitemaps included) is kept in the store for a day
+    assert plain == []
+    assert stat(second, "politeness/robots/from_store") == 1
     replies = [(path, status) for path, status, conditional in site.replies[r:] if conditional]
     # everything else (4 index pages, 200 set pages) was a 304
     assert len(replies) == 4 + 200

@@ -103,6 +103,10 @@ class _Origin:
     """Cache expiry after a good fetch; the retry time after a failed one."""
     failures: int = 0
     fetching: asyncio.Future[None] | None = None
+    unused: bool = False
+    """A good verdict no request has been admitted by yet: in force for the next one even
+    past its expiry (a ``ROBOTSTXT_CACHE_SECONDS`` shorter than the host's gap would
+    otherwise have every request wait for a fetch that expires before its turn)."""
 
 
 class RobotsPolicy:
@@ -236,7 +240,7 @@ class RobotsPolicy:
         state = self._origins.setdefault(origin, _Origin())
         if state.fetching is not None:
             return state.fetching
-        if self.clock.now() >= state.next_fetch_at:
+        if self.clock.now() >= state.next_fetch_at and not state.unused:
             state.fetching = asyncio.ensure_future(self._refresh(origin, request, state))
             return state.fetching
         if state.rules is not None or state.failures > self.config.robots_retry_times:
@@ -283,8 +287,9 @@ class RobotsPolicy:
                 await asyncio.sleep(turn - self.clock.now())
             else:
                 await asyncio.shield(turn)
-        rules = self.rules_for(origin_of(request))
-        self._verdict(request, rules or robots_rules.disallow_all("gave up for now"))
+        state = self._origins[origin_of(request)]
+        state.unused = False
+        self._verdict(request, state.rules or robots_rules.disallow_all("gave up for now"))
 
     async def _refresh(self, origin: str, request: Request, state: _Origin) -> None:
         try:
@@ -317,6 +322,7 @@ class RobotsPolicy:
             now = self.clock.now()
             if rules.kind != "disallow_all":
                 state.rules = rules
+                state.unused = True
                 state.failures = 0
                 state.next_fetch_at = now + valid_for
                 self._told_unreachable.discard(origin)

@@ -136,6 +136,21 @@ def test_cache_expires_and_failed_refetch_keeps_the_copy(sites) -> None:  # type
     assert len(result.items) == 9
 
 
+def test_a_cache_shorter_than_the_gap_still_lets_each_request_go(sites) -> None:  # type: ignore[no-untyped-def]
+    # Crawl-delay 0.5 s, cache 0 s: each fetch has expired by the host's next turn. The
+    # verdict fetched for a request is in force for that request; the crawl used to
+    # fetch robots.txt again and again and never send a page.
+    links = ["/a", "/b"]
+    routes = {"/robots.txt": robots("User-agent: *\nCrawl-delay: 0.5\n"), "/": page(links)}
+    routes.update({p: page() for p in links})
+    site = sites.add(routes)
+    result = crawl([site.url()], {"ROBOTSTXT_CACHE_SECONDS": 0}, timeout=30)
+    seen = paths(site)
+    assert sorted(p for p in seen if p != "/robots.txt") == ["/", "/a", "/b"]
+    assert seen.count("/robots.txt") == 3  # read again before each page, as asked
+    assert len(result.items) == 3
+
+
 def test_robots_txt_carries_the_same_user_agent(sites) -> None:  # type: ignore[no-untyped-def]
     site = sites.add({"/robots.txt": robots("User-agent: *\n"), **PAGES})
     crawl([site.url()], {"CONTACT": "mailto:ops@example.org"})

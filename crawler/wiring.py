@@ -39,7 +39,10 @@ class MissingAddon(RuntimeError):
 
 def _built(crawler: Crawler, kind: type) -> object:
     for addon in crawler.addons.addons:
-        if isinstance(addon, Provides) and (builder := addon.parts.get(kind)) is not None:
+        # getattr, not isinstance(addon, Provides): a runtime-checkable protocol's check
+        # costs microseconds, and some components ask for a part per response
+        parts: Parts | None = getattr(addon, "parts", None)
+        if parts is not None and (builder := parts.get(kind)) is not None:
             value = builder()
             if value is not None and not isinstance(value, kind):
                 raise TypeError(f"the crawl's {kind.__name__} is a {type(value).__name__}")

@@ -183,11 +183,13 @@ def is_rendered(response: Response) -> bool:
 
 def render_request(crawler: Crawler, response: Response, found_sets: bool) -> Request | None:
     """The same page again, through the browser, when the policy says so; else None."""
+    rendered = is_rendered(response)
+    if found_sets or rendered:
+        return None  # the common case, decided without reading the page again
     host = urlparse_cached(response).hostname or ""
     policy = part(crawler, RenderPolicy)
-    rendered = is_rendered(response)
-    if found_sets or rendered or policy.entry(host) is None:
-        return None  # the common case, decided without reading the page again
+    if policy.entry(host) is None:
+        return None
     verdict = policy.verdict(host, found_sets, rendered, _sets_dropped(crawler, response))
     if not verdict.render:
         if verdict.key == "sets_dropped":

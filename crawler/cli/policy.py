@@ -1,8 +1,10 @@
 """``python -m crawler policy URL``: what the crawler may do with one URL, and why.
 
 It reads the project's settings, the site terms, and (unless ``--no-fetch``, or the terms
-or a missing contact forbid it) that host's robots.txt, fetched once with the crawler's
-own User-Agent and judged by the same RFC 9309 rules as a crawl. Exit code: 0 when a
+or a missing contact forbid it) that host's robots.txt: the copy a crawl kept in the store
+within ``ROBOTSTXT_CACHE_SECONDS``, which the next crawl obeys without asking, or else
+fetched once with the crawler's own User-Agent and judged by the same RFC 9309 rules as a
+crawl. Exit code: 0 when a
 crawl would fetch the URL, 4 when it would not (refused, disallowed or skipped), 2 for
 bad input.
 """
@@ -12,10 +14,12 @@ from __future__ import annotations
 import argparse
 import urllib.error
 import urllib.request
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.settings import Settings
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.cli._settings import add_settings_option, command_settings
 from crawler.origins import url_origin
@@ -26,10 +30,14 @@ from crawler.politeness.robots_rules import (
     RobotsFile,
     disallow_all,
     judge_answer,
+    reparse,
     too_many_redirects,
 )
 from crawler.politeness.terms import SiteTerms, TermsError, TermsRegistry
 from crawler.politeness.useragent import NO_CONTACT_HELP, is_loopback_host
+from crawler.store import session_factory, utcnow
+from crawler.store.db import missing_store
+from crawler.store.robots_files import load_robots_file
 
 
 def register(subparsers: Any) -> None:
@@ -68,6 +76,24 @@ def fetch_robots(origin: str, config: PolitenessConfig, timeout: float = 10) -> 
             return verdict
         url = verdict
     return too_many_redirects(config.robots_max_redirects)
+
+
+def kept_robots(origin: str, config: PolitenessConfig) -> tuple[RobotsFile, datetime] | None:
+    """The robots.txt verdict a crawl kept in the store within ``ROBOTSTXT_CACHE_SECONDS``
+    (the one the next crawl obeys without asking) and when it was fetched, or None. Only
+    an existing store is read: explaining a URL creates none."""
+    url = config.database_url
+    if not url or missing_store(url):
+        return None
+    max_age = timedelta(seconds=config.robots_cache_s)
+    try:
+        with session_factory(url)() as session:
+            kept = load_robots_file(session, origin.lower(), utcnow(), max_age)
+        if kept is None:
+            return None
+        return reparse(kept.kind, kept.reason, kept.source, kept.truncated), kept.fetched_at
+    except (SQLAlchemyError, OSError, ValueError):  # the store away: ask the site instead
+        return None
 
 
 EXIT_REFUSED = 4
@@ -163,16 +189,25 @@ def _refusal_before_sending(config: PolitenessConfig, host: str) -> str | None:
 def _robots_lines(
     url: str, config: PolitenessConfig, entry: SiteTerms | None, pace: PacePolicy, lines: list[str]
 ) -> bool:
-    """Fetch the host's robots.txt, explain its verdict in ``lines`` and give its rate to
-    ``pace``; whether the crawl would fetch ``url``."""
+    """The host's robots.txt (kept in the store, or fetched): explain its verdict in
+    ``lines`` and give its rate to ``pace``; whether the crawl would fetch ``url``."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     site = url_origin(parts)
-    rules = fetch_robots(site, config)
+    kept = kept_robots(site, config)
+    rules = kept[0] if kept is not None else fetch_robots(site, config)
     allowed = rules.allowed(url, config.product)
     verdict = "allowed" if allowed else "DISALLOWED"
     group = rules.group(config.product)
     lines.append(f"robots.txt:   {verdict} ({rules.kind}: {rules.reason})")
+    if kept is not None:
+        fetched = kept[1]
+        until = fetched + timedelta(seconds=config.robots_cache_s)
+        lines.append(
+            f"              kept in the store from a crawl's fetch at {fetched:%Y-%m-%d %H:%M}"
+            f" UTC; crawls obey it without asking until {until:%Y-%m-%d %H:%M} UTC (not"
+            " fetched now; -s ROBOTSTXT_CACHE_SECONDS=0 fetches it)"
+        )
     permission = entry.api_permission(parts.path or "/") if entry else None
     if verdict == "DISALLOWED" and rules.kind == "parsed" and permission:
         allowed = True  # the crawl fetches it, as RobotsPolicy lets it through

@@ -62,7 +62,14 @@ def crawl(
             {
                 "spider": spider,
                 "kwargs": {"urls": urls, **kwargs},
-                "settings": {**BASE_SETTINGS, **(settings or {})},
+                # A store of the crawl's own (the same for crawls given the same tmp_path):
+                # robots.txt verdicts and last requests kept by an earlier test's crawl of
+                # the same loopback address and port must not reach this one.
+                "settings": {
+                    **BASE_SETTINGS,
+                    "DATABASE_URL": f"sqlite:///{workdir / 'crawler.db'}",
+                    **(settings or {}),
+                },
             }
         )
     )

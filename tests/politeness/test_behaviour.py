@@ -175,6 +175,29 @@ def test_policy_command_explains_one_url(sites) -> None:  # type: ignore[no-unty
     assert "REFUSED before anything is sent" in refused and "exports-only" in refused
 
 
+def test_policy_command_reads_the_robots_txt_a_crawl_kept(sites, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    answers = iter([robots("User-agent: *\nCrawl-delay: 0.5\nDisallow: /x\n")])
+    site = sites.add(
+        {"/robots.txt": lambda _r: next(answers, robots("User-agent: *\n")), "/": page()}
+    )
+    store = f"sqlite:///{tmp_path}/kept.db"
+    crawl([site.url()], {"DATABASE_URL": store}, tmp_path=tmp_path)
+    # robots.txt now allows everything, but the crawl's kept copy is what crawls obey today
+    explain = ("policy", site.url("/x/1"), "-s", "ALLOW_PRIVATE_HOSTS=True", "-s")
+    kept = run_cli(*explain, f"DATABASE_URL={store}")
+    assert kept.returncode == 4, kept.stdout
+    assert "robots.txt:   DISALLOWED (parsed: HTTP 200)" in kept.stdout
+    assert "kept in the store from a crawl's fetch at" in kept.stdout
+    assert "0.5 s between requests, set by robots.txt Crawl-delay" in kept.stdout
+    assert len(site.requests("/robots.txt")) == 1  # nothing asked of the site
+    fresh = run_cli(*explain, f"DATABASE_URL={store}", "-s", "ROBOTSTXT_CACHE_SECONDS=0")
+    assert "robots.txt:   allowed" in fresh.stdout and "kept in the store" not in fresh.stdout
+    elsewhere = run_cli(*explain, f"DATABASE_URL=sqlite:///{tmp_path}/none.db")
+    assert "robots.txt:   allowed" in elsewhere.stdout
+    assert not (tmp_path / "none.db").exists()  # explaining a URL creates no store
+    assert len(site.requests("/robots.txt")) == 3
+
+
 def test_tdmrep_verdicts_are_kept_in_the_store_for_the_next_run(sites, tmp_path) -> None:  # type: ignore[no-untyped-def]
     rules = '[{"location": "/reserved/*", "tdm-reservation": 1}]'
     reserving = sites.add(

@@ -10,6 +10,8 @@ itself is wired by those add-ons, listed at the end.
 
 from __future__ import annotations
 
+import os
+
 from scrapy.settings import default_settings as _scrapy_defaults
 
 BOT_NAME = "crawler"
@@ -51,7 +53,9 @@ DEPTH_PRIORITY = 0
 
 # --- Store and feeds (crawler/pipelines/, crawler/store/, crawler/feeds.py) -----------------
 # The pipelines (normalize 100, store 800) and the CSV exporter are Tracklists' components.
-DATABASE_URL = "sqlite:///data/crawler.db"  # or postgresql+psycopg://user@host/db
+# or postgresql+psycopg://user@host/db; the environment's DATABASE_URL first, as `crawler
+# export`, `serve` and `duplicates` read it, so that a crawl stores where they look (`-s` wins)
+DATABASE_URL = os.environ.get("DATABASE_URL") or "sqlite:///data/crawler.db"
 STORE_BATCH_SIZE = 200  # sets per transaction at most...
 STORE_FLUSH_SECONDS = 0.5  # ...or the sets that came within this, whichever is first
 CONCURRENT_ITEMS = 16  # items of one response in the pipelines at once (Scrapy: 100 tasks each)

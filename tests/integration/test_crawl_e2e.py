@@ -118,3 +118,19 @@ def test_crawl_into_postgresql_twice(
     run_cli("export", "--database", postgres_url, "-o", str(tmp_path / "pg.json")).check()
     exported = json.loads((tmp_path / "pg.json").read_text())
     assert {s["title"] for s in exported} == EXPECTED_TITLES
+
+
+def test_the_environments_database_url_is_where_crawl_and_export_meet(
+    demo_site: LoopbackSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `crawler export` read the environment's DATABASE_URL while a crawl stored into the
+    # default data/crawler.db: the sets a user had just crawled seemed to be gone
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/from-env.db")
+    run_scrapy("crawl", "sets", "-a", f"start_urls={demo_site.url('/')}",
+               "-s", "ALLOW_PRIVATE_HOSTS=True").check()  # fmt: skip
+    run_cli("export", "-o", str(tmp_path / "sets.json")).check()
+    assert {s["title"] for s in json.loads((tmp_path / "sets.json").read_text())} == EXPECTED_TITLES
+    # -s wins over the environment
+    elsewhere = f"sqlite:///{tmp_path}/given.db"
+    crawl(demo_site, elsewhere)
+    assert counts(elsewhere)["sets"] == len(EXPECTED_TITLES)

@@ -52,6 +52,13 @@ def _answers(url: str) -> bool:
         return False
 
 
+def _said(log: str) -> str:
+    """What to show of a failed command: its error lines (a worker that failed at start
+    says why early in the log), then the log's end."""
+    errors = [line for line in log.splitlines() if "Error" in line or line.startswith("crawler:")]
+    return "\n".join(errors[-40:]) + "\n...\n" + log[-3000:]
+
+
 def _check_crawl(farm: Farm, database: str, log: str) -> None:
     assert set(farm.page_counts()) == farm.all_pages(), log[-4000:]
     assert max(farm.page_counts().values()) == 1
@@ -68,7 +75,7 @@ def test_two_workers_on_a_private_redis_started_and_stopped_by_the_command(redis
         done = subprocess.run(
             _command(farm, database), env=_env(), capture_output=True, text=True, timeout=90
         )
-        assert done.returncode == 0, done.stderr[-4000:]
+        assert done.returncode == 0, _said(done.stderr)
         announced = _ANNOUNCED.search(done.stderr)
         assert announced and announced[2], done.stderr[:2000]
         assert announced[3].startswith("redis://127.0.0.1:")
@@ -87,7 +94,7 @@ def test_two_workers_on_the_redis_named_by_redis_url(redis_url, prefix, tmp_path
             text=True,
             timeout=90,
         )
-        assert done.returncode == 0, done.stderr[-4000:]
+        assert done.returncode == 0, _said(done.stderr)
         announced = _ANNOUNCED.search(done.stderr)
         assert announced and not announced[2] and announced[3] == redis_url
         _check_crawl(farm, database, done.stderr)

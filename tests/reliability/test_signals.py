@@ -38,9 +38,21 @@ def _args(site: ChangingSite, database: str, spool: Path) -> list[str]:
 
 
 def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # PYTHONFAULTHANDLER: a crawl that hangs is sent SIGABRT (_wait_or_dump), and says where
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONFAULTHANDLER": "1"}
     return subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=log.open("wb"))  # fmt: skip
+
+
+def _wait_or_dump(proc: subprocess.Popen[bytes], log: Path, timeout: float) -> int:
+    """The crawl's exit code; past ``timeout``, its threads' stacks (SIGABRT) and log fail
+    the test instead of a bare TimeoutExpired."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        proc.wait(timeout=30)
+        pytest.fail(f"the crawl did not end within {timeout:g} s:\n{log.read_text()[-6000:]}")
 
 
 def _sets(database: str) -> dict[str, int]:
@@ -105,7 +117,7 @@ def test_sigterm_in_the_middle_of_the_batches_stops_partial_and_one_rerun_comple
     _wait_for(41, database, proc, log)  # the first batch of 40 is in; the next one is coming
     proc.send_signal(signal.SIGTERM)
     started = time.monotonic()
-    code = proc.wait(timeout=30)
+    code = _wait_or_dump(proc, log, timeout=30)
     assert time.monotonic() - started < 10, "a graceful stop does not wait for the store"
     assert code == 3, log.read_text()[-3000:]  # partial: stopped before it finished
     assert "Crawl partial — the crawl was stopped before it finished" in log.read_text()
@@ -135,7 +147,7 @@ def test_sigterm_right_after_start_ends_at_once_and_non_zero(
         time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
     started = time.monotonic()
-    code = proc.wait(timeout=40)
+    code = _wait_or_dump(proc, log, timeout=40)
     assert time.monotonic() - started < 10, log.read_text()[-3000:]
     assert code != 0, log.read_text()[-3000:]
 

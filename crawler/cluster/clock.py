@@ -234,6 +234,15 @@ class RedisHostClock(HostClock):
             keys=[self.keys.clock(host)], args=[sent_at, done_at, self._ttl, self._token, free]
         )
 
+    async def recall(self, host: str, sent_at: float, done_at: float, next_at: float) -> None:
+        # RELEASE with "free" 0: the times, kept if later than the record's; no hold ends
+        release = self._script("RELEASE")
+        await release(
+            keys=[self.keys.clock(host)], args=[sent_at, done_at, self._ttl, self._token, "0"]
+        )
+        if next_at > done_at:
+            await self.pause(host, next_at)
+
     async def pause(self, host: str, until: float) -> None:
         script = self._script("PAUSE")
         await script(keys=[self.keys.clock(host)], args=[until, self._ttl])

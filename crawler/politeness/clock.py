@@ -57,6 +57,14 @@ class HostClock(ABC):
     async def paused_until(self, host: str) -> float:
         """The end of the host's pause (0 when none)."""
 
+    async def recall(self, host: str, sent_at: float, done_at: float, next_at: float) -> None:
+        """A request an earlier run sent (``HostMemory``): later reservations count their
+        gap from it, and none starts before ``next_at``. Unlike :meth:`release`, it frees
+        no claim (a shared clock's host may be held by another worker meanwhile)."""
+        await self.release(host, sent_at, done_at)
+        if next_at > done_at:
+            await self.pause(host, next_at)
+
     def ready_at(self, host: str, gap: float) -> float:
         """When a request to ``host`` could start, as far as this process knows, without
         claiming it: the frontier hands out a host's request only then, so requests wait

@@ -12,7 +12,8 @@ browser's included; it writes them down together (``crawler/store/deferred.py``)
 stored as wall-clock seconds and turned into the clock's own time base on the way in and
 out.
 
-The cluster's clock (Redis) needs none of this: its per-host records outlive runs.
+The cluster's clock (Redis) is told too: the private Redis of ``crawler crawl --workers``
+ends with the command, and a shared Redis lets its per-host records expire.
 """
 
 from __future__ import annotations
@@ -69,10 +70,8 @@ class HostMemory:
             logger.debug("Last request to %s not read from the store: %s", host, error)
             return
         if found is not None:
-            sent, done, next_at = found
-            await self.clock.release(host, self._from_wall(sent), self._from_wall(done))
-            if next_at > done:
-                await self.clock.pause(host, self._from_wall(next_at))
+            sent, done, next_at = (self._from_wall(at) for at in found)
+            await self.clock.recall(host, sent, done, next_at)
 
     def _last_requests(self, limit: int) -> dict[str, LastRequest | None] | None:
         with session_factory(self.database_url)() as session:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from crawler.politeness.clock import HostClock, LocalHostClock
+from crawler.politeness.clock import HostClock
 from crawler.politeness.config import PolitenessConfig
 from crawler.politeness.host_memory import HostMemory
 from crawler.politeness.pace import PacePolicy
@@ -96,8 +96,10 @@ class PolitenessStack:
 
     @cached_property
     def host_memory(self) -> HostMemory | None:
-        """Each host's last request in the store, for the in-process clock (whose records
-        end with the run); None for other clocks, or without a store."""
-        if type(self.clock) is not LocalHostClock or not self.config.database_url:
+        """Each host's last request in the store, for the next run; None without a store.
+        The shared clock's records need it too: the private Redis of ``--workers`` ends
+        with the command (a second run sent its first request 5.1 s after the last one
+        where Crawl-delay said 6), and a shared Redis lets them expire."""
+        if not self.config.database_url:
             return None
         return HostMemory(self.config.database_url, self.clock, self.config.crawl_delay_max)

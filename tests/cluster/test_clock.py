@@ -154,3 +154,30 @@ def test_a_closing_worker_lets_go_of_the_hosts_it_holds(redis_url, prefix):
             await b.close()
 
     assert asyncio.run(main()) < 1.0
+
+
+def test_an_earlier_runs_request_holds_the_host_until_its_next_start(redis_url, prefix):
+    """``recall`` (the store's memory of the last run, ``HostMemory``): the next start
+    waits for the recalled ``next_at``; an older recall changes nothing, and later starts
+    keep their gaps."""
+
+    async def main() -> tuple[float, float, float]:
+        a = RedisHostClock(_config(redis_url, prefix))
+        b = RedisHostClock(_config(redis_url, prefix))
+        try:
+            now = a.now()
+            await a.recall("h.example", now - 0.2, now - 0.1, now + 0.3)
+            first = await a.reserve("h.example", 0.05) - now  # held until next_at
+            await b.recall("h.example", now - 5, now - 4, now - 3)  # older: changes nothing
+            second = await b.reserve("h.example", 0.05) - now
+            await a.release("h.example", now + first, now + first + 0.01)
+            third = await b.reserve("h.example", 0.05) - now
+        finally:
+            await a.close()
+            await b.close()
+        return first, second, third
+
+    first, second, third = asyncio.run(main())
+    assert 0.3 - 0.01 <= first <= 0.3 + 0.05, first
+    assert second >= first + 0.05 - 1e-3, (first, second)
+    assert third >= second + 0.05 - 1e-3, (second, third)

@@ -107,6 +107,22 @@ def test_two_workers_on_the_redis_named_by_redis_url(redis_url, prefix, tmp_path
         client.close()
 
 
+@pytest.mark.slow
+def test_a_second_run_keeps_each_hosts_gap_and_asks_no_robots_txt(redis_url, tmp_path):
+    # The private Redis, and the shared clock's per-host records in it, end with each
+    # command: the store keeps each host's last request and robots.txt for the next run.
+    database = f"sqlite:///{tmp_path}/store.db"
+    with Farm([6.0], [1], base=4, network="127.27") as farm:
+        for run in (1, 2):
+            done = subprocess.run(
+                _command(farm, database), env=_env(), capture_output=True, text=True, timeout=90
+            )
+            assert done.returncode == 0, (run, _said(done.stderr))
+        assert farm.early() == [], farm.hosts[0].gaps()
+        assert farm.policy_counts()[farm.hosts[0].site.url("/robots.txt")] == 1
+        assert set(farm.page_counts().values()) == {2}  # every page once in each run
+
+
 def test_sigterm_reaches_every_worker_and_the_private_redis_stops(redis_url, tmp_path):
     database = f"sqlite:///{tmp_path}/store.db"
     with Farm([0.5] * 4, [30] * 4, base=3, network="127.27", page_latency=0.2) as farm:

@@ -13,7 +13,6 @@ it maps to the kept row.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from crawler.logsafe import mask_url
 from crawler.normalize.duplicates import DEFAULT_THRESHOLD, near_duplicate_ids
 from crawler.settings import DATABASE_URL
 from crawler.store import session_factory
@@ -37,7 +37,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "duplicates", help="report near-duplicate artists or tracks; merge two when asked"
     )
     parser.add_argument(
-        "--database", default=None, help=f"database URL (default: DATABASE_URL or {DATABASE_URL})"
+        "--database",
+        default=None,
+        help=f"database URL (default: {mask_url(DATABASE_URL)})",
     )
     parser.add_argument("--kind", choices=("artists", "tracks", "sets"), default="artists")
     parser.add_argument(
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.threshold <= 100:
         print("crawler duplicates: --threshold is from 0 to 100", file=sys.stderr)
         return 2
-    url = args.database or os.environ.get("DATABASE_URL") or DATABASE_URL
+    url = args.database or DATABASE_URL
     if (problem := missing_store(url)) is not None:
         print(f"crawler duplicates: {problem}", file=sys.stderr)
         return 1

@@ -19,6 +19,7 @@ from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter
 
 from crawler.feeds import TrackCsvItemExporter
 from crawler.items import DJSet, ai_use_of, captured_at
+from crawler.logsafe import mask_url
 from crawler.settings import DATABASE_URL
 from crawler.store import iter_sets, session_factory
 from crawler.store.db import missing_store
@@ -33,7 +34,9 @@ EXPORTERS: dict[str, Any] = {
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("export", help="write a feed (json, jsonl, csv) from the store")
     parser.add_argument(
-        "--database", default=None, help=f"database URL (default: DATABASE_URL or {DATABASE_URL})"
+        "--database",
+        default=None,
+        help=f"database URL (default: {mask_url(DATABASE_URL)})",
     )
     parser.add_argument(
         "--format",
@@ -70,7 +73,7 @@ def with_provenance(item: DJSet) -> DJSet | dict[str, Any]:
 
 
 def database_url(given: str | None) -> str:
-    return given or os.environ.get("DATABASE_URL") or DATABASE_URL
+    return given or DATABASE_URL
 
 
 def run(args: argparse.Namespace) -> int:

@@ -26,18 +26,16 @@ from crawler.origins import url_origin
 from crawler.politeness.config import PolitenessConfig, PolitenessConfigError
 from crawler.politeness.pace import PacePolicy
 from crawler.politeness.private_hosts import is_private_address, resolve
+from crawler.politeness.robots import kept_rules, read_kept
 from crawler.politeness.robots_rules import (
     RobotsFile,
     disallow_all,
     judge_answer,
-    reparse,
     too_many_redirects,
 )
 from crawler.politeness.terms import SiteTerms, TermsError, TermsRegistry
 from crawler.politeness.useragent import NO_CONTACT_HELP, is_loopback_host
-from crawler.store import session_factory, utcnow
 from crawler.store.db import missing_store
-from crawler.store.robots_files import load_robots_file
 
 
 def register(subparsers: Any) -> None:
@@ -85,13 +83,9 @@ def kept_robots(origin: str, config: PolitenessConfig) -> tuple[RobotsFile, date
     url = config.database_url
     if not url or missing_store(url):
         return None
-    max_age = timedelta(seconds=config.robots_cache_s)
     try:
-        with session_factory(url)() as session:
-            kept = load_robots_file(session, origin.lower(), utcnow(), max_age)
-        if kept is None:
-            return None
-        return reparse(kept.kind, kept.reason, kept.source, kept.truncated), kept.fetched_at
+        kept = read_kept(url, origin.lower(), timedelta(seconds=config.robots_cache_s))
+        return None if kept is None else (kept_rules(kept), kept.fetched_at)
     except (SQLAlchemyError, OSError, ValueError):  # the store away: ask the site instead
         return None
 

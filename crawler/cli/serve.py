@@ -14,6 +14,7 @@ import tempfile
 from typing import TYPE_CHECKING, Any
 
 from crawler import settings as project
+from crawler.logsafe import mask_url
 from crawler.settings import DATABASE_URL
 
 if TYPE_CHECKING:
@@ -25,7 +26,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "serve", help="serve the store as web pages and a JSON API (read-only by default)"
     )
     parser.add_argument(
-        "--database", default=None, help=f"database URL (default: DATABASE_URL or {DATABASE_URL})"
+        "--database",
+        default=None,
+        help=f"database URL (default: {mask_url(DATABASE_URL)})",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any free)")
@@ -65,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _database(args: argparse.Namespace) -> str:
-    return str(args.database or os.environ.get("DATABASE_URL") or DATABASE_URL)
+    return str(args.database or DATABASE_URL)
 
 
 def run_keys(args: argparse.Namespace) -> int:

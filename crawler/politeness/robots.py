@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-__all__ = ["ROBOTS_META", "RobotsPolicy", "origin_of"]
+__all__ = ["ROBOTS_META", "RobotsPolicy", "kept_rules", "origin_of", "read_kept"]
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class RobotsPolicy:
             url = config.database_url
             self._stored = ReadAllOnce(
                 lambda limit: self._read_all(url, limit),
-                lambda origin: self._read_one(url, origin),
+                lambda origin: read_kept(url, origin, self._max_age),
                 _LOAD_ALL_MAX,
                 missing=lambda: None,
             )
@@ -293,8 +293,8 @@ class RobotsPolicy:
 
     async def _refresh(self, origin: str, request: Request, state: _Origin) -> None:
         try:
-            # A shared clock (crawler/cluster/) shares verdicts too: one fetch per cluster.
-            # One fetch per cluster: the others wait for this one's verdict.
+            # The store first (an earlier run's fetch); then a shared clock
+            # (crawler/cluster/) shares verdicts: one fetch per cluster, the others wait.
             shared = self.clock.robots_store if isinstance(self.clock, SharesVerdicts) else None
             cached = self._from_store(origin)
             if cached is None and shared is not None:
@@ -363,7 +363,7 @@ class RobotsPolicy:
             kept = self._stored.take(origin)
             if kept is None:
                 return None
-            rules = robots_rules.reparse(kept.kind, kept.reason, kept.source, kept.truncated)
+            rules = kept_rules(kept)
         except Exception as error:  # the store away, or a row it can't use: ask the site
             logger.debug("robots.txt of %s not read from the store: %s", origin, error)
             return None
@@ -384,10 +384,6 @@ class RobotsPolicy:
         with session_factory(url)() as session:
             found = load_robots_files(session, utcnow(), self._max_age, limit)
         return None if found is None else dict(found)
-
-    def _read_one(self, url: str, origin: str) -> KeptRobots | None:
-        with session_factory(url)() as session:
-            return load_robots_file(session, origin, utcnow(), self._max_age)
 
     async def _fetch(self, origin: str, trigger: Request) -> RobotsFile:
         """Fetch and judge ``origin``'s robots.txt, following up to the redirect limit."""
@@ -452,3 +448,14 @@ class RobotsPolicy:
 
     def response_is_robots(self, response: Response) -> bool:
         return ROBOTS_META in response.meta
+
+
+def read_kept(database_url: str, origin: str, max_age: timedelta) -> KeptRobots | None:
+    """``origin``'s robots.txt verdict kept in the store by a fetch within ``max_age``
+    (a crawl's, or ``crawler policy``'s look at what the next crawl obeys)."""
+    with session_factory(database_url)() as session:
+        return load_robots_file(session, origin, utcnow(), max_age)
+
+
+def kept_rules(kept: KeptRobots) -> RobotsFile:
+    return robots_rules.reparse(kept.kind, kept.reason, kept.source, kept.truncated)

@@ -18,6 +18,8 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
+from crawler.store.db import session_factory
+
 __all__ = ["DeferredWrites"]
 
 logger = logging.getLogger(__name__)
@@ -56,8 +58,6 @@ class DeferredWrites(Generic[V]):
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
-        from crawler.store import session_factory
-
         try:
             with session_factory(self.database_url).begin() as session:
                 self._write(session, pending)

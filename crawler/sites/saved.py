@@ -16,7 +16,12 @@ import re
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    to_unicode,
+)
 
 __all__ = ["canonical_url", "decode_html", "is_mhtml", "unpack_mhtml"]
 
@@ -69,7 +74,7 @@ def canonical_url(page: str) -> str | None:
     return _absolute(saved.group(1)) if saved else None
 
 
-def _detect(data: bytes) -> str | None:
+def _detect(data: bytes) -> str:
     """Unlabeled pages: strict UTF-8, else windows-1252 (the WHATWG default for the web)."""
     try:
         data.decode("utf-8")
@@ -79,9 +84,16 @@ def _detect(data: bytes) -> str | None:
 
 
 def decode_html(data: bytes, content_type: str | None = None) -> str:
-    """Page bytes to text: BOM, then HTTP/meta charset, then strict UTF-8 or cp1252."""
-    _, text = html_to_unicode(content_type, data, auto_detect_fun=_detect)
-    return text
+    """Page bytes to text: BOM, then HTTP/meta charset, then strict UTF-8 or cp1252.
+
+    w3lib's parts, not ``html_to_unicode(auto_detect_fun=...)``: w3lib 2.6 deprecates that
+    parameter, and its own guess for unlabeled pages goes by the URL's domain, which a
+    saved file has none of."""
+    bom_encoding, bom = read_bom(data)
+    if bom_encoding is not None and bom is not None:
+        return to_unicode(data[len(bom) :], bom_encoding)
+    declared = http_content_type_encoding(content_type) or html_body_declared_encoding(data)
+    return to_unicode(data, declared or _detect(data))
 
 
 def is_mhtml(head: bytes) -> bool:

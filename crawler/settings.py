@@ -55,7 +55,8 @@ DEPTH_PRIORITY = 0
 # The pipelines (normalize 100, store 800) and the CSV exporter are Tracklists' components.
 # or postgresql+psycopg://user@host/db; the environment's DATABASE_URL first, as `crawler
 # export`, `serve` and `duplicates` read it, so that a crawl stores where they look (`-s` wins)
-DATABASE_URL = os.environ.get("DATABASE_URL") or "sqlite:///data/crawler.db"
+default_database_url = "sqlite:///data/crawler.db"  # lower case: not a setting of its own
+DATABASE_URL = os.environ.get("DATABASE_URL") or default_database_url
 STORE_BATCH_SIZE = 200  # sets per transaction at most...
 STORE_FLUSH_SECONDS = 0.5  # ...or the sets that came within this, whichever is first
 CONCURRENT_ITEMS = 16  # items of one response in the pipelines at once (Scrapy: 100 tasks each)

@@ -6,10 +6,13 @@ Tests that need PostgreSQL or Redis skip when the server does not answer, unless
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +25,15 @@ FIXTURES = ROOT / "fixtures"
 REQUIRE_SERVICES = os.environ.get("CRAWLER_REQUIRE_SERVICES") == "1"
 POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+
+# The suite never writes into a developer's own store. The settings take DATABASE_URL from
+# the environment, so one exported for everyday use (a production PostgreSQL, say) would
+# take every crawl a test runs without naming a store of its own, as the checkout's
+# data/crawler.db would without it. Set before anything imports crawler.settings; the
+# crawls' subprocesses inherit it. Tests of the variable itself set their own.
+_SESSION_STORE = Path(tempfile.mkdtemp(prefix="crawler-tests-"))
+atexit.register(shutil.rmtree, _SESSION_STORE, ignore_errors=True)
+os.environ["DATABASE_URL"] = f"sqlite:///{_SESSION_STORE / 'crawler.db'}"
 
 
 def _answers(host: str, port: int) -> bool:

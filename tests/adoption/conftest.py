@@ -49,6 +49,7 @@ class Installed:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "VIRTUAL"))}
         env.pop("PYTHONPATH", None)
+        env.pop("DATABASE_URL", None)  # a new user's: the default store
         env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         return env
 

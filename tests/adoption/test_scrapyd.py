@@ -104,6 +104,7 @@ class Environment:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "VIRTUAL"))}
         env.pop("PYTHONPATH", None)
+        env.pop("DATABASE_URL", None)  # a new user's: the default store
         env["PATH"] = f"{self.shims}{os.pathsep}/usr/bin{os.pathsep}/bin"
         return env
 

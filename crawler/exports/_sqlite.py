@@ -13,14 +13,20 @@ no ``-wal`` file beside it. There, ``mode=ro`` alone would *create* ``-wal`` and
 and the missing ``-wal`` says no connection has the database open (SQLite deletes it
 when the last one closes), so nothing is writing it. A WAL database whose ``-wal`` is
 there is open in the program: it is read with ``mode=ro`` through the program's own
-``-wal`` and ``-shm``, which then exist already.
+``-wal`` and ``-shm``, which then exist already. A ``-wal`` with no ``-shm`` beside it
+(copied from a stick or a backup without it, or left by a program that crashed) is open in
+no program either, but holds the latest sessions: ``mode=ro`` would create the ``-shm``
+beside it, ``immutable=1`` would not read the ``-wal``, so the two files are read from a
+private copy in a temporary folder.
 """
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -51,19 +57,35 @@ def readonly_uri(path: Path) -> str:
 
 
 @contextmanager
+def readonly_connection(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection that writes nothing beside ``path`` (see the module), closed
+    on leaving; ``sqlite3.Error`` or ``OSError`` when it cannot be opened."""
+    with ExitStack() as stack:
+        path = path.resolve()
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and not path.with_name(path.name + "-shm").exists():
+            copy = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="crawler-sqlite-")))
+            shutil.copyfile(path, copy / path.name)
+            shutil.copyfile(wal, copy / wal.name)
+            path = copy / path.name
+        conn = sqlite3.connect(readonly_uri(path), uri=True, isolation_level=None)
+        stack.callback(conn.close)
+        yield conn
+
+
+@contextmanager
 def open_readonly(path: Path) -> Iterator[sqlite3.Connection]:
     """A read-only connection in one read transaction, closed on leaving."""
-    try:
-        conn = sqlite3.connect(readonly_uri(path), uri=True, isolation_level=None)
-    except (sqlite3.Error, OSError) as exc:
-        raise UnreadableFile(f"cannot open the SQLite database read-only: {exc}") from exc
-    try:
-        conn.execute("BEGIN")  # one snapshot for every query of this read
-        yield conn
-    except sqlite3.DatabaseError as exc:
-        raise UnreadableFile(f"SQLite: {exc}") from exc
-    finally:
-        conn.close()
+    with ExitStack() as stack:
+        try:
+            conn = stack.enter_context(readonly_connection(path))
+        except (sqlite3.Error, OSError) as exc:
+            raise UnreadableFile(f"cannot open the SQLite database read-only: {exc}") from exc
+        try:
+            conn.execute("BEGIN")  # one snapshot for every query of this read
+            yield conn
+        except sqlite3.DatabaseError as exc:
+            raise UnreadableFile(f"SQLite: {exc}") from exc
 
 
 def tables(conn: sqlite3.Connection) -> set[str]:

@@ -121,6 +121,37 @@ def test_a_library_folder_is_byte_identical_after_reading(
     assert _folder_state(library) == before
 
 
+def test_a_wal_library_copied_without_its_shm_is_read_whole_and_left_as_it_is(
+    tmp_path: Path,
+) -> None:
+    """A ``-wal`` with no ``-shm`` (copied from a stick without it, or left by a crash):
+    ``mode=ro`` created the ``-shm`` beside the library (and failed on a read-only
+    mount); the two files are now read from a private copy, the ``-wal``'s rows too."""
+    live = tmp_path / "live"
+    live.mkdir()
+    shutil.copyfile(EXPORTS / "mixxx/mixxxdb.sqlite", live / "mixxxdb.sqlite")
+    writer = sqlite3.connect(live / "mixxxdb.sqlite")
+    try:
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("PRAGMA wal_autocheckpoint=0")  # the new rows stay in the -wal
+        writer.execute(
+            "INSERT INTO PlaylistTracks (playlist_id, track_id, position, pl_datetime_added)"
+            " SELECT 144, track_id, 2, '2023-05-18 18:07:29' FROM PlaylistTracks"
+            " WHERE playlist_id = 143"
+        )
+        writer.commit()
+        library = tmp_path / "library"
+        library.mkdir()
+        for name in ("mixxxdb.sqlite", "mixxxdb.sqlite-wal"):  # no -shm
+            shutil.copyfile(live / name, library / name)
+    finally:
+        writer.close()
+    before = _folder_state(library)
+    grown = next(s for s in read_path(library / "mixxxdb.sqlite") if s.url.endswith("#history/144"))
+    assert len(grown.tracks) == 2  # the row only the -wal holds
+    assert _folder_state(library) == before
+
+
 def test_a_session_that_grew_keeps_its_url(tmp_path: Path) -> None:
     """The set of a session still being played is the same set (same URL) with more
     tracks when read again: the store updates it rather than adding another."""

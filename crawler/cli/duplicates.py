@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session
 from crawler.logsafe import mask_url
 from crawler.normalize.duplicates import DEFAULT_THRESHOLD, near_duplicate_ids
 from crawler.settings import DATABASE_URL
-from crawler.store import session_factory
-from crawler.store.db import missing_store, rowcount
+from crawler.store.db import StoreUnavailable, existing_store, rowcount
 from crawler.store.identity import DEFAULT_SET_SIMILARITY, merge_sets, near_duplicate_sets
 from crawler.store.models import Artist, ArtistAlias, DJSetRow, SetDJ, SetEntry, Track
 
@@ -66,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.threshold <= 100:
         print("crawler duplicates: --threshold is from 0 to 100", file=sys.stderr)
         return 2
-    url = args.database or DATABASE_URL
-    if (problem := missing_store(url)) is not None:
-        print(f"crawler duplicates: {problem}", file=sys.stderr)
+    try:
+        factory = existing_store(args.database or DATABASE_URL)
+    except StoreUnavailable as exc:
+        print(f"crawler duplicates: {exc}", file=sys.stderr)
         return 1
-    factory = session_factory(url)
     if args.merge:
         keep, drop = args.merge
         merge = {"artists": merge_artists, "tracks": merge_tracks, "sets": _merge_sets}[args.kind]

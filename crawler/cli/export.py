@@ -21,8 +21,8 @@ from crawler.feeds import TrackCsvItemExporter
 from crawler.items import DJSet, ai_use_of, captured_at
 from crawler.logsafe import mask_url
 from crawler.settings import DATABASE_URL
-from crawler.store import iter_sets, session_factory
-from crawler.store.db import missing_store
+from crawler.store import iter_sets
+from crawler.store.db import StoreUnavailable, existing_store
 
 EXPORTERS: dict[str, Any] = {
     "json": JsonItemExporter,
@@ -82,12 +82,16 @@ def run(args: argparse.Namespace) -> int:
     if fmt not in EXPORTERS:
         print(f"crawler export: say --format ({', '.join(sorted(EXPORTERS))})", file=sys.stderr)
         return 2
-    url = database_url(args.database)
-    if (problem := missing_store(url)) is not None:
-        print(f"crawler export: {problem}", file=sys.stderr)
+    try:
+        factory = existing_store(database_url(args.database))
+    except StoreUnavailable as exc:
+        print(f"crawler export: {exc}", file=sys.stderr)
         return 1
-    factory = session_factory(url)
-    out = sys.stdout.buffer if to_stdout else open(args.output, "wb")  # noqa: SIM115
+    try:
+        out = sys.stdout.buffer if to_stdout else open(args.output, "wb")  # noqa: SIM115
+    except OSError as exc:
+        print(f"crawler export: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return 1
     count = 0
     try:
         exporter = EXPORTERS[fmt](out, encoding="utf-8", ensure_ascii=False)

@@ -14,7 +14,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.store.db import create_store_engine, upgrade
+from crawler.logsafe import mask_url
+from crawler.store.db import ForeignDatabase, create_store_engine, upgrade
 
 __all__ = ["THREADS", "StoreMissing", "open_store"]
 
@@ -58,15 +59,19 @@ def read_only_engine(url: str) -> Engine:
 
 def open_store(url: str) -> sessionmaker[Session]:
     """Sessions over the store at ``url``, migrated first (which adds the search index to a
-    store made before it); raises :class:`StoreMissing` for a SQLite file that is not there."""
+    store made before it); raises :class:`StoreMissing` for a SQLite file that is not there,
+    or a database that holds another program's tables."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database in ("", ":memory:") or not Path(database).is_file():
             raise StoreMissing(f"no store at {url} (import or crawl into it first)")
-    writer = create_store_engine(url)
     try:
-        upgrade(writer)
-    finally:
-        writer.dispose()
+        writer = create_store_engine(url)
+        try:
+            upgrade(writer)
+        finally:
+            writer.dispose()
+    except ForeignDatabase as exc:
+        raise StoreMissing(f"{mask_url(url)}: {exc}") from None
     return sessionmaker(read_only_engine(url), expire_on_commit=False)

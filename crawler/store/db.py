@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -78,11 +78,16 @@ def chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
 
 
 def create_store_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created, as is the file."""
+    """An engine for ``url``; a SQLite file's folder is created, as is the file. Raises
+    :class:`ForeignDatabase` for another program's SQLite file: the engine's first
+    connection would already switch it to WAL (``upgrade`` refuses other databases)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(parsed.database).absolute()
+            if path.is_file() and (foreign := sqlite_foreign(path)):
+                raise ForeignDatabase(foreign)
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -98,14 +103,38 @@ def missing_store(url: str) -> str | None:
     """Why a command that only reads must not open ``url``: an SQLite file that is not
     there (opening it would create an empty store, and its folder), or one that is damaged
     (``PRAGMA quick_check``; the file is left as it is). None otherwise."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as error:
+        return describe_store_error(url, error)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     path = Path(parsed.database)
     if not path.is_file():
         return f"no database at {parsed.database}"
     damage = sqlite_damage(path.absolute())
-    return f"the store {parsed.database} is damaged: {damage}" if damage else None
+    if damage:
+        return f"the store {parsed.database} is damaged: {damage}"
+    foreign = sqlite_foreign(path.absolute())
+    return f"sqlite:///{parsed.database}: {foreign}" if foreign else None
+
+
+class StoreUnavailable(Exception):
+    """Why a command cannot open a store that should be there, in one line."""
+
+
+def existing_store(url: str) -> sessionmaker[Session]:
+    """The store at ``url`` for a command that reads what is there (and may tidy it, as
+    ``crawler duplicates --merge`` does); raises :class:`StoreUnavailable` rather than
+    create one, open another program's database or show a traceback."""
+    if (problem := missing_store(url)) is not None:
+        raise StoreUnavailable(problem)
+    try:
+        return session_factory(url)
+    except MissingExtra:
+        raise  # the command line says which extra to install
+    except Exception as error:
+        raise StoreUnavailable(describe_store_error(url, error)) from error
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -126,6 +155,10 @@ def upgrade(engine: Engine) -> None:
     """
     if current_revision(engine) == SCHEMA_REVISION and not _needs_repair(engine):
         return
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        if foreign := foreign_tables(tables, current_revision_on(conn)):
+            raise ForeignDatabase(foreign)
     with _file_lock(engine):
         _upgrade(engine)
 
@@ -269,25 +302,70 @@ def _sqlite_file_problem(database: str, path: Path) -> str | None:
     damage = sqlite_damage(path)
     if damage:
         return f"{where}: {damage} (the file is left as it is; restore it from a backup)"
-    return None
+    foreign = sqlite_foreign(path)
+    return f"{where}: {foreign}" if foreign else None
 
 
 def sqlite_damage(path: Path) -> str | None:
     """What ``PRAGMA quick_check`` finds wrong with the SQLite file at ``path`` (first
-    problem), or None when it is sound."""
+    problem), or None when it is sound. Read as a DJ's library is read: nothing is
+    written to the file or beside it, whatever it turns out to be."""
     import sqlite3
 
+    from crawler.exports._sqlite import readonly_connection
+
     try:
-        with contextlib.closing(
-            sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
-        ) as conn:
+        with readonly_connection(path) as conn:
+            conn.execute("PRAGMA busy_timeout=30000")
             rows = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, OSError) as error:
         return str(error) or type(error).__name__
     if rows == ["ok"]:
         return None
     first = str(rows[0]).splitlines()[0] if rows else "no answer"
     return f"the file is damaged ({first})"
+
+
+def sqlite_foreign(path: Path) -> str | None:
+    """Why the SQLite file at ``path`` is not to be made a store (:func:`foreign_tables`),
+    read without writing to it or beside it; None for a store, an empty file or one that
+    cannot be read (:func:`sqlite_damage` says why)."""
+    import sqlite3
+
+    from crawler.exports._sqlite import readonly_connection
+
+    try:
+        with readonly_connection(path) as conn:
+            conn.execute("PRAGMA busy_timeout=30000")
+            names = {
+                n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            version = None
+            if "alembic_version" in names:
+                version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except (sqlite3.DatabaseError, OSError):
+        return None
+    return foreign_tables(names, version[0] if version else None)
+
+
+def foreign_tables(tables: set[str], revision: str | None) -> str | None:
+    """Why a database holding ``tables``, at Alembic ``revision``, is another program's
+    (a DJ library's, say) rather than a store: creating the store's tables in it would
+    write into that program's data. None for an empty database or a store of any
+    version (revisions are numbered ``0001``, ``0002``, …)."""
+    own = {name for name in tables if not name.startswith("sqlite_")}
+    if not own or (revision is not None and re.fullmatch(r"\d{4}", revision)):
+        return None
+    shown = ", ".join(sorted(own)[:4]) + (", …" if len(own) > 4 else "")
+    whose = f"; its Alembic revision {revision!r} is not a store's" if revision else ""
+    return (
+        f"it is another program's database (tables {shown}{whose}): nothing was written "
+        "to it; name a new file or an empty database for the store"
+    )
+
+
+class ForeignDatabase(Exception):
+    """The database holds another program's tables (:func:`foreign_tables`)."""
 
 
 def describe_store_error(url: str, error: BaseException) -> str:
@@ -296,7 +374,10 @@ def describe_store_error(url: str, error: BaseException) -> str:
     try:
         parsed = make_url(url)
     except Exception:
-        return f"DATABASE_URL is not a database URL: {mask_url(url)!r}"
+        hint = ""
+        if "://" not in url:  # a file's path, most likely
+            hint = f" (a SQLite file's URL is sqlite:///{url})"
+        return f"DATABASE_URL is not a database URL: {mask_url(url)!r}{hint}"
     reason = str(getattr(error, "orig", None) or error).strip().splitlines()
     first = mask_secrets(reason[0] if reason else type(error).__name__)
     message = f"Cannot open the store {mask_url(url)}: {first}"

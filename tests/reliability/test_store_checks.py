@@ -127,3 +127,93 @@ def test_export_from_a_damaged_store_says_so_in_one_line(tmp_path: Path) -> None
         f"crawler export: the store {path} is damaged: file is not a database"
     ]
     assert _digest(path) == before
+
+
+# -- another program's database named as the store ---------------------------------------------
+
+LIBRARIES = ["mixxx/mixxxdb.sqlite", "engine/desktop-2.21/Database2/hm.db"]
+
+
+def _library(tmp_path: Path, fixture: str) -> tuple[Path, dict[str, str]]:
+    """A DJ program's library (real files, fixtures/exports) alone in a folder, and the
+    folder's files with their digests."""
+    from tests.conftest import FIXTURES
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    shutil.copyfile(FIXTURES / "exports" / fixture, folder / Path(fixture).name)
+    return folder / Path(fixture).name, _folder(folder)
+
+
+def _folder(folder: Path) -> dict[str, str]:
+    return {p.name: _digest(p) for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("fixture", LIBRARIES)
+def test_a_dj_library_named_as_the_store_is_refused_by_every_command(
+    site: ChangingSite, tmp_path: Path, fixture: str
+) -> None:
+    """`export`, `duplicates` and `serve` used to create the store's tables in it (and a
+    .migrate-lock beside it), a crawl too; each now says so in one line, writing nothing
+    to the file or beside it."""
+    path, before = _library(tmp_path, fixture)
+    url = f"sqlite:///{path}"
+    said = "it is another program's database (tables "
+    assert said in _refused(site, path)
+    for args in (["export", "--database", url, "-o", str(tmp_path / "x.json")],
+                 ["duplicates", "--database", url],
+                 ["serve", "--database", url, "--port", "9"],
+                 ["serve", "--database", url, "keys", "list"]):  # fmt: skip
+        result = run_cli(*args)
+        assert result.returncode in (1, 2), result.stderr[-3000:]
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and said in lines[0] and "nothing was written" in lines[0], lines
+        assert _folder(path.parent) == before, args
+    assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.postgres
+def test_a_postgres_database_of_another_program_is_refused(postgres_url: str) -> None:
+    import sqlalchemy
+
+    from crawler.store.db import ForeignDatabase, create_store_engine, upgrade
+
+    engine = sqlalchemy.create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text("CREATE TABLE playlists (id int)"))
+    result = run_cli("export", "--database", postgres_url, "-o", "-")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "another program's database (tables playlists)" in lines[0]
+    with pytest.raises(ForeignDatabase):
+        upgrade(create_store_engine(postgres_url))
+    with engine.connect() as conn:
+        assert sqlalchemy.inspect(conn).get_table_names() == ["playlists"]
+    engine.dispose()
+
+
+def test_an_empty_database_and_any_store_are_not_foreign() -> None:
+    from crawler.store.db import foreign_tables
+
+    assert foreign_tables(set(), None) is None
+    assert foreign_tables({"sqlite_sequence"}, None) is None
+    assert foreign_tables({"sets", "alembic_version"}, "0003") is None
+    assert foreign_tables({"sets", "alembic_version"}, "0099") is None  # a newer store
+    assert "revision 'ae1027a6acf' is not a store's" in str(
+        foreign_tables({"users", "alembic_version"}, "ae1027a6acf")
+    )
+
+
+def test_export_says_in_one_line_what_it_cannot_open_or_write(
+    good_store: Path, tmp_path: Path
+) -> None:
+    cases = [
+        (["--database", str(good_store), "-o", str(tmp_path / "x.json")],
+         f"crawler export: DATABASE_URL is not a database URL: '{good_store}'"
+         f" (a SQLite file's URL is sqlite:///{good_store})"),
+        (["--database", f"sqlite:///{good_store}", "--format", "json", "-o", str(tmp_path)],
+         f"crawler export: cannot write {tmp_path}: Is a directory"),
+    ]  # fmt: skip
+    for args, said in cases:
+        result = run_cli("export", *args)
+        assert (result.returncode, result.stderr.strip().splitlines()) == (1, [said])

@@ -134,6 +134,9 @@ class SetEntry(Base):
     release_group_mbid: Mapped[str | None] = mapped_column(String(36))
     """The MusicBrainz release-group MBID the source gave for this entry (migration 0012)."""
 
+    track: Mapped[Track | None] = relationship(viewonly=True)
+    """Where the track's own identifiers are kept (ISRCs, its length)."""
+
 
 class Page(Base):
     """A fetched page: what came back, and what a conditional re-fetch needs."""

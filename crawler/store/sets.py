@@ -482,6 +482,9 @@ def _item_of(row: DJSetRow) -> DJSet:
                 **{f: getattr(e, f) for f in _ENTRY_FIELDS},
                 recording_mbid=e.recording_mbid,
                 release_group_mbid=e.release_group_mbid,
+                # kept on the track, first source first (crawler.store.identifiers)
+                isrcs=list(e.track.isrcs or []) if e.track is not None else [],
+                duration_s=e.track.duration_s if e.track is not None else None,
             )
             for e in row.entries
         ],
@@ -495,7 +498,10 @@ def iter_sets(
     ``respect_ai_use``, not those whose page was reserved from AI training."""
     stmt = (
         select(DJSetRow)
-        .options(selectinload(DJSetRow.entries), selectinload(DJSetRow.source))
+        .options(
+            selectinload(DJSetRow.entries).selectinload(SetEntry.track),
+            selectinload(DJSetRow.source),
+        )
         .order_by(DJSetRow.id)
     )
     if not include_gone:

@@ -40,7 +40,7 @@ from sqlalchemy import CursorResult, and_, exists, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from crawler.monitor.outcome import Outcome
-from crawler.serve.crawl_settings import check_settings
+from crawler.serve.crawl_settings import check_arguments, check_settings
 from crawler.serve.keys import require_key
 from crawler.store.models import CrawlJob, CrawlRun
 from crawler.store.runs import latest_crawl_run, record_crawl_run
@@ -409,7 +409,8 @@ def start_crawl(request: Request, body: JobBody, key: Key) -> JSONResponse:
     config = _config(request)
     if body.spider not in config.spiders:
         raise HTTPException(422, f"no spider {body.spider!r}: {', '.join(sorted(config.spiders))}")
-    problems = check_settings(body.settings, config.server_settings, config.known)
+    problems = check_arguments(body.spider, body.args)
+    problems += check_settings(body.settings, config.server_settings, config.known)
     if problems:
         raise HTTPException(422, "; ".join(problems))
     job = CrawlJob(

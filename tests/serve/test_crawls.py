@@ -119,12 +119,31 @@ def test_settings_that_lift_politeness_are_refused(crawling: tuple[httpx.Client,
         {"ROBOTSTXT_OBEY": False}, {"CONCURRENT_REQUESTS_PER_DOMAIN": 4},
         {"CRAWL_DELAY_DEFAULT": 0.05}, {"DATABASE_URL": "sqlite:///elsewhere.db"},
         {"NOT_A_SETTING": 1}, {"ROBOTSTXT_OBEY": "perhaps"},
+        # each of these once ran: the guard's own networks, a gap of nan (0 s between
+        # requests, then a 500 on /api/v1/runs for everyone), files the server may write
+        {"ALLOWED_PRIVATE_NETWORKS": "10.0.0.0/8"}, {"CRAWL_DELAY_DEFAULT": "nan"},
+        {"DOWNLOAD_DELAY": "inf"}, {"WARC_DIR": "/tmp/anywhere"},
+        # who it says it is, what it loads, where it goes: the server's
+        {"DEFAULT_REQUEST_HEADERS": "{}"}, {"ROBOTSTXT_USER_AGENT": "Googlebot"},
+        {"DOWNLOADER_CLIENTCONTEXTFACTORY": "os.system"}, {"HTTPPROXY_ENABLED": True},
+        {"DOWNLOAD_DELAY_JITTER": 0.5}, {"ROBOTSTXT_MAX_BYTES": 10},
     ):  # fmt: skip
         answer = client.post("/api/v1/crawls", headers=auth(key),
                              json={"spider": "sets", "settings": settings})  # fmt: skip
         assert answer.status_code == 422, (settings, answer.text)
     bad_spider = client.post("/api/v1/crawls", headers=auth(key), json={"spider": "nope"})
     assert bad_spider.status_code == 422
+    # the server's own files: a file: URL, a list of URLs on its disk, the exports spider
+    for body in (
+        {"spider": "sets", "args": {"start_urls": "http://127.0.0.1:9/,file:///etc/passwd"}},
+        {"spider": "sets", "args": {"urls_file": "/etc/hosts"}},
+        {"spider": "exports", "args": {"path": "/root"}},
+    ):
+        answer = client.post("/api/v1/crawls", headers=auth(key), json=body)
+        assert answer.status_code == 422, (body, answer.text)
+    said = client.post("/api/v1/crawls", headers=auth(key), json={"spider": "sets", "args": {
+        "start_urls": "file:///etc/passwd"}}).json()["detail"]  # fmt: skip
+    assert said == "start_urls: 'file:///etc/passwd' is not an http(s) URL"
     assert jobs_in(url) == 0
 
 
@@ -135,6 +154,29 @@ def test_the_private_address_guard_stays_unless_the_server_lifts_it() -> None:
     assert check_settings({"CRAWL_DELAY_DEFAULT": 5, "ROBOTSTXT_OBEY": True}, plain, known) == []
     lifted = baseline({"ALLOW_PRIVATE_HOSTS": "True"})
     assert check_settings({"ALLOW_PRIVATE_HOSTS": True}, lifted, known) == []
+    # the networks the guard lets through are the server's, lifted or not
+    for server in (plain, lifted):
+        assert check_settings({"ALLOWED_PRIVATE_NETWORKS": "127.0.0.0/8"}, server, known) == [
+            "ALLOWED_PRIVATE_NETWORKS: set by the server, not by a job"
+        ]
+
+
+def test_a_job_sets_only_what_shapes_its_crawl() -> None:
+    """An allow-list: of Scrapy's ~190 settings a job sets the few that bound a crawl;
+    any other (a class to load, a file, a header, a proxy, a mail host) is the server's."""
+    from crawler.serve.crawl_settings import JOB_SETTINGS, RULES
+
+    known, plain = known_settings(), baseline({})
+    assert set(RULES) <= JOB_SETTINGS <= known
+    allowed = {"DEPTH_LIMIT": 2, "CLOSESPIDER_PAGECOUNT": 10, "LOG_LEVEL": "DEBUG",
+               "CRAWL_DELAY_DEFAULT": 3, "RENDER_ENABLED": True}  # fmt: skip
+    assert check_settings(allowed, plain, known) == []
+    servers = sorted(known - JOB_SETTINGS)
+    assert len(servers) > 150
+    for name in servers:
+        assert check_settings({name: "1"}, plain, known) == [
+            f"{name}: set by the server, not by a job"
+        ]
 
 
 def test_without_allow_crawls_there_is_no_write_endpoint(base_url: str) -> None:

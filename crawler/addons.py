@@ -219,6 +219,12 @@ def _refusals(settings: BaseSettings) -> list[str]:
                     )
                 elif present is None or current[present] is None:
                     problems.append(f"{name}: {key} disabled")
+    from crawler.politeness.config import PolitenessConfig, PolitenessConfigError
+
+    try:  # the figures themselves (a negative or nan gap, robots.txt limits below RFC 9309)
+        PolitenessConfig.from_settings(settings)
+    except PolitenessConfigError as exc:
+        problems.append(str(exc))
     return problems
 
 

@@ -8,6 +8,7 @@ involved.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -122,7 +123,11 @@ class PolitenessConfig:
         return config
 
     def _validate(self) -> None:
-        problems: list[str] = []
+        problems: list[str] = [
+            f"{name} is not a number (got nan)"  # nan < 0 and nan < x are false: a gap of 0
+            for name, value in self.figures().items()
+            if math.isnan(value)
+        ]
         for name, value in [
             ("DOWNLOAD_DELAY", self.delay_floor),
             ("CRAWL_DELAY_DEFAULT", self.default_delay),
@@ -151,6 +156,21 @@ class PolitenessConfig:
         # add-on's refusals (crawler/addons.py), made before any component is built.
         if problems:
             raise PolitenessConfigError("Contradictory settings: " + "; ".join(problems))
+
+    def figures(self) -> dict[str, float]:
+        """The numeric settings, by name."""
+        return {
+            "DOWNLOAD_DELAY": self.delay_floor,
+            "CRAWL_DELAY_DEFAULT": self.default_delay,
+            "CRAWL_DELAY_MAX": self.crawl_delay_max,
+            "PACE_JITTER": self.jitter,
+            "PACE_LATENCY_RATIO": self.latency_ratio,
+            "PACE_FACTOR_MAX": self.factor_max,
+            "PACE_BACKOFF_START": self.backoff_start,
+            "ROBOTSTXT_CACHE_SECONDS": self.robots_cache_s,
+            "ROBOTSTXT_RETRY_DELAY": self.robots_retry_delay,
+            "RETRY_AFTER_MAX": self.retry_after_max,
+        }
 
     def summary(self) -> dict[str, Any]:
         """The figures a crawl-run row keeps, so a run can be judged later."""

@@ -218,6 +218,10 @@ def test_the_addon_alone_gives_the_projects_politeness_settings() -> None:
             {"DOWNLOAD_HANDLERS": {"https": "my.Handler"}},
             "bypasses the paced handler",
         ),
+        (  # the figures too: a traceback and exit 1 before, now exit 4 and one line
+            {"CRAWL_DELAY_DEFAULT": "nan", "ROBOTSTXT_MAX_BYTES": 1000},
+            "CRAWL_DELAY_DEFAULT is not a number .*ROBOTSTXT_MAX_BYTES must be at least",
+        ),
     ],
 )  # fmt: skip
 def test_impolite_settings_are_refused_in_one_line(given: dict[str, object], says: str) -> None:

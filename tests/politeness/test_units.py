@@ -129,6 +129,9 @@ def test_jitter_only_lengthens() -> None:
         ({"ROBOTSTXT_CACHE_SECONDS": 90000}, "ROBOTSTXT_CACHE_SECONDS"),
         ({"ROBOTSTXT_MAX_REDIRECTS": 2}, "ROBOTSTXT_MAX_REDIRECTS"),
         ({"PACE_JITTER": -0.1}, "PACE_JITTER"),
+        # nan < 0 is false: CRAWL_DELAY_DEFAULT=nan passed, and paced at 0 s
+        ({"CRAWL_DELAY_DEFAULT": "nan"}, "CRAWL_DELAY_DEFAULT is not a number"),
+        ({"DOWNLOAD_DELAY": float("nan")}, "DOWNLOAD_DELAY is not a number"),
     ],
 )
 def test_contradictions_are_refused(overrides: dict[str, object], message: str) -> None:

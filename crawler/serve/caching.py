@@ -179,7 +179,13 @@ class CachingMiddleware:
             await self.app(scope, receive, _no_store(send))
             return
         token, changed = self.version()
-        target = f"{scope.get('root_path', '')}{path}?{scope.get('query_string', b'').decode()}"
+        # The scheme and host too: feeds and pages hold absolute URLs made from them, and an
+        # answer kept for one Host header must not be served for another (nginx's default
+        # proxy_cache_key has them for the same reason)
+        target = (
+            f"{scope.get('scheme', 'http')}://{_header(scope, b'host') or ''}"
+            f"{scope.get('root_path', '')}{path}?{scope.get('query_string', b'').decode()}"
+        )
         digest = hashlib.blake2b(f"{__version__}|{token}|{target}".encode(), digest_size=12)
         etag = f'"{digest.hexdigest()}"'
         validators = [

@@ -41,6 +41,17 @@ def test_each_url_has_its_own_etag(client: httpx.Client) -> None:
     assert one != two
 
 
+def test_an_answer_kept_for_one_host_is_not_served_for_another(client: httpx.Client) -> None:
+    """Feeds hold absolute URLs made from the request's scheme and Host: one request with
+    ``Host: evil.example`` made every later reader's feed name evil.example."""
+    path = "/feeds/search.atom?q=bicep"
+    forged = client.get(path, headers={"Host": "evil.example", "X-Forwarded-Proto": "https"})
+    assert b"evil.example" in forged.content
+    plain = client.get(path)
+    assert b"evil.example" not in plain.content
+    assert plain.headers["etag"] != forged.headers["etag"]
+
+
 def test_health_and_jobs_are_not_cached(client: httpx.Client) -> None:
     response = client.get("/healthz")
     assert response.headers["cache-control"] == "no-store" and "etag" not in response.headers
@@ -72,14 +83,15 @@ def test_workers_share_the_answers_they_computed(sqlite_store: str, tmp_path: Pa
         create_app(sqlite_store, answers_dir=shared),
         create_app(sqlite_store, answers_dir=shared),
     )
+    host = {"Host": "archive.example"}  # one server's workers share its port
     with Served(one) as first, Served(two) as second:
-        computed = httpx.get(first + "/api/v1/sets?per_page=3", timeout=30)
+        computed = httpx.get(first + "/api/v1/sets?per_page=3", headers=host, timeout=30)
         deadline = time.monotonic() + 10  # written in a thread, after the answer
         while not list(shared.glob("*/*")):
             assert time.monotonic() < deadline, "the answer was not shared"
             time.sleep(0.01)
         assert len(list(shared.glob("*/*"))) == 1
-        kept = httpx.get(second + "/api/v1/sets?per_page=3", timeout=30)
+        kept = httpx.get(second + "/api/v1/sets?per_page=3", headers=host, timeout=30)
     assert kept.content == computed.content and kept.headers["etag"] == computed.headers["etag"]
     answers = caching.SharedAnswers(shared)
     answers.put("newer", '"tag"', (200, [(b"content-type", b"text/plain")], b"body"))

@@ -73,16 +73,16 @@ def _database(args: argparse.Namespace) -> str:
 
 def run_keys(args: argparse.Namespace) -> int:
     from crawler.serve.keys import KeyProblem, add_key, list_keys, revoke_key
-    from crawler.store.db import session_factory, store_problem
+    from crawler.store.db import StoreUnavailable, existing_store
 
-    url = _database(args)
-    if problem := store_problem(url):
-        print(f"crawler serve keys: {problem}", file=sys.stderr)
-        return 2
     if args.action != "list" and not args.name:
         print(f"crawler serve keys {args.action}: a NAME is needed", file=sys.stderr)
         return 2
-    sessions = session_factory(url)
+    try:  # the store crawler serve would serve: a misspelt path creates none
+        sessions = existing_store(_database(args))
+    except StoreUnavailable as exc:
+        print(f"crawler serve keys: {exc}", file=sys.stderr)
+        return 2
     try:
         with sessions.begin() as db:
             if args.action == "add":
@@ -135,12 +135,20 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"crawler serve: {exc.name} is missing: {install_hint('serve')}", file=sys.stderr)
         return 2
+    from crawler.extras import MissingExtra
+    from crawler.store.db import describe_store_error
+
     try:
         options = _options(args)
         # Checked and migrated once here, before any worker starts
         open_store(options.database).kw["bind"].dispose()
     except (StoreMissing, ValueError) as exc:
         print(f"crawler serve: {exc}", file=sys.stderr)
+        return 2
+    except MissingExtra:
+        raise  # the command line says which extra to install
+    except Exception as exc:  # a server that does not answer, a URL that is not one
+        print(f"crawler serve: {describe_store_error(_database(args), exc)}", file=sys.stderr)
         return 2
     common: dict[str, Any] = {
         "host": args.host, "port": args.port, "root_path": args.root_path,

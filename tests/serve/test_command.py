@@ -28,3 +28,22 @@ def test_serve_refuses_a_store_that_is_not_there(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no store at" in result.stderr
     assert not (tmp_path / "nothing.db").exists()
+
+
+def test_serve_and_its_keys_say_in_one_line_what_they_cannot_open(tmp_path: Path) -> None:
+    """A server that does not answer and a URL that is not one printed SQLAlchemy's
+    traceback; `keys` created an empty store at a misspelt path, which serve refuses."""
+    cases = [
+        (["serve", "--database", "postgresql+psycopg://nobody:secret@127.0.0.1:1/x"],
+         "crawler serve: Cannot open the store postgresql+psycopg://nobody:***@127.0.0.1:1/x: "),
+        (["serve", "--database", "nonsense"],
+         "crawler serve: DATABASE_URL is not a database URL: 'nonsense'"),
+        (["serve", "--database", f"sqlite:///{tmp_path}/typo.db", "keys", "add", "alice"],
+         f"crawler serve keys: no database at {tmp_path}/typo.db"),
+    ]  # fmt: skip
+    for args, said in cases:
+        result = run_cli(*args)
+        assert result.returncode == 2, result.stderr[-3000:]
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(said), lines
+    assert list(tmp_path.iterdir()) == []

@@ -16,6 +16,7 @@ A job is a row of ``crawl_jobs``; its crawl writes its ``crawl_runs`` row under 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -36,7 +37,7 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import CursorResult, and_, exists, select, update
+from sqlalchemy import CursorResult, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from crawler.monitor.outcome import Outcome
@@ -94,6 +95,10 @@ class JobConfig:
         """``crawler serve -s`` settings: every job's crawl gets them."""
         self.scrapyd = scrapyd
         self.runner: LocalRunner | None = None
+        canonical = json.dumps(sorted(self.started_with.items()), separators=(",", ":"))
+        self.server = hashlib.sha256(canonical.encode()).hexdigest()
+        """Which servers may run this one's jobs: those started with the same settings
+        (several ``crawler serve`` on one store may differ, say in ALLOW_PRIVATE_HOSTS)."""
 
 
 def _now() -> datetime:
@@ -205,12 +210,18 @@ class LocalRunner:
         first = (
             select(CrawlJob.id)
             .where(CrawlJob.status == "queued", CrawlJob.runner.is_(None))
+            .where(or_(CrawlJob.server == self.config.server, CrawlJob.server.is_(None)))
             .order_by(CrawlJob.created_at, CrawlJob.id)
             .limit(1)
             .scalar_subquery()
         )
         with self.config.writer() as db:  # a read first: no write lock while idle
-            waiting = select(CrawlJob.id).where(CrawlJob.status == "queued").limit(1)
+            waiting = (
+                select(CrawlJob.id)
+                .where(CrawlJob.status == "queued")
+                .where(or_(CrawlJob.server == self.config.server, CrawlJob.server.is_(None)))
+                .limit(1)
+            )
             if db.scalar(waiting) is None:
                 return
         with self.config.writer.begin() as db:
@@ -416,7 +427,7 @@ def start_crawl(request: Request, body: JobBody, key: Key) -> JSONResponse:
     job = CrawlJob(
         id=uuid.uuid4().hex, spider=body.spider, args=dict(body.args),
         settings=dict(body.settings), key_name=key, status="queued", created_at=_now(),
-        cancel_requested=False,
+        cancel_requested=False, server=config.server,
     )  # fmt: skip
     with config.writer.begin() as db:
         if config.scrapyd is not None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -38,7 +40,7 @@ from crawler.extras import MissingExtra, require
 MIGRATIONS = resources.files("crawler.store") / "migrations"
 """The Alembic scripts, read as package resources: a folder in a clone or a wheel, a
 member of the archive in a zipped egg (scrapyd's)."""
-SCHEMA_REVISION = "0014"
+SCHEMA_REVISION = "0015"
 """The newest migration. A store already there is opened without loading Alembic (a
 quarter of a second at every start); tests check this against Alembic's own head."""
 _lock = threading.Lock()
@@ -85,7 +87,7 @@ def create_store_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             path = Path(parsed.database).absolute()
-            if path.is_file() and (foreign := sqlite_foreign(path)):
+            if path.is_file() and _first_look(path) and (foreign := sqlite_foreign(path)):
                 raise ForeignDatabase(foreign)
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
@@ -97,6 +99,22 @@ def create_store_engine(url: str) -> Engine:
     # (the store pipeline then spools and retries).
     connect_args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+_looked_at: set[Path] = set()
+_looked_lock = threading.Lock()  # not _lock: session_factory holds that one
+
+
+def _first_look(path: Path) -> bool:
+    """Whether this process has not yet looked at the file at ``path``. Looked at once,
+    before this process has a connection to it: reading its header opens and closes the
+    file, and closing any descriptor of a file drops every POSIX lock the process holds on
+    it, its SQLite connections' too (another process would then write under them)."""
+    with _looked_lock:
+        if (resolved := path.resolve()) in _looked_at:
+            return False
+        _looked_at.add(resolved)
+        return True
 
 
 def missing_store(url: str) -> str | None:
@@ -112,11 +130,10 @@ def missing_store(url: str) -> str | None:
     path = Path(parsed.database)
     if not path.is_file():
         return f"no database at {parsed.database}"
+    if foreign := sqlite_foreign(path.absolute()):  # first: it reads nothing beside it
+        return f"sqlite:///{parsed.database}: {foreign}"
     damage = sqlite_damage(path.absolute())
-    if damage:
-        return f"the store {parsed.database} is damaged: {damage}"
-    foreign = sqlite_foreign(path.absolute())
-    return f"sqlite:///{parsed.database}: {foreign}" if foreign else None
+    return f"the store {parsed.database} is damaged: {damage}" if damage else None
 
 
 class StoreUnavailable(Exception):
@@ -299,26 +316,21 @@ def _sqlite_file_problem(database: str, path: Path) -> str | None:
         return f"{where}: the file is read-only"
     if not _writable(path.parent) or not os.access(path.parent, os.X_OK):
         return f"{where}: its folder {path.parent} is read-only (SQLite writes its journal there)"
+    if foreign := sqlite_foreign(path):  # first: it reads nothing beside it
+        return f"{where}: {foreign}"
     damage = sqlite_damage(path)
     if damage:
         return f"{where}: {damage} (the file is left as it is; restore it from a backup)"
-    foreign = sqlite_foreign(path)
-    return f"{where}: {foreign}" if foreign else None
+    return None
 
 
 def sqlite_damage(path: Path) -> str | None:
     """What ``PRAGMA quick_check`` finds wrong with the SQLite file at ``path`` (first
-    problem), or None when it is sound. Read as a DJ's library is read: nothing is
-    written to the file or beside it, whatever it turns out to be."""
-    import sqlite3
-
-    from crawler.exports._sqlite import readonly_connection
-
+    problem), or None when it is sound."""
     try:
-        with readonly_connection(path) as conn:
-            conn.execute("PRAGMA busy_timeout=30000")
+        with contextlib.closing(_readonly(path)) as conn:
             rows = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
-    except (sqlite3.DatabaseError, OSError) as error:
+    except sqlite3.DatabaseError as error:
         return str(error) or type(error).__name__
     if rows == ["ok"]:
         return None
@@ -326,37 +338,98 @@ def sqlite_damage(path: Path) -> str | None:
     return f"the file is damaged ({first})"
 
 
+def _readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection with SQLite's own locking. Never ``immutable=1`` on what may
+    be a store: an immutable connection takes no locks, and closing it closes its file
+    descriptor, which drops every POSIX lock this process holds on the file, those of its
+    other connections too, so that another process writes under them (this corrupted a
+    store of two servers and a crawl)."""
+    return sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+
+
+STORE_APPLICATION_ID = 0x544C4331
+"""``PRAGMA application_id`` of a SQLite store ("TLC1", set by migration 0015): a file
+that carries it is a store, known from its header without opening it."""
+
+_WAL_HEADER = 2
+"""The file-format version bytes (offsets 18 and 19) of a WAL-mode database."""
+
+_SCHEMA_SCRIPT = """
+import json, sqlite3, sys, urllib.parse
+uri = "file:" + urllib.parse.quote(sys.argv[1]) + "?mode=ro&immutable=1"
+conn = sqlite3.connect(uri, uri=True)
+names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+version = None
+if "alembic_version" in names:
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    version = row[0] if row else None
+print(json.dumps([names, version]))
+"""
+"""Reads a closed WAL database's tables in a process of its own (see :func:`sqlite_foreign`)."""
+
+
 def sqlite_foreign(path: Path) -> str | None:
-    """Why the SQLite file at ``path`` is not to be made a store (:func:`foreign_tables`),
-    read without writing to it or beside it; None for a store, an empty file or one that
-    cannot be read (:func:`sqlite_damage` says why)."""
-    import sqlite3
+    """Why the SQLite file at ``path`` is not to be made a store (:func:`foreign_tables`);
+    None for a store, an empty file or one SQLite cannot read (:func:`sqlite_damage` says
+    why). Nothing is written to the file or beside it, whatever it turns out to be.
 
-    from crawler.exports._sqlite import readonly_connection
+    A store says so in its header. Other files are read with SQLite's locking, which
+    writes nothing except for a WAL-mode database that nothing has open (no ``-wal``
+    beside it): reading that would create its ``-wal`` and ``-shm``, in a DJ's library
+    folder perhaps, so it is read ``immutable`` instead, in a short process of its own
+    (see :func:`_readonly` for why never in this one). Reading the header opens the file:
+    only before this process has a connection to it (:func:`_first_look`)."""
+    import json
+    import subprocess
+    import sys
 
-    try:
-        with readonly_connection(path) as conn:
-            conn.execute("PRAGMA busy_timeout=30000")
-            names = {
-                n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            version = None
-            if "alembic_version" in names:
-                version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except (sqlite3.DatabaseError, OSError):
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return None  # empty (a store about to be made), or not SQLite: sqlite_damage says
+    if int.from_bytes(header[68:72], "big") == STORE_APPLICATION_ID:
         return None
-    return foreign_tables(names, version[0] if version else None)
+    wal = path.with_name(path.name + "-wal")
+    try:
+        if header[18] == _WAL_HEADER and not wal.exists():
+            done = subprocess.run(
+                [sys.executable, "-c", _SCHEMA_SCRIPT, str(path.resolve())],
+                capture_output=True, text=True, timeout=120, check=True,
+            )  # fmt: skip
+            names, version = json.loads(done.stdout)
+        else:
+            with contextlib.closing(_readonly(path)) as conn:
+                rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                names = [n for (n,) in rows]
+                version = None
+                if "alembic_version" in names:
+                    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                    version = row[0] if row else None
+    except (sqlite3.DatabaseError, OSError, ValueError, subprocess.SubprocessError):
+        return None
+    return foreign_tables(set(names), version)
 
 
 def foreign_tables(tables: set[str], revision: str | None) -> str | None:
     """Why a database holding ``tables``, at Alembic ``revision``, is another program's
     (a DJ library's, say) rather than a store: creating the store's tables in it would
-    write into that program's data. None for an empty database or a store of any
-    version (revisions are numbered ``0001``, ``0002``, …)."""
-    own = {name for name in tables if not name.startswith("sqlite_")}
-    if not own or (revision is not None and re.fullmatch(r"\d{4}", revision)):
+    write into that program's data. None for an empty database, a store of any version
+    (revisions are numbered ``0001``, ``0002``, …), and a store being created by another
+    process (SQLite commits each CREATE TABLE of a migration as it goes: its tables are
+    there before its revision)."""
+    from crawler.store.models import Base
+
+    if revision is not None and re.fullmatch(r"\d{4}", revision):
         return None
-    shown = ", ".join(sorted(own)[:4]) + (", …" if len(own) > 4 else "")
+    ours = {*Base.metadata.tables, "alembic_version"}
+    others = sorted(
+        name
+        for name in tables
+        if name not in ours and not name.startswith(("sqlite_", "search_"))  # FTS tables
+    )
+    if not others:
+        return None
+    shown = ", ".join(others[:4]) + (", …" if len(others) > 4 else "")
     whose = f"; its Alembic revision {revision!r} is not a store's" if revision else ""
     return (
         f"it is another program's database (tables {shown}{whose}): nothing was written "

@@ -309,6 +309,10 @@ class CrawlJob(Base):
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     runner: Mapped[str | None] = mapped_column(String(200))
     """``pid N on HOST`` for the local runner, the scrapyd job id for scrapyd."""
+    server: Mapped[str | None] = mapped_column(String(64))
+    """A digest of the ``crawler serve -s`` settings of the server that accepted the job
+    (migration 0015): only a runner started with the same ones runs it, since they are
+    what the job was checked against and what its crawl gets. None: any runner."""
     log_path: Mapped[str | None] = mapped_column(Text)
     exit_code: Mapped[int | None]
     run_id: Mapped[int | None]

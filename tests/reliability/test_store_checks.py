@@ -8,6 +8,7 @@ to the site, the exit code is 1, and one error line says why.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 from collections.abc import Iterator
@@ -134,29 +135,37 @@ def test_export_from_a_damaged_store_says_so_in_one_line(tmp_path: Path) -> None
 LIBRARIES = ["mixxx/mixxxdb.sqlite", "engine/desktop-2.21/Database2/hm.db"]
 
 
-def _library(tmp_path: Path, fixture: str) -> tuple[Path, dict[str, str]]:
-    """A DJ program's library (real files, fixtures/exports) alone in a folder, and the
-    folder's files with their digests."""
+def _library(tmp_path: Path, fixture: str, journal: str) -> tuple[Path, dict[str, str]]:
+    """A DJ program's library (real files, fixtures/exports) alone in a folder, in either
+    journal mode SQLite leaves a closed database in, and the folder's files with their
+    digests."""
+    import sqlite3
+
     from tests.conftest import FIXTURES
 
     folder = tmp_path / "library"
     folder.mkdir()
-    shutil.copyfile(FIXTURES / "exports" / fixture, folder / Path(fixture).name)
-    return folder / Path(fixture).name, _folder(folder)
+    path = folder / Path(fixture).name
+    shutil.copyfile(FIXTURES / "exports" / fixture, path)
+    if journal == "wal":  # read with SQLite's locking, it would get a -wal and -shm
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+    return path, _folder(folder)
 
 
 def _folder(folder: Path) -> dict[str, str]:
     return {p.name: _digest(p) for p in sorted(folder.iterdir())}
 
 
+@pytest.mark.parametrize("journal", ["delete", "wal"])
 @pytest.mark.parametrize("fixture", LIBRARIES)
 def test_a_dj_library_named_as_the_store_is_refused_by_every_command(
-    site: ChangingSite, tmp_path: Path, fixture: str
+    site: ChangingSite, tmp_path: Path, fixture: str, journal: str
 ) -> None:
     """`export`, `duplicates` and `serve` used to create the store's tables in it (and a
     .migrate-lock beside it), a crawl too; each now says so in one line, writing nothing
     to the file or beside it."""
-    path, before = _library(tmp_path, fixture)
+    path, before = _library(tmp_path, fixture, journal)
     url = f"sqlite:///{path}"
     said = "it is another program's database (tables "
     assert said in _refused(site, path)
@@ -190,6 +199,16 @@ def test_a_postgres_database_of_another_program_is_refused(postgres_url: str) ->
     with engine.connect() as conn:
         assert sqlalchemy.inspect(conn).get_table_names() == ["playlists"]
     engine.dispose()
+
+
+def test_a_store_is_known_from_its_header(good_store: Path) -> None:
+    """Migration 0015 stamps a SQLite store's application_id: the check of every engine
+    then reads 100 bytes, once a process, and opens no connection."""
+    from crawler.store.db import STORE_APPLICATION_ID, sqlite_foreign
+
+    header = good_store.read_bytes()[:100]
+    assert int.from_bytes(header[68:72], "big") == STORE_APPLICATION_ID
+    assert sqlite_foreign(good_store) is None
 
 
 def test_an_empty_database_and_any_store_are_not_foreign() -> None:

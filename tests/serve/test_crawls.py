@@ -257,3 +257,34 @@ def test_a_job_crawls_to_ok_on_postgresql(tmp_path: Path) -> None:
             assert "Fabric Live 101" in {s["title"] for s in found["sets"]}
             runs = client.get("/api/v1/runs").json()["items"]
             assert run_name(done["id"]) in {r["name"] for r in runs}
+
+
+def test_a_job_runs_only_under_the_settings_of_the_server_that_took_it(
+    sqlite_store: str, tmp_path: Path
+) -> None:
+    """Two servers on one store, one started with ALLOW_PRIVATE_HOSTS: a job taken by it
+    was run by whichever runner claimed it first, so half of them crawled under the other
+    server's settings (here: refused by its private-address guard)."""
+    url = store_copy(sqlite_store, tmp_path)
+    key = add_key(url, "frank")
+    guarded = {k: v for k, v in LOOPBACK_CRAWLS.items() if k != "ALLOW_PRIVATE_HOSTS"}
+    options = [
+        ServeOptions(
+            database=url, allow_crawls=True, crawl_settings=settings, jobs_dir=str(tmp_path / name)
+        )
+        for name, settings in (("lifted", LOOPBACK_CRAWLS), ("guarded", guarded))
+    ]
+    with (
+        LoopbackSite("127.29.0.5", root=DEMO) as site,
+        Served(build_app(options[0])) as lifted,
+        Served(build_app(options[1])),
+        httpx.Client(base_url=lifted, timeout=30) as client,
+    ):
+        body = {"spider": "sets", "args": {"start_urls": site.url("/")}}
+        for _ in range(3):  # each runner polls: either could claim a job first
+            job = client.post("/api/v1/crawls", json=body, headers=auth(key)).json()["id"]
+            done = wait_for(client, job, key)
+            assert done["status"] == "ok", done
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        servers = {row[0] for row in db.execute("SELECT server FROM crawl_jobs")}
+    assert len(servers) == 1 and len(servers.pop()) == 64

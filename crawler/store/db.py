@@ -87,7 +87,7 @@ def create_store_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             path = Path(parsed.database).absolute()
-            if path.is_file() and _first_look(path) and (foreign := sqlite_foreign(path)):
+            if path.is_file() and (foreign := sqlite_foreign(path)):
                 raise ForeignDatabase(foreign)
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
@@ -99,22 +99,6 @@ def create_store_engine(url: str) -> Engine:
     # (the store pipeline then spools and retries).
     connect_args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
-
-
-_looked_at: set[Path] = set()
-_looked_lock = threading.Lock()  # not _lock: session_factory holds that one
-
-
-def _first_look(path: Path) -> bool:
-    """Whether this process has not yet looked at the file at ``path``. Looked at once,
-    before this process has a connection to it: reading its header opens and closes the
-    file, and closing any descriptor of a file drops every POSIX lock the process holds on
-    it, its SQLite connections' too (another process would then write under them)."""
-    with _looked_lock:
-        if (resolved := path.resolve()) in _looked_at:
-            return False
-        _looked_at.add(resolved)
-        return True
 
 
 def missing_store(url: str) -> str | None:
@@ -368,7 +352,25 @@ print(json.dumps([names, version]))
 """Reads a closed WAL database's tables in a process of its own (see :func:`sqlite_foreign`)."""
 
 
+_looks: dict[tuple[int, int], str | None] = {}
+_looks_lock = threading.Lock()  # not _lock: session_factory holds that one while it asks
+
+
 def sqlite_foreign(path: Path) -> str | None:
+    """:func:`_look`'s verdict on the file at ``path``, looked at once a process (per
+    inode: a file put in its place is looked at again). Its header is read with a plain
+    ``open``, and closing any descriptor of a file drops every POSIX lock the process holds
+    on it, its SQLite connections' too, so that another process writes under them: a
+    store is looked at before this process has a connection to it, and never again."""
+    status = path.stat()
+    with _looks_lock:
+        key = (status.st_dev, status.st_ino)
+        if key not in _looks:
+            _looks[key] = _look(path)
+        return _looks[key]
+
+
+def _look(path: Path) -> str | None:
     """Why the SQLite file at ``path`` is not to be made a store (:func:`foreign_tables`);
     None for a store, an empty file or one SQLite cannot read (:func:`sqlite_damage` says
     why). Nothing is written to the file or beside it, whatever it turns out to be.
@@ -377,8 +379,7 @@ def sqlite_foreign(path: Path) -> str | None:
     writes nothing except for a WAL-mode database that nothing has open (no ``-wal``
     beside it): reading that would create its ``-wal`` and ``-shm``, in a DJ's library
     folder perhaps, so it is read ``immutable`` instead, in a short process of its own
-    (see :func:`_readonly` for why never in this one). Reading the header opens the file:
-    only before this process has a connection to it (:func:`_first_look`)."""
+    (see :func:`_readonly` for why never in this one)."""
     import json
     import subprocess
     import sys

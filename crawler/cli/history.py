@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="...",
         help="--path P (a folder or file of the program's), then scrapy crawl options",
     )
-    parser.set_defaults(func=lambda args: run(args.program, args.rest))
+    parser.set_defaults(func=lambda args: run(args.program, args.rest, parser))
 
 
 def split_path(rest: Sequence[str]) -> tuple[str | None, list[str]]:
@@ -45,9 +45,13 @@ def split_path(rest: Sequence[str]) -> tuple[str | None, list[str]]:
     return path, others
 
 
-def run(program: str, rest: Sequence[str]) -> int:
+def run(program: str, rest: Sequence[str], parser: argparse.ArgumentParser | None = None) -> int:
     from crawler.cli.crawl import run_scrapy
 
+    if rest[:1] in (["-h"], ["--help"]):  # REMAINDER takes it: it would look for a library
+        if parser is not None:
+            parser.print_help()
+        return 0
     path, scrapy_args = split_path(rest)
     try:
         history = find_history(program, path)

@@ -39,6 +39,7 @@ from crawler.exports import (
     virtualdj_txt,
 )
 from crawler.exports._errors import NoSetsFound, UnreadableFile
+from crawler.exports._sqlite import is_sqlite
 from crawler.exports._text import bom_encoding, looks_binary, read_streamed
 from crawler.exports.discogs_dump import DUMP_EXTENSIONS
 from crawler.items import DJSet
@@ -123,19 +124,37 @@ READERS: tuple[Reader, ...] = (
 MARKUP_READERS = tuple(
     r for r in READERS if r.name in ("traktor_nml", "rekordbox_xml", "saved_page")
 )
+
+
+def _read_any_sqlite(path: Path) -> list[DJSet]:
+    """A DJ program's SQLite database under another name than the program gives it (a
+    copy, a backup): recognized by its tables rather than reported as "binary"."""
+    from crawler.exports._sqlite import open_readonly, tables
+
+    with open_readonly(path) as conn:
+        names = tables(conn)
+    if {"Playlists", "PlaylistTracks", "library"} <= names:
+        return mixxx.read(path)
+    if {"Historylist", "HistorylistEntity"} <= names or {"List", "ListTrackList"} <= names:
+        return engine.read(path)
+    raise UnreadableFile("a SQLite database of no program the importer reads (Mixxx, Engine DJ)")
+
+
 # Binary and database formats, recognized before the "binary file" refusal.
 FILE_READERS: tuple[FileReader, ...] = (
     FileReader("mixxx", mixxx.sniff, mixxx.read, (".sqlite",)),
     FileReader("engine", engine.sniff, engine.read, (".db",)),
     FileReader("serato_session", serato_session.sniff, serato_session.read, (".session",)),
     FileReader("rekordbox_pdb", rekordbox_pdb.sniff, rekordbox_pdb.read, (".pdb",)),
+    FileReader("sqlite", lambda path, head: is_sqlite(head), _read_any_sqlite, (".sqlite", ".db")),
 )
 MHTML = Reader(
     "mhtml", lambda path, head: True, saved_page.read_mhtml, extensions=(".mhtml", ".mht")
 )
 PLAIN_TEXT = Reader(
-    "text", lambda path, head: True, saved_page.read_text, extensions=(".txt", ".text", "")
-)
+    "text", lambda path, head: True, saved_page.read_text, extensions=(".txt", ".text")
+)  # a file with no extension is read when named, as any file is, not found in a folder
+# (LICENSE, PROVENANCE, Makefile: read as tracklists, they made an import partial)
 _ALL_READERS: tuple[Reader | FileReader, ...] = (*READERS, *FILE_READERS, MHTML, PLAIN_TEXT)
 EXTENSIONS = frozenset(
     ending for reader in _ALL_READERS for ending in reader.extensions
@@ -179,8 +198,8 @@ def detect(path: Path, head_bytes: bytes) -> Reader | FileReader:
             return reader
     if markup:
         raise UnreadableFile("XML or markup of no known format (not NML, rekordbox or HTML)")
-    if path.suffix.lower() in PLAIN_TEXT.extensions:
-        return PLAIN_TEXT
+    if path.suffix.lower() in PLAIN_TEXT.extensions or not path.suffix:
+        return PLAIN_TEXT  # no extension: a file named in `path` (a folder's are skipped)
     raise UnreadableFile(f"unknown format ({path.suffix or 'no extension'})")
 
 

@@ -11,6 +11,7 @@ decoding never fails and never silently drops bytes.
 from __future__ import annotations
 
 import codecs
+import csv as _csv
 from collections.abc import Callable, Iterator
 from typing import BinaryIO, TypeVar
 
@@ -134,19 +135,30 @@ def text_lines(handle: BinaryIO, encoding: str, *, csv: bool = False) -> Iterato
         buffer = pending + decoded
         if not chunk:
             if buffer:
-                yield from (buffer.splitlines(keepends=True) if csv else buffer.splitlines())
+                pieces = buffer.splitlines(keepends=True) if csv else buffer.splitlines()
+                _bounded(pieces)
+                yield from pieces
             return
         if csv:
             pieces = buffer.split("\n")
             pending = pieces.pop()
+            _bounded(pieces)
             yield from (piece + "\n" for piece in pieces)
         else:
             pieces = buffer.splitlines(keepends=True)
             # The last piece may go on in the next chunk (or be "\r" before its "\n").
             pending = pieces.pop() if pieces else ""
+            _bounded(pieces)
             yield from (piece.splitlines()[0] for piece in pieces)
-        if len(pending) > MAX_LINE_CHARS:
-            raise UnreadableFile(f"a line longer than {MAX_LINE_CHARS:,} characters")
+        _bounded([pending])
+
+
+def _bounded(lines: list[str]) -> None:
+    """Every line, the unfinished one too, is at most ``MAX_LINE_CHARS`` long (a line
+    that ended within one chunk was let through when only the unfinished one was looked
+    at: an M3U line of 1.1 million characters became a track's title)."""
+    if lines and max(map(len, lines)) > MAX_LINE_CHARS + 2:  # + its line end
+        raise UnreadableFile(f"a line longer than {MAX_LINE_CHARS:,} characters")
 
 
 def read_streamed(handle: BinaryIO, read: Callable[[Iterator[str]], T], *, csv: bool = False) -> T:
@@ -161,4 +173,6 @@ def read_streamed(handle: BinaryIO, read: Callable[[Iterator[str]], T], *, csv: 
         except WrongEncoding as exc:
             if bom_encoding(head):
                 raise UnreadableFile(f"broken {encoding} text ({exc.reason})") from exc
+        except _csv.Error as exc:  # a field over the csv module's limit (128 KiB), say
+            raise UnreadableFile(f"broken CSV: {exc}") from None
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover

@@ -77,7 +77,14 @@ class _Database:
             return
         index, last = self.tables[kind]
         seen: set[int] = set()
-        while index not in seen and (index + 1) * self.page_size <= len(self.data):
+        while index not in seen:
+            if (index + 1) * self.page_size > len(self.data):
+                # a table goes on past the end: the file was cut short (copied off a stick
+                # pulled too early), and its tracks would read as blank entries
+                raise UnreadableFile(
+                    f"rekordbox export.pdb cut short: page {index} of a table lies past its"
+                    f" end ({len(self.data):,} bytes)"
+                )
             seen.add(index)
             page = self.data[index * self.page_size : (index + 1) * self.page_size]
             page_type, next_page = struct.unpack_from("<2I", page, 8)

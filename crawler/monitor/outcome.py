@@ -189,7 +189,7 @@ def figures_from_stats(
         return _int(stats, key)
 
     unreachable = n("politeness/refused/robots_unreachable")
-    imported = n("import/files") - n("import/errors")
+    imported = n("import/files") - n("import/errors") + n("import/cut")  # cut: read in part
     return Figures(
         fetched=n("crawl/pages/fetched") + n("incremental/not_modified") + imported,
         failed=(

@@ -368,7 +368,7 @@ class ExportsSpider(PoliteSpider):
                 stats.inc_value("import/sets")
                 yield djset
         except UnreadableFile as exc:
-            self._unreadable(path, str(exc))
+            self._unreadable(path, str(exc), cut=sets > 0)
         finally:
             progress.close()
             stats.inc_value("import/discogs_releases", reader.releases)
@@ -386,14 +386,20 @@ class ExportsSpider(PoliteSpider):
         stats.inc_value("import/files")
         self.logger.info("Reading the web archive %s", path)
         reading = ArchiveReading(self.crawler, path, self.site, self.mark_gone)
+        sets = 0
         try:
             for djset in reading.sets():
+                sets += 1
                 yield djset
         except Exception as exc:  # a damaged file: what was read is kept, the rest reported
-            self._unreadable(path, f"{type(exc).__name__}: {exc}")
+            self._unreadable(path, f"{type(exc).__name__}: {exc}", cut=sets > 0)
 
-    def _unreadable(self, path: Path, reason: str) -> None:
+    def _unreadable(self, path: Path, reason: str, cut: bool = False) -> None:
+        """``cut``: the file broke after some of its sets were read (and kept): read in
+        part (``import/cut``), so the import is partial, not failed."""
         self.crawler.stats.inc_value("import/errors")
+        if cut:
+            self.crawler.stats.inc_value("import/cut")
         self.unreadable.append((str(path), reason))
         self.logger.warning("Cannot import %s: %s", printable(path), printable(reason))
 

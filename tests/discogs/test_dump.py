@@ -159,6 +159,17 @@ def test_a_truncated_dump_keeps_what_it_read_and_says_why(tmp_path: Path) -> Non
     assert 0 < len(sets) < len(MIXES)
 
 
+def test_a_truncated_dump_alone_is_a_partial_import_with_its_sets_stored(tmp_path: Path) -> None:
+    """It said "failed, nothing was fetched or read" (exit 1) with its sets stored: the
+    file counted as unreadable, and so as not read at all."""
+    broken = tmp_path / "discogs_20200806_releases.xml.gz"
+    broken.write_bytes(DUMP.read_bytes()[:-4000])
+    result = run_scrapy("crawl", "exports", "-a", f"path={broken}",
+                        "-s", f"DATABASE_URL=sqlite:///{tmp_path}/d.db")  # fmt: skip
+    assert result.returncode == 3, result.stderr[-3000:]
+    assert "'import/cut': 1" in result.stderr and "'store/created'" in result.stderr
+
+
 def test_entities_are_refused(tmp_path: Path) -> None:
     bomb = tmp_path / "discogs_20200806_releases.xml"
     bomb.write_text(

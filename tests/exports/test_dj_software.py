@@ -224,7 +224,40 @@ def test_serato_session_cut_short_is_refused(tmp_path: Path) -> None:
         read_path(cut)
 
 
+@pytest.mark.parametrize("size", [150_000, 1_000_000])
+def test_rekordbox_export_cut_short_is_refused(tmp_path: Path, size: int) -> None:
+    """Cut at 150 KB it imported "ok" as a history of 73 blank tracks (65 at 1 MB): a
+    table going on past the end of the file was simply left there."""
+    stick = tmp_path / "PIONEER/rekordbox"
+    stick.mkdir(parents=True)
+    data = (EXPORTS / "rekordbox_pdb/history-73/PIONEER/rekordbox/export.pdb").read_bytes()
+    assert len(data) > size
+    (stick / "export.pdb").write_bytes(data[:size])
+    with pytest.raises(UnreadableFile, match=r"cut short: page \d+ of a table lies past its end"):
+        read_path(stick / "export.pdb")
+
+
 def test_rekordbox_history_entries_keep_the_players_order() -> None:
     (history,) = read_path(EXPORTS / "rekordbox_pdb/history-73/PIONEER/rekordbox/export.pdb")
     assert [t.position for t in history.tracks] == list(range(1, 74))
     assert all(t.title and t.cue_s is None for t in history.tracks)  # no times in the file
+
+
+def test_a_library_under_another_name_is_recognized_by_its_tables(tmp_path: Path) -> None:
+    """A copy or backup of a library (``wal_mixxxdb.sqlite``, ``backup.db``) was refused as
+    "binary file (not an export or a saved page)": the programs' names were the test."""
+    for fixture, name in (("mixxx/mixxxdb.sqlite", "copy of mixxxdb.sqlite"),
+                          ("engine/desktop-2.21/Database2/hm.db", "backup.db")):  # fmt: skip
+        copy = tmp_path / name
+        shutil.copyfile(EXPORTS / fixture, copy)
+        sets, expected = read_path(copy), read_path(EXPORTS / fixture)
+        assert [(s.source, s.title, s.tracks) for s in sets] == [
+            (s.source, s.title, s.tracks) for s in expected
+        ]  # the URL names the file read
+    other = tmp_path / "notes.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (x)")
+    conn.close()
+    assert summary(other) == {
+        "error": "a SQLite database of no program the importer reads (Mixxx, Engine DJ)"
+    }

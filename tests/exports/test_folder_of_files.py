@@ -30,9 +30,10 @@ def dj_folder(root: Path) -> list[str]:
         shutil.copy(EXPORTS / f"{stem}.expected.json", root / f"{stem}.json")
     (root / "README.md").write_text("# My sets\n\nExports from the club nights.\n")
     (root / "PROVENANCE.md").write_text("Exported from Traktor and a CUE editor.\n")
+    (root / "LICENSE").write_text("CC BY 4.0\n")  # no extension: read as a tracklist, once
     (root / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(512))
     (root / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1" + bytes(64))  # hidden: not even seen
-    return ["PROVENANCE.md", "README.md", "cover.jpg", "mat_zo_abgt500.json",
+    return ["LICENSE", "PROVENANCE.md", "README.md", "cover.jpg", "mat_zo_abgt500.json",
             "traktor_history.json"]  # fmt: skip
 
 
@@ -60,6 +61,7 @@ def test_the_extensions_come_from_the_readers() -> None:
     assert not {".json", ".md", ".jpg", ".png", ".pdf", ".zip"} & EXTENSIONS
     assert reads_name(Path("History/2024-05-01.NML"))
     assert not reads_name(Path("History/cover.JPG"))
+    assert not reads_name(Path("History/LICENSE"))
 
 
 def test_other_files_are_skipped_and_named_once(tmp_path: Path) -> None:
@@ -69,11 +71,11 @@ def test_other_files_are_skipped_and_named_once(tmp_path: Path) -> None:
     assert f"'import/skipped': {len(skipped)}" in log
     assert "'import/files': 2" in log and "import/errors" not in log
     (line,) = [ln for ln in log.splitlines() if "that are not exports" in ln]
-    assert "INFO: Skipped 5 files that are not exports" in line
+    assert "INFO: Skipped 6 files that are not exports" in line
     for name in skipped:
         assert str(tmp_path / "history" / name) in line
     assert ".DS_Store" not in log
-    assert "Crawl ok: 2 files read (0 unreadable, 5 other files skipped)" in log
+    assert "Crawl ok: 2 files read (0 unreadable, 6 other files skipped)" in log
 
 
 def test_an_unreadable_export_still_makes_it_partial(tmp_path: Path) -> None:

@@ -137,3 +137,11 @@ def test_exports_spider_unknown_source_is_a_usage_error(tmp_path: Path) -> None:
                         "-s", f"DATABASE_URL=sqlite:///{tmp_path}/s.sqlite")  # fmt: skip
     assert result.returncode == 2
     assert "-a source=traktor: one of serato, mixxx, engine, rekordbox" in result.stderr
+
+
+def test_crawler_import_program_help_is_help() -> None:
+    """`--help` after the program was taken as a Scrapy option: the command looked for a
+    library (and, with one found, began the import) instead of showing its help."""
+    result = run_cli("import", "mixxx", "--help")
+    assert result.returncode == 0 and "--path P" in result.stdout
+    assert "history" not in result.stderr

@@ -104,6 +104,23 @@ def test_a_line_without_end_is_refused_not_read_into_memory(tmp_path: Path) -> N
         read_path(path)
 
 
+def test_a_long_line_that_ends_within_a_chunk_is_refused_too(tmp_path: Path) -> None:
+    """Only the unfinished line was measured: a 1.1-million-character #EXTINF line that
+    ended inside one chunk became a track's title."""
+    path = tmp_path / "list.m3u"
+    path.write_bytes(b"#EXTM3U\n#EXTINF:1,A - " + b"x" * 1_100_000 + b"\nfile.mp3\n")
+    with pytest.raises(UnreadableFile, match="a line longer than"):
+        read_path(path)
+
+
+def test_a_csv_field_over_the_csv_modules_limit_is_one_line_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    path = serato_history(tmp_path / "history.csv", 20, odd_row="y" * 200_000)
+    with pytest.raises(UnreadableFile, match="broken CSV: field larger than field limit"):
+        read_path(path)
+
+
 def test_a_million_row_history_imports_with_the_cut_reported(tmp_path: Path) -> None:
     path = serato_history(tmp_path / "history.csv", MILLION)
     result = run_scrapy("crawl", "exports", "-a", f"path={path}",

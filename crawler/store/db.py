@@ -40,7 +40,7 @@ from crawler.extras import MissingExtra, require
 MIGRATIONS = resources.files("crawler.store") / "migrations"
 """The Alembic scripts, read as package resources: a folder in a clone or a wheel, a
 member of the archive in a zipped egg (scrapyd's)."""
-SCHEMA_REVISION = "0015"
+SCHEMA_REVISION = "0016"
 """The newest migration. A store already there is opened without loading Alembic (a
 quarter of a second at every start); tests check this against Alembic's own head."""
 _lock = threading.Lock()

@@ -149,7 +149,24 @@ def _links_to_make(
     if link_to:
         own = _stored_urls(session, [items[i].url for i in link_to])
         link_to = {i: t for i, t in link_to.items() if items[i].url not in own}
+    # A source merged into another set stays that set's (its own row is gone): stored
+    # again, it undid the merge the next time its file was imported.
+    merged = _merged_sources(session, [it.url for i, it in enumerate(items) if i not in link_to])
+    for i, item in enumerate(items):
+        if i not in link_to and item.url in merged:
+            link_to[i] = merged[item.url]
     return link_to
+
+
+def _merged_sources(session: Session, urls: list[str]) -> dict[str, int]:
+    """URL -> the set it was merged into, for those of ``urls`` that were."""
+    found: dict[str, int] = {}
+    for chunk in chunks(urls):
+        stmt = select(SetSource.url, SetSource.set_id).where(
+            SetSource.url.in_(chunk), SetSource.merged
+        )
+        found.update({url: set_id for url, set_id in session.execute(stmt)})
+    return found
 
 
 def _repeats(
@@ -301,15 +318,18 @@ def merge_sets(session: Session, keep: int, drop: int, now: datetime) -> str:
             raise LookupError(f"no set with id {id_}")
     assert dropped is not None
     moved = rowcount(
-        session.execute(update(SetSource).where(SetSource.set_id == drop).values(set_id=keep))
+        session.execute(
+            update(SetSource).where(SetSource.set_id == drop).values(set_id=keep, merged=True)
+        )
     )
     stmt = dialect_insert(session, SetSource.__table__).on_conflict_do_update(
-        index_elements=["url"], set_={"set_id": keep}
+        index_elements=["url"], set_={"set_id": keep, "merged": True}
     )
     session.execute(
         stmt,
-        [{"set_id": keep, "url": dropped.url, "source": dropped.source.key, "first_seen": now}],
-    )
+        [{"set_id": keep, "url": dropped.url, "source": dropped.source.key, "first_seen": now,
+          "merged": True}],
+    )  # fmt: skip
     url = dropped.url
     session.execute(delete(DJSetRow).where(DJSetRow.id == drop))
     return f"merged set {drop} ({url}) into {keep}: {moved or 0} sources moved"

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -211,6 +212,10 @@ class SetSource(Base):
     url: Mapped[str] = mapped_column(Text, unique=True)
     source: Mapped[str] = mapped_column(String(64))
     first_seen: Mapped[datetime]
+    merged: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Made a source of this set by ``crawler duplicates --merge`` (migration 0016): met
+    again, it stays one, whatever it holds then; a source found by content identity is
+    one only while its content is the set's."""
 
 
 class ArtistAlias(Base):

@@ -27,6 +27,7 @@ MARKS: dict[str, tuple[tuple[str, str | None], ...]] = {
     "0005": (("tracks", "mbid"), ("set_entries", "recording_mbid"), ("sets", "label")),
     "0006": (("crawl_runs", "outcome"),),
     "0007": (("tdmrep_files", None),),
+    "0016": (("set_sources", "merged"),),  # skipped where 0003's table was missing
 }
 """Revision -> (table, column or None for the table itself) it adds."""
 

@@ -101,6 +101,14 @@ def test_near_matches_are_reported_never_merged_until_asked(
     assert _count(store, DJSetRow) == 2
     with session_factory(store)() as session:
         assert set_sources(session, keep) == ["https://a.example/1", "https://b.example/2"]
+    # Seen again, as it was or changed, the merged set stays merged: it was stored as a
+    # set of its own again (and its source moved back) at the next import of its file
+    again = _set("https://b.example/2", ["Dixon"], [*LINES, "05. Âme - Rej"])
+    changed = _set("https://b.example/2", ["Dixon"], [*LINES, "05. Âme - Rej", "06. Âme - Fiori"])
+    assert _store(store, again) == ["linked"] and _store(store, changed) == ["linked"]
+    assert _count(store, DJSetRow) == 2
+    with session_factory(store)() as session:
+        assert set_sources(session, keep) == ["https://a.example/1", "https://b.example/2"]
 
 
 def test_a_merged_spelling_maps_to_the_kept_artist_everywhere(

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from crawler import settings as project
@@ -31,14 +32,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"database URL (default: {mask_url(DATABASE_URL)})",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any free)")
+    parser.add_argument(
+        "--port", type=_ranged(0, 65535), default=8080, help="port (default 8080; 0: any free)"
+    )
     parser.add_argument(
         "--root-path",
         default="",
         help="the path prefix a reverse proxy serves the app under (e.g. /archive)",
     )
     parser.add_argument(
-        "--workers", type=int, default=1, help="worker processes (default 1; 4 for 2+ cores)"
+        "--workers",
+        type=_ranged(1, 64),
+        default=1,
+        help="worker processes (default 1; 4 for 2+ cores)",
     )
     parser.add_argument(
         "--rate-limit",
@@ -67,6 +73,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     keys.set_defaults(func=run_keys)
 
 
+def _ranged(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (uvicorn took port 99999
+    and said it was running there)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not from {low} to {high}")
+        return value
+
+    return parse
+
+
 def _database(args: argparse.Namespace) -> str:
     return str(args.database or DATABASE_URL)
 
@@ -90,8 +112,9 @@ def run_keys(args: argparse.Namespace) -> int:
                 print(key)
                 print(f"key {args.name!r} added: it is shown once, keep it", file=sys.stderr)
             elif args.action == "revoke":
-                revoke_key(db, args.name)
-                print(f"key {args.name!r} revoked", file=sys.stderr)
+                done = revoke_key(db, args.name)
+                print(f"key {args.name!r} {'revoked' if done else 'was revoked already'}",
+                      file=sys.stderr)  # fmt: skip
             else:
                 for row in list_keys(db):
                     state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "live"

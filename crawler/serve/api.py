@@ -26,7 +26,9 @@ from crawler.serve.queries import Page
 __all__ = ["MAX_PER_PAGE", "reads_store", "router", "session"]
 
 MAX_PER_PAGE = 100
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+"""A date as the store keeps them, as far as a pattern can tell (2020-13 is none; the
+schema says the same, so a day 30 of February passes: it compares as a string would)."""
 MAX_ID = 2**63 - 1
 """Ids are the store's 64-bit integer keys: a larger one is a bad request, not a lookup."""
 T = TypeVar("T")

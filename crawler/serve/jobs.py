@@ -443,9 +443,12 @@ def start_crawl(request: Request, body: JobBody, key: Key) -> JSONResponse:
 
 
 def _job(db: Session, job_id: str) -> CrawlJob:
-    job = db.get(CrawlJob, job_id[:32])
+    # ids are 32 characters: a longer one is no job's (cut to 32, it found one), and is
+    # not repeated back whole
+    job = db.get(CrawlJob, job_id) if len(job_id) <= 32 else None
     if job is None:
-        raise HTTPException(404, f"no crawl job {job_id!r}")
+        shown = job_id if len(job_id) <= 40 else job_id[:40] + "…"
+        raise HTTPException(404, f"no crawl job {shown!r}")
     return job
 
 

@@ -39,7 +39,11 @@ def hash_key(key: str) -> str:
 
 def add_key(session: Session, name: str) -> str:
     """A new key named ``name``; the caller prints it, the store keeps its hash."""
-    if session.scalar(select(ServeKey.id).where(ServeKey.name == name)) is not None:
+    existing = session.scalar(select(ServeKey).where(ServeKey.name == name))
+    if existing is not None and existing.revoked_at is not None:
+        # the jobs it started name it: a new key under it would pass for the old one's
+        raise KeyProblem(f"a key named {name!r} was revoked; names are not reused: choose another")
+    if existing is not None:
         raise KeyProblem(f"a key named {name!r} exists (revoke it, or choose another name)")
     key = PREFIX + secrets.token_urlsafe(32)
     session.add(ServeKey(name=name, key_hash=hash_key(key), created_at=_now()))
@@ -50,12 +54,15 @@ def list_keys(session: Session) -> Sequence[ServeKey]:
     return session.scalars(select(ServeKey).order_by(ServeKey.name)).all()
 
 
-def revoke_key(session: Session, name: str) -> None:
+def revoke_key(session: Session, name: str) -> bool:
+    """Revoke the key ``name``; False when it was revoked already."""
     key = session.scalar(select(ServeKey).where(ServeKey.name == name))
     if key is None:
         raise KeyProblem(f"no key named {name!r}")
-    if key.revoked_at is None:
-        key.revoked_at = _now()
+    if key.revoked_at is not None:
+        return False
+    key.revoked_at = _now()
+    return True
 
 
 def check_key(session: Session, key: str) -> str | None:

@@ -44,6 +44,7 @@ def build_app(options: ServeOptions) -> FastAPI:
 
     jobs = None
     if options.allow_crawls:
+        _job_lines_to_stderr()
         from crawler.serve.crawl_settings import baseline, known_settings
         from crawler.serve.jobs import JobConfig, Scrapyd
 
@@ -65,6 +66,20 @@ def build_app(options: ServeOptions) -> FastAPI:
     buckets = Path(options.rate_limit_file) if options.rate_limit_file else None
     return create_app(options.database, jobs=jobs, rate_limit=limit, answers_dir=answers,
                       rate_limit_file=buckets)  # fmt: skip
+
+
+def _job_lines_to_stderr() -> None:
+    """The runner's lines (a job started, its command, how it ended) beside uvicorn's, in
+    its format: uvicorn configures its own loggers only, so they went nowhere."""
+    import logging
+
+    jobs = logging.getLogger("crawler.serve.jobs")
+    if not any(getattr(h, "_crawler_jobs", False) for h in jobs.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        handler._crawler_jobs = True  # type: ignore[attr-defined]
+        jobs.addHandler(handler)
+    jobs.setLevel(logging.INFO)
 
 
 def _spiders() -> set[str]:

@@ -99,6 +99,9 @@ def test_a_job_crawls_a_loopback_site_to_ok(crawling: tuple[httpx.Client, str]) 
     assert done["run"]["counts"]["item_scraped_count"] == 4
     assert done["run"]["politeness"] and done["log"]
     assert client.delete(f"/api/v1/crawls/{job['id']}", headers=auth(key)).status_code == 409
+    # an id with more after it is no job's (cut to 32 characters, it found this one)
+    longer = client.get(f"/api/v1/crawls/{job['id']}{'x' * 5000}", headers=auth(key))
+    assert longer.status_code == 404 and len(longer.text) < 200
     # The run is on the runs page, the sets are searchable
     runs = client.get("/api/v1/runs").json()["items"]
     assert f"job:{job['id']}" in {r["name"] for r in runs}
@@ -110,6 +113,11 @@ def test_a_job_crawls_a_loopback_site_to_ok(crawling: tuple[httpx.Client, str]) 
     assert client.get(f"/api/v1/crawls/{job['id']}", headers=auth(key)).status_code == 401
     listed = run_cli("serve", "--database", url, "keys", "list").stdout
     assert "alice" in listed and "revoked" in listed and key not in listed
+    # revoked again: said so; its name is not given to a new key (its jobs name it)
+    again = run_cli("serve", "--database", url, "keys", "revoke", "alice")
+    assert again.returncode == 0 and "was revoked already" in again.stderr
+    reused = run_cli("serve", "--database", url, "keys", "add", "alice")
+    assert reused.returncode == 1 and "names are not reused" in reused.stderr
 
 
 def test_settings_that_lift_politeness_are_refused(crawling: tuple[httpx.Client, str]) -> None:

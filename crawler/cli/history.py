@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from crawler.exports.locations import NAMES, PROGRAMS, NoHistory, find_history
+from crawler.exports.locations import NAMES, PROGRAMS, NoHistory, NoSuchPath, find_history
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,7 +57,7 @@ def run(program: str, rest: Sequence[str], parser: argparse.ArgumentParser | Non
         history = find_history(program, path)
     except NoHistory as exc:
         print(f"crawler import {program}: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, NoSuchPath) else 1  # a typo is a usage error
     print(
         f"crawler import {program}: reading {NAMES[program]} history in {history.folder}"
         f" ({len(history.files)} file{'s' if len(history.files) != 1 else ''})",

@@ -32,6 +32,15 @@ class NoHistory(LookupError):
     """No history of the program in any place looked at; the message lists them."""
 
 
+class NoSuchPath(NoHistory):
+    """``--path`` names nothing: a typo rather than a folder without history."""
+
+
+_INSIDE = {"serato": ("History", "Sessions"), "engine": ("Database2",), "rekordbox": ("rekordbox",)}
+"""The program's own folder inside the one given (``_Serato_``, ``Engine Library``, a
+stick's ``PIONEER``)."""
+
+
 def drive_roots(system: str, env: Mapping[str, str]) -> list[Path]:
     """The mounted drives a USB stick or external disk appears under."""
     if system == "Darwin":
@@ -122,9 +131,11 @@ def find_history(
         given = Path(path).expanduser()
         if given.is_file():
             return History(program, given.parent, (given,))
-        # the folder itself, a program folder inside it ("_Serato_", "Engine Library"),
+        if not given.exists():
+            raise NoSuchPath(f"--path {given}: no such file or folder")
+        # the folder itself, the program's folder inside it ("_Serato_", "Engine Library"),
         # or a home or drive holding the usual places
-        inside = [given / "History" / "Sessions", given / "Database2", given / "rekordbox"]
+        inside = [given.joinpath(*_INSIDE[program])] if program in _INSIDE else []
         looked = [given, *inside, *places(program, system, given, env, [given])]
     else:
         home = home or Path.home()

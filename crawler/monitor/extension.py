@@ -41,14 +41,19 @@ def _n(stats: Mapping[str, Any], key: str) -> int:
     return int(value) if isinstance(value, int | float) else 0
 
 
+def _counted(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def _import_figures(stats: Mapping[str, Any]) -> str:
     """Files read and unreadable, as the importer's own count line says them."""
-    line = f"{_n(stats, 'import/files')} files read ({_n(stats, 'import/errors')} unreadable"
+    line = f"{_counted(_n(stats, 'import/files'), 'file')} read"
+    line += f" ({_n(stats, 'import/errors')} unreadable"
     if skipped := _n(stats, "import/skipped"):
-        line += f", {skipped} other files skipped"
+        line += f", {_counted(skipped, 'other file')} skipped"
     line += ")"
     if folders := _n(stats, "import/folders_skipped"):
-        line += f", {folders} folders not read"
+        line += f", {_counted(folders, 'folder')} not read"
     return line
 
 

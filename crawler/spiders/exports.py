@@ -189,12 +189,11 @@ class _Progress:
             self.log()
 
     def log(self) -> None:
+        files, sets = self.files, self.sets
         self.spider.logger.info(
-            "Imported %d files: %d sets, %d unreadable or without a set",
-            self.files,
-            self.sets,
-            self.errors,
-        )
+            "Imported %d file%s: %d set%s, %d unreadable or without a set",
+            files, "" if files == 1 else "s", sets, "" if sets == 1 else "s", self.errors,
+        )  # fmt: skip
 
     def close(self) -> None:
         if self.bar is not None:

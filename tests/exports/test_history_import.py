@@ -118,6 +118,16 @@ def test_crawler_import_without_history_is_an_error_naming_the_places(tmp_path: 
     result = run_cli("import", "engine", "--path", str(tmp_path))
     assert result.returncode == 1
     assert "no Engine DJ history found; looked in:" in result.stderr
+    # Mixxx's places only (Serato's, Engine's and rekordbox's folders were listed too)
+    mixxx = run_cli("import", "mixxx", "--path", str(tmp_path)).stderr
+    assert "Database2" not in mixxx and "Sessions" not in mixxx and "rekordbox" not in mixxx
+
+
+def test_crawler_import_path_that_is_not_there_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("import", "mixxx", "--path", str(tmp_path / "typo"))
+    assert (result.returncode, result.stderr.strip()) == (
+        2, f"crawler import mixxx: --path {tmp_path / 'typo'}: no such file or folder"
+    )  # fmt: skip
 
 
 def test_exports_spider_source_argument(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 Every answer of the API and the pages is a function of the store and the URL, so one
 *store version* (when the store last changed) makes every validator: the ``ETag`` is a
 hash of the version and the URL, ``Last-Modified`` is the change's time. A request whose
-``If-None-Match`` holds the current tag is answered 304 before any query runs, and the
+``If-None-Match`` holds the current tag is answered 304 before any query runs when its
+answer is kept and a 2xx (else it is computed, to know: preconditions hold for 2xx), and the
 last answers are kept in memory under their tag, so a page asked again after no change is
 not computed again: in the worker's memory, and in files that every worker of the server
 reads (:class:`SharedAnswers`), so that what one worker computed the others serve. A
@@ -193,16 +194,22 @@ class CachingMiddleware:
             (b"last-modified", format_datetime(changed.replace(microsecond=0), True).encode()),
             (b"cache-control", f"public, max-age={MAX_AGE}".encode()),
         ]
-        if _not_modified(_header(scope, b"if-none-match"), _header(scope, b"if-modified-since"),
-                         etag, changed):  # fmt: skip
-            await send({"type": "http.response.start", "status": 304, "headers": validators})
-            await send({"type": "http.response.body", "body": b""})
-            return
+        matched = _not_modified(
+            _header(scope, b"if-none-match"), _header(scope, b"if-modified-since"), etag, changed
+        )
         kept = self._kept.get(etag)
         if kept is not None:
             self._kept.move_to_end(etag)
         elif self.shared is not None and scope["method"] == "GET":
             kept = self.shared.get(_folder(token), etag)
+        if matched and (kept is None or 200 <= kept[0] < 300):
+            # RFC 9110 13.2.1: preconditions hold only for what would be a 2xx; an answer
+            # not kept is computed to know (a 404 asked with "If-None-Match: *" was a 304)
+            if kept is not None:
+                await _send_304(send, validators)
+            else:
+                await self.app(scope, receive, _as_304(send, validators))
+            return
         if kept is not None:
             status, headers, body = kept
             await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -243,6 +250,30 @@ _VALIDATORS = {b"etag", b"last-modified", b"cache-control"}
 
 def _folder(token: str) -> str:
     return hashlib.blake2b(token.encode(), digest_size=8).hexdigest()
+
+
+async def _send_304(send: Send, validators: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": 304, "headers": validators})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _as_304(send: Send, validators: list[tuple[bytes, bytes]]) -> Send:
+    """The app's answer, but a 304 in place of a 2xx (its body dropped)."""
+    state = {"not_modified": False}
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            if 200 <= message["status"] < 300:
+                state["not_modified"] = True
+                await _send_304(send, validators)
+                return
+            headers = [h for h in message.get("headers", []) if h[0] not in _VALIDATORS]
+            message = {**message, "headers": headers}
+        elif message["type"] == "http.response.body" and state["not_modified"]:
+            return  # the 304 has been sent whole
+        await send(message)
+
+    return wrapped
 
 
 def _keepable(answer: dict[str, Any]) -> bool:

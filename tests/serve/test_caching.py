@@ -52,6 +52,18 @@ def test_an_answer_kept_for_one_host_is_not_served_for_another(client: httpx.Cli
     assert plain.headers["etag"] != forged.headers["etag"]
 
 
+def test_preconditions_hold_only_for_what_would_be_a_success(client: httpx.Client) -> None:
+    """RFC 9110 13.2.1: a URL that answers 404 ignores If-None-Match (``*`` made it a 304,
+    as if the set existed); one that answers 200 is a 304, kept or computed to know."""
+    star = {"If-None-Match": "*"}
+    assert client.get("/api/v1/sets/987654", headers=star).status_code == 404
+    assert client.get("/api/v1/sets/987654", headers=star).status_code == 404  # kept, too
+    fresh = "/api/v1/sets?per_page=7&page=3"  # asked for the first time: computed to know
+    answer = client.get(fresh, headers=star)
+    assert answer.status_code == 304 and answer.content == b"" and answer.headers["etag"]
+    assert client.get(fresh, headers=star).status_code == 304
+
+
 def test_health_and_jobs_are_not_cached(client: httpx.Client) -> None:
     response = client.get("/healthz")
     assert response.headers["cache-control"] == "no-store" and "etag" not in response.headers

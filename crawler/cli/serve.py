@@ -181,13 +181,20 @@ def run(args: argparse.Namespace) -> int:
         # Shared by the workers, removed at exit: the answers they computed, and with
         # several of them the rate limit's buckets (one worker keeps its own in memory)
         options.answers_dir = os.path.join(shared, "answers")
-        if args.workers > 1:
-            options.rate_limit_file = os.path.join(shared, "ratelimit.sqlite")
-            os.environ[ENV] = options.to_env()
-            uvicorn.run(
-                "crawler.serve.launch:app_from_environment", factory=True,
-                workers=args.workers, **common,
-            )  # fmt: skip
-        else:
-            uvicorn.run(build_app(options), **common)
+        try:
+            if args.workers > 1:
+                options.rate_limit_file = os.path.join(shared, "ratelimit.sqlite")
+                os.environ[ENV] = options.to_env()
+                uvicorn.run(
+                    "crawler.serve.launch:app_from_environment", factory=True,
+                    workers=args.workers, **common,
+                )  # fmt: skip
+            else:
+                uvicorn.run(build_app(options), **common)
+        except SystemExit as exc:
+            if exc.code != 3:  # uvicorn's "could not start", 3 here means "partial"
+                raise
+            print(f"crawler serve: could not start on {args.host}:{args.port} (the error "
+                  "above says why: the port in use?)", file=sys.stderr)  # fmt: skip
+            return 1
     return 0

@@ -47,3 +47,16 @@ def test_serve_and_its_keys_say_in_one_line_what_they_cannot_open(tmp_path: Path
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(said), lines
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_port_in_use_is_a_failure_not_partial(sqlite_store: str) -> None:
+    """uvicorn exits 3 when it cannot start, which the exit-code table reads "partial"."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--database", sqlite_store, "--port", str(port))
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert f"crawler serve: could not start on 127.0.0.1:{port}" in result.stderr

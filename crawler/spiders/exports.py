@@ -58,6 +58,25 @@ def iter_files(
     skip goes to ``on_skip(path, reason)`` and the walk goes on.
     """
     skip = on_skip or (lambda path, reason: None)
+    read: set[tuple[int, int]] = set()
+    for path in _walk(roots, max_depth, skip, wanted, on_unwanted):
+        try:
+            info = path.stat()
+        except OSError:
+            yield path  # reported by read_path like any bad file
+            continue
+        if (info.st_dev, info.st_ino) not in read:  # a file named twice, or in a folder
+            read.add((info.st_dev, info.st_ino))  # named too, is read once
+            yield path
+
+
+def _walk(
+    roots: list[Path],
+    max_depth: int,
+    skip: Callable[[Path, str], None],
+    wanted: Callable[[Path], bool] | None,
+    on_unwanted: Callable[[Path], None] | None,
+) -> Iterator[Path]:
     for root in roots:
         if root.is_file() or not root.exists():
             yield root  # a missing path is reported by read_path like any bad file

@@ -68,6 +68,16 @@ def test_a_symlink_loop_is_read_once_and_reported(tmp_path: Path) -> None:
     assert [r for _, r in skipped] == ["a folder already read (symlink loop)"]
 
 
+def test_a_file_named_twice_or_also_in_a_named_folder_is_read_once(tmp_path: Path) -> None:
+    """The feed of `-a path=ex/mixxx,ex/mixxx/mixxxdb.sqlite` held each set twice."""
+    root = tmp_path / "exports"
+    root.mkdir()
+    shutil.copy(CONTROL, root / "one.nml")
+    (root / "same.nml").hardlink_to(root / "one.nml")  # one file under two names
+    named = [root / "one.nml", root, root / "one.nml", tmp_path / "missing.nml"]
+    assert list(iter_files(named)) == [root / "one.nml", tmp_path / "missing.nml"]
+
+
 def test_an_import_of_hostile_folders_reads_the_rest_and_says_what_it_skipped(
     tmp_path: Path, deep_trees: list[Path]
 ) -> None:

@@ -163,9 +163,20 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         retry = str(max(1, math.ceil(wait)))
-        body = b'{"detail":"too many requests: wait Retry-After seconds"}'
+        if scope["path"].startswith(("/api/", "/feeds/")):
+            kind, body = (
+                b"application/json",
+                b'{"detail":"too many requests: wait Retry-After seconds"}',
+            )
+        else:  # a page, as the pages' other errors are
+            kind = b"text/html; charset=utf-8"
+            body = (
+                '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+                "<title>429 Too many requests</title></head><body><h1>Too many requests</h1>"
+                f"<p>Please wait {retry} seconds.</p></body></html>"
+            ).encode()
         await send({"type": "http.response.start", "status": 429, "headers": [
-            (b"content-type", b"application/json"), (b"retry-after", retry.encode()),
+            (b"content-type", kind), (b"retry-after", retry.encode()),
             (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store"),
         ]})  # fmt: skip
         await send({"type": "http.response.body", "body": body})

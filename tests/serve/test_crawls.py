@@ -201,6 +201,9 @@ def test_rate_limit_answers_429_with_retry_after(sqlite_store: str, tmp_path: Pa
         limited = client.get("/api/v1/stats")
         assert limited.status_code == 429
         assert 1 <= int(limited.headers["retry-after"]) <= 20
+        page = client.get("/runs")  # a page's 429 is a page, as its other errors are
+        assert page.status_code == 429 and page.headers["content-type"].startswith("text/html")
+        assert "Too many requests" in page.text
         # A key has a bucket of its own; /healthz is never limited
         assert client.get("/api/v1/stats", headers=auth(key)).status_code == 200
         assert client.get("/healthz").status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crawler.devserver import LoopbackSite
+from tests.conftest import run_scrapy
 from tests.politeness.conftest import crawl, gaps, page, robots
 
 
@@ -70,10 +71,16 @@ def test_crawl_delay_above_cap_skips_the_host(sites) -> None:  # type: ignore[no
     assert "CRAWL_DELAY_MAX=10" in result.log
 
 
-def test_contradictory_settings_stop_the_crawl(sites) -> None:  # type: ignore[no-untyped-def]
+def test_contradictory_settings_stop_the_crawl(sites, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # refused by the add-on before the crawl starts, in one line, exit 4 (as AutoThrottle)
     site = _site(sites, "User-agent: *\n")
-    result = crawl([site.url()], {"CRAWL_DELAY_MAX": 0.5, "DOWNLOAD_DELAY": 2})
-    assert "CRAWL_DELAY_MAX (0.5) is below" in result.log
+    result = run_scrapy("crawl", "sets", "-a", f"start_urls={site.url()}",
+                        "-s", "CRAWL_DELAY_MAX=0.5", "-s", "DOWNLOAD_DELAY=2",
+                        "-s", f"DATABASE_URL=sqlite:///{tmp_path}/crawler.db")  # fmt: skip
+    assert result.returncode == 4, result.stderr[-3000:]
+    assert "refuses to start: Contradictory settings: CRAWL_DELAY_MAX (0.5) is below" in (
+        result.stderr
+    )
     assert site.requests() == []
 
 

@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from crawler.sites._text import clean as text  # one whitespace rule for pages and exports
 
-__all__ = ["file_title", "file_uri", "render", "strip_track_numbers", "text"]
+__all__ = ["file_title", "file_uri", "name_text", "render", "strip_track_numbers", "text"]
 
 # A track number in front of a file name or playlist line: "01 ", "1-01 " (disc and
 # track), "09. ", "10 - ". Zero-padded and disc forms are always numbers; "10 CAKE" or
@@ -27,6 +27,23 @@ def file_uri(path: Path, fragment: str | None = None) -> str:
     if fragment:
         uri += "#" + quote(fragment, safe="/ ").replace(" ", "%20")
     return uri
+
+
+def name_text(path: Path) -> str:
+    """A file's name without its extension, as text. A name that is not UTF-8 (cp1252
+    from a Windows machine, say) reaches Python as surrogate escapes, which became "�" in
+    titles: its bytes are read as cp1252, else latin-1."""
+    stem = path.stem
+    try:
+        raw = stem.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # surrogates not from the file system: leave them be
+        return stem
+    for encoding in ("utf-8", "cp1252", "latin-1"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return stem  # pragma: no cover - latin-1 decodes any bytes
 
 
 def render(artist: str | None, title: str | None, label: str | None = None) -> str | None:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.exports._common import file_uri, render, text
+from crawler.exports._common import file_uri, name_text, render, text
 from crawler.items import DJSet, TrackEntry, mark_tracks_seen
 
 SOURCE = "cue"
@@ -58,7 +58,9 @@ def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
     djset = DJSet(
         source=SOURCE,
         url=file_uri(path),
-        title=text(sheet.fields.get("TITLE")) or path.name.split(".", 1)[0] or path.stem,
+        title=text(sheet.fields.get("TITLE"))
+        or name_text(path).split(".", 1)[0]
+        or name_text(path),
         djs=[performer] if performer else [],
         date=date_match.group(1) if date_match else None,
         genres=[genre] if genre else [],

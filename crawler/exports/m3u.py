@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from crawler.exports._common import file_title, file_uri, strip_track_numbers, text
+from crawler.exports._common import file_title, file_uri, name_text, strip_track_numbers, text
 from crawler.items import DJSet, TrackEntry, mark_tracks_seen
 
 SOURCE = "m3u"
@@ -48,6 +48,8 @@ def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
     ]
     if not tracks:
         return []
-    djset = DJSet(source=SOURCE, url=file_uri(path), title=playlist or path.stem, tracks=tracks)
+    djset = DJSet(
+        source=SOURCE, url=file_uri(path), title=playlist or name_text(path), tracks=tracks
+    )
     mark_tracks_seen(djset, seen)
     return [djset]

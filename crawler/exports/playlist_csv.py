@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from crawler.exports._common import file_uri, render, text
+from crawler.exports._common import file_uri, name_text, render, text
 from crawler.exports._errors import UnreadableFile
 from crawler.items import DJSet, TrackEntry, mark_tracks_seen
 
@@ -117,7 +117,7 @@ def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
     djset = DJSet(
         source=SOURCE,
         url=file_uri(path),
-        title=path.stem,
+        title=name_text(path),
         date="-".join(date.groups()) if date else None,
         tracks=tracks,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from crawler.exports._common import file_uri, render, text
+from crawler.exports._common import file_uri, name_text, render, text
 from crawler.exports._errors import UnreadableFile
 from crawler.items import DJSet, TrackEntry, mark_tracks_seen
 
@@ -61,6 +61,6 @@ def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
         )
     if not tracks:
         return []
-    djset = DJSet(source=SOURCE, url=file_uri(path), title=path.stem, tracks=tracks)
+    djset = DJSet(source=SOURCE, url=file_uri(path), title=name_text(path), tracks=tracks)
     mark_tracks_seen(djset, seen)
     return [djset]

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from crawler.exports._common import file_uri, render, text
+from crawler.exports._common import file_uri, name_text, render, text
 from crawler.exports._errors import UnreadableFile
 from crawler.items import DJSet, TrackEntry, mark_tracks_seen
 
@@ -141,7 +141,7 @@ def history_sets(path: Path, rows: Iterable[dict[str, str]], max_tracks: int = 0
     djset = DJSet(
         source=SOURCE,
         url=file_uri(path),
-        title=name or path.stem,
+        title=name or name_text(path),
         date=date.isoformat() if date else None,
         duration_s=_duration(session.get("playtime", "")),
         tracks=tracks,

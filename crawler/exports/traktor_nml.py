@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path, PureWindowsPath
 from xml.etree.ElementTree import Element
 
-from crawler.exports._common import file_uri, render, text
+from crawler.exports._common import file_uri, name_text, render, text
 from crawler.exports._errors import UnreadableFile
 from crawler.exports._xml import parse_xml
 from crawler.items import DJSet, TrackEntry
@@ -101,7 +101,7 @@ def _set(path: Path, name: str, playlist: Element, collection: dict[str, Element
                 first, first_date = moment, date
             cue = max(0, int((moment - first).total_seconds()))
         tracks.append(_track(position, cue, key, collection.get(key)))
-    title = name.rsplit("/", 1)[-1] or path.stem
+    title = name.rsplit("/", 1)[-1] or name_text(path)
     return DJSet(
         source=SOURCE,
         url=file_uri(path, name),

@@ -133,3 +133,11 @@ def test_unnumbered_lines_are_a_tracklist(tmp_path: Path) -> None:
         "C - Three",
         "D - Four",
     ]
+
+
+def test_a_file_name_that_is_not_utf8_gives_a_readable_title(tmp_path: Path) -> None:
+    """A cp1252 name (from a Windows machine) reached the title as "set_�t�"."""
+    name = os.fsdecode(b"set_\xe9t\xe9 \x96 live.m3u")
+    (tmp_path / name).write_text("#EXTM3U\n#EXTINF:300,Artist A - Song 1\na.mp3\n")
+    (djset,) = read_path(tmp_path / name)
+    assert djset.title == "set_été – live"

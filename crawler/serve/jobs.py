@@ -37,7 +37,7 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import CursorResult, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from crawler.monitor.outcome import Outcome
@@ -205,23 +205,22 @@ class LocalRunner:
             cmd += ["-s", f"{key}={value}"]
         return cmd
 
+    def _ours(self) -> ColumnElement[bool]:
+        """Jobs this runner may take: those taken by a server started with its settings
+        (and those from before the store kept that)."""
+        return or_(CrawlJob.server == self.config.server, CrawlJob.server.is_(None))
+
     def _claim(self) -> None:
         running = aliased(CrawlJob)
         first = (
             select(CrawlJob.id)
-            .where(CrawlJob.status == "queued", CrawlJob.runner.is_(None))
-            .where(or_(CrawlJob.server == self.config.server, CrawlJob.server.is_(None)))
+            .where(CrawlJob.status == "queued", CrawlJob.runner.is_(None), self._ours())
             .order_by(CrawlJob.created_at, CrawlJob.id)
             .limit(1)
             .scalar_subquery()
         )
         with self.config.writer() as db:  # a read first: no write lock while idle
-            waiting = (
-                select(CrawlJob.id)
-                .where(CrawlJob.status == "queued")
-                .where(or_(CrawlJob.server == self.config.server, CrawlJob.server.is_(None)))
-                .limit(1)
-            )
+            waiting = select(CrawlJob.id).where(CrawlJob.status == "queued", self._ours()).limit(1)
             if db.scalar(waiting) is None:
                 return
         with self.config.writer.begin() as db:

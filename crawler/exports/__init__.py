@@ -133,9 +133,9 @@ def _read_any_sqlite(path: Path) -> list[DJSet]:
 
     with open_readonly(path) as conn:
         names = tables(conn)
-    if {"Playlists", "PlaylistTracks", "library"} <= names:
+    if mixxx.owns(names):
         return mixxx.read(path)
-    if {"Historylist", "HistorylistEntity"} <= names or {"List", "ListTrackList"} <= names:
+    if engine.owns(names):
         return engine.read(path)
     raise UnreadableFile("a SQLite database of no program the importer reads (Mixxx, Engine DJ)")
 

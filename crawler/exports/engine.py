@@ -42,12 +42,25 @@ def camelot(key: object) -> str | None:
     return f"{(7 + key // 2) % 12 + 1}{'A' if key % 2 else 'B'}"
 
 
+def _is_v2(names: set[str]) -> bool:
+    return {"Historylist", "HistorylistEntity", "Track"} <= names
+
+
+def _is_v1(names: set[str]) -> bool:
+    return {"List", "ListTrackList", "MetaData"} <= names
+
+
+def owns(names: set[str]) -> bool:
+    """Whether a SQLite database with these tables is an Engine DJ library (2.x or 1.x)."""
+    return _is_v2(names) or _is_v1(names)
+
+
 def read(path: Path) -> list[DJSet]:
     with open_readonly(path) as conn:
         names = tables(conn)
-        if {"Historylist", "HistorylistEntity"} <= names and "Track" in names:
+        if _is_v2(names):
             return _read_v2(path, conn)
-        if {"List", "ListTrackList", "MetaData"} <= names:
+        if _is_v1(names):
             return _read_v1(path, conn)
     raise UnreadableFile("SQLite database without Engine history lists (Historylist or List)")
 

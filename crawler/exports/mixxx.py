@@ -33,9 +33,14 @@ def sniff(path: Path, head: bytes) -> bool:
     return is_sqlite(head) and path.name.lower().startswith("mixxxdb")
 
 
+def owns(names: set[str]) -> bool:
+    """Whether a SQLite database with these tables is a Mixxx library."""
+    return {"Playlists", "PlaylistTracks", "library"} <= names
+
+
 def read(path: Path) -> list[DJSet]:
     with open_readonly(path) as conn:
-        if not {"Playlists", "PlaylistTracks", "library"} <= tables(conn):
+        if not owns(tables(conn)):
             raise UnreadableFile("SQLite database without Mixxx's Playlists and library tables")
         key = "l.key" if "key" in columns(conn, "library") else "NULL"
         names = {

@@ -26,6 +26,12 @@ __all__ = ["PolitenessConfig", "PolitenessConfigError", "product_token"]
 _CONTACT_RE = re.compile(r"(https?://|mailto:|[^\s@;()]+@[^\s@;()]+\.[^\s@;()]+)", re.I)
 
 
+_NOT_NEGATIVE = (
+    "DOWNLOAD_DELAY", "CRAWL_DELAY_DEFAULT", "PACE_JITTER", "PACE_LATENCY_RATIO",
+    "ROBOTSTXT_RETRY_DELAY", "RETRY_AFTER_MAX",
+)  # fmt: skip
+
+
 class PolitenessConfigError(ValueError):
     """Settings that contradict each other or the politeness rules."""
 
@@ -123,21 +129,16 @@ class PolitenessConfig:
         return config
 
     def _validate(self) -> None:
-        problems: list[str] = [
-            f"{name} is not a number (got nan)"  # nan < 0 and nan < x are false: a gap of 0
-            for name, value in self.figures().items()
-            if math.isnan(value)
+        figures = self.figures()
+        # nan < 0 and nan < x are false: nan passed every check below, a gap of 0
+        problems = [
+            f"{name} is not a number (got nan)" for name in figures if math.isnan(figures[name])
         ]
-        for name, value in [
-            ("DOWNLOAD_DELAY", self.delay_floor),
-            ("CRAWL_DELAY_DEFAULT", self.default_delay),
-            ("PACE_JITTER", self.jitter),
-            ("PACE_LATENCY_RATIO", self.latency_ratio),
-            ("ROBOTSTXT_RETRY_DELAY", self.robots_retry_delay),
-            ("RETRY_AFTER_MAX", self.retry_after_max),
-        ]:
-            if value < 0:
-                problems.append(f"{name} must not be negative (got {value})")
+        problems += [
+            f"{name} must not be negative (got {figures[name]})"
+            for name in _NOT_NEGATIVE
+            if figures[name] < 0
+        ]
         if self.factor_max < 1:
             problems.append(f"PACE_FACTOR_MAX must be at least 1 (got {self.factor_max})")
         if self.robots_max_redirects < 5:

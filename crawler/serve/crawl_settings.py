@@ -109,15 +109,8 @@ def _lifts(rule: Strict, value: Any, server: Any) -> bool:
         return _as_bool(server) and not _as_bool(value)
     if rule == "stays_false":
         return _as_bool(value) and not _as_bool(server)
-    number, limit = _finite(value), float(server or 0)
+    number, limit = float(value), float(server or 0)  # finite: checked first
     return number < limit if rule == "not_lower" else number > limit
-
-
-def _finite(value: Any) -> float:
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"not a finite number: {value!r}")
-    return number
 
 
 def _not_finite(value: Any) -> bool:

@@ -26,6 +26,8 @@ from crawler.render.config import RenderConfig
 from crawler.wiring import part
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -126,6 +128,9 @@ class RenderPolicy:
         self.terms = terms
         self.problem = missing("render") or browser_problem(self.config.browser_path)
         """Why there is no browser (or no Playwright: the ``render`` extra), or None."""
+        self.warm_up: Callable[[], None] = lambda: None
+        """Called when a render is granted: the renderer starts the browser then, while
+        the render's request waits for its turn."""
         self._told = False
 
     def entry(self, host: str) -> SiteTerms | None:
@@ -198,6 +203,7 @@ def render_request(crawler: Crawler, response: Response, found_sets: bool) -> Re
         return None
     assert crawler.stats is not None
     crawler.stats.inc_value("render/requested")
+    policy.warm_up()
     return response.request.replace(  # type: ignore[union-attr]
         url=response.url,
         dont_filter=True,

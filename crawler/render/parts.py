@@ -53,4 +53,6 @@ class RenderParts:
 
         stack = self.stack
         gate = SubRequestGate(self.crawler, self.config, stack.config, stack.turns)
-        return Renderer(self.crawler, self.config, self.policy, gate)
+        renderer = Renderer(self.crawler, self.config, self.policy, gate)
+        self.policy.warm_up = renderer.warm_up
+        return renderer

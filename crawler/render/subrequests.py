@@ -16,6 +16,10 @@ takes each request the page makes (the navigation included) and
    browser follows a redirect without asking any route, so each hop is checked and paced
    here, then the final answer is handed to the page.
 
+A page is kept open after its render and navigated again by the next one: what its scripts
+ask in between is refused (``parked``), by its route (the render it belongs to is over) or,
+while the next render swaps the page's routes, by a route on its browser context.
+
 The navigation's first hop is the page the crawler fetched plainly and found empty: it is
 answered with that page (``IN_HAND_META``), so the site is not asked for it twice and no
 turn is taken for it. A navigation without one (a spider's own ``render_js`` request) has
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -51,7 +56,7 @@ from crawler.render.rules import abort_reason
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from playwright.async_api import APIResponse, Page, Route
+    from playwright.async_api import APIResponse, BrowserContext, Page, Route
     from playwright.async_api import Request as PlaywrightRequest
     from scrapy.crawler import Crawler
 
@@ -90,6 +95,9 @@ class PageWatch:
     touched: float = 0.0
     """On the clock's time base: when one last entered or left the gate (the renderer
     waits for a quiet spell after the last one)."""
+    over: bool = False
+    """The render is over: the page is kept for the next one, and what its scripts ask
+    now is refused."""
 
     def enter(self, now: float) -> None:
         self.in_flight += 1
@@ -122,6 +130,9 @@ class SubRequestGate:
         self._told_no_robots = False
         self._locks = HostLocks()
         self._private_hosts: dict[str, bool] = {}
+        self._kept: weakref.WeakSet[Page] = weakref.WeakSet()
+        """Pages between two renders: what they ask is refused without a warning."""
+        self._guarded: weakref.WeakSet[BrowserContext] = weakref.WeakSet()
 
     def _inc(self, key: str) -> None:
         assert self.stats is not None
@@ -156,12 +167,27 @@ class SubRequestGate:
         async def route(route: Route, pw_request: PlaywrightRequest) -> None:
             await self._route(watch, route, pw_request)
 
+        context = page.context
+        if context not in self._guarded:
+            # Under every page's routes: reached only by a request no page route takes,
+            # which a kept page's scripts can make while scrapy-playwright swaps its routes
+            # for the next render (unroute, then route): refused, never sent unpaced.
+            self._guarded.add(context)
+            await context.route("**", self._refuse_unrouted_route)
         await page.route("**", route)
+        self._kept.discard(page)
+
+    def keep(self, page: Page) -> None:
+        """``page`` waits for its next render: what it asks until then is refused."""
+        self._kept.add(page)
 
     # -- the fail-closed hook for scrapy-playwright's own route -------------------------
     def refuse_unrouted(self, pw_request: PlaywrightRequest) -> bool:
         """``PLAYWRIGHT_ABORT_REQUEST`` of the handler: anything reaching scrapy-playwright's
         route escaped ours, so it is aborted."""
+        if _page_of(pw_request) in self._kept:
+            self._aborted("parked", pw_request.url)
+            return True
         self._aborted("unrouted", pw_request.url)
         if not self._told_unrouted:
             self._told_unrouted = True
@@ -171,6 +197,10 @@ class SubRequestGate:
                 pw_request.url,
             )
         return True
+
+    async def _refuse_unrouted_route(self, route: Route, pw_request: PlaywrightRequest) -> None:
+        self.refuse_unrouted(pw_request)
+        await _abort(route, "blockedbyclient")
 
     # -- each request --------------------------------------------------------------------
     async def _route(self, watch: PageWatch, route: Route, pw_request: PlaywrightRequest) -> None:
@@ -191,6 +221,12 @@ class SubRequestGate:
             and pw_request.is_navigation_request()
             and pw_request.frame.parent_frame is None
         )
+        if watch.over or not (is_page or watch.navigated):
+            # the page's render is over, or the next one's navigation has not begun: the
+            # document asking is the one a finished render left
+            self._aborted("parked", url)
+            await _abort(route, "blockedbyclient")
+            return
         if is_page:
             watch.navigated = True
             # the navigation's time-out has just started: fetches give up a little later
@@ -386,6 +422,12 @@ class _Refused(Exception):
         super().__init__(f"{reason}: {url}")
         self.reason = reason
         self.url = url
+
+
+def _page_of(pw_request: PlaywrightRequest) -> Page | None:
+    with suppress(PlaywrightError):  # a frame detached meanwhile
+        return pw_request.frame.page
+    return None
 
 
 async def _abort(route: Route, code: str) -> None:

@@ -28,6 +28,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy.exceptions import IgnoreRequest
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
+from scrapy_playwright.provider import PlaywrightBrowserProvider
 
 from crawler.politeness.handler import OBSERVED_META
 from crawler.render.browser import INSTALL_HINT
@@ -52,6 +53,37 @@ _POLL = 0.01
 """How often a page waiting to settle looks at its requests in the gate (seconds)."""
 
 
+class _StartBeside(PlaywrightBrowserProvider):  # type: ignore[misc]  # an untyped library
+    """scrapy-playwright's browser provider, starting Playwright's driver beside the crawl:
+    the handler awaits ``start()`` when the engine starts, which held the crawl's first
+    request for the driver's start-up (0.3 s, a Node.js process); the browser's launch
+    waits for it instead."""
+
+    def __init__(self, config: Any) -> None:
+        super().__init__(config)
+        self._starting: asyncio.Future[None] | None = None
+
+    async def start(self) -> None:
+        self._starting = asyncio.ensure_future(super().start())
+
+    async def _started(self) -> None:
+        if self._starting is not None:
+            await asyncio.shield(self._starting)
+
+    async def launch_browser(self) -> Any:
+        await self._started()
+        return await super().launch_browser()
+
+    async def launch_persistent_context(self, context_kwargs: dict[str, Any]) -> Any:
+        await self._started()
+        return await super().launch_persistent_context(context_kwargs)
+
+    async def close(self) -> None:
+        with suppress(Exception):  # a driver that did not start has nothing to close
+            await self._started()
+        await super().close()
+
+
 class _Browser(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]  # an untyped library
     """scrapy-playwright's handler, launching Debian's Chromium with our flags, and with
     the gate's fail-closed hook as its abort rule (reached only by requests that escaped
@@ -59,6 +91,11 @@ class _Browser(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]  # an unt
 
     def __init__(self, crawler: Crawler, config: RenderConfig, gate: SubRequestGate) -> None:
         super().__init__(crawler)
+        # Private: the class PLAYWRIGHT_BROWSER_PROVIDER names, read in the handler's
+        # __init__; a setting (or a start that does not hold the engine) upstream would
+        # remove this.
+        if not crawler.settings.get("PLAYWRIGHT_BROWSER_PROVIDER"):
+            self.browser_provider_cls = _StartBeside
         self.config.browser_type_name = "chromium"
         self.config.launch_options = config.launch_options(self.config.launch_options)
         user_rule: Callable[[PlaywrightRequest], Any] | None = getattr(self, "abort_request", None)
@@ -72,6 +109,15 @@ class _QuietTimeouts(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         return not isinstance(exc, PlaywrightTimeoutError)
+
+
+def _level(name: object) -> int:
+    """A ``LOG_LEVEL`` setting as a number (a name or a number; unknown: DEBUG, which
+    leaves scrapy-playwright as it was)."""
+    if isinstance(name, int):
+        return name
+    level = logging.getLevelName(str(name).upper())
+    return level if isinstance(level, int) else logging.DEBUG
 
 
 class Renderer:
@@ -93,7 +139,15 @@ class Renderer:
         self._contexts: dict[str, float] = {}  # context name -> last used
         self._busy: dict[str, int] = {}
         self._quiet = _QuietTimeouts()
-        logging.getLogger("scrapy-playwright").addFilter(self._quiet)
+        pw_logger = logging.getLogger("scrapy-playwright")
+        pw_logger.addFilter(self._quiet)
+        # scrapy-playwright asks its logger's level, not the crawl's LOG_LEVEL (which only
+        # the handler applies), before logging every browser request and response: a call
+        # to the driver per request for lines an INFO crawl throws away (7 % of the crawl
+        # process's CPU when rendering). Its logger gets the crawl's level, for this crawl.
+        self._pw_level = pw_logger.level
+        if pw_logger.level == logging.NOTSET:
+            pw_logger.setLevel(_level(crawler.settings.get("LOG_LEVEL")))
         self._warming: asyncio.Task[None] | None = None
 
     def warm_up(self) -> None:
@@ -105,8 +159,9 @@ class Renderer:
             self._warming = asyncio.ensure_future(self._launch())
 
     async def _launch(self) -> None:
-        # under scrapy-playwright's launch lock, which the first render waits on; should
-        # this fail, that render's own launch tries again and says why
+        # Private: scrapy-playwright launches on a page's first need only; a public
+        # "launch now" would remove this. Under its launch lock, which the first render
+        # waits on; should this fail, that render's own launch tries again and says why.
         with suppress(Exception):
             await self.browser._maybe_launch_browser()
 
@@ -266,4 +321,6 @@ class Renderer:
         try:
             await self.browser.close()
         finally:
-            logging.getLogger("scrapy-playwright").removeFilter(self._quiet)
+            pw_logger = logging.getLogger("scrapy-playwright")
+            pw_logger.removeFilter(self._quiet)
+            pw_logger.setLevel(self._pw_level)

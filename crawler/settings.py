@@ -119,7 +119,7 @@ TDMREP_FETCH_WELLKNOWN = True  # read /.well-known/tdmrep.json (once per host, p
 # clock.
 RENDER_ENABLED = True  # off: never render, whatever the site terms say
 RENDER_BROWSER_PATH = "/usr/bin/chromium"  # Debian's package "chromium"
-RENDER_MAX_PAGES = 4  # pages open (rendering, or kept for the next render) over all hosts
+RENDER_MAX_PAGES = 8  # pages open (rendering, or kept for the next render) over all hosts
 RENDER_CONTEXT_PER_HOST = False  # a browser context per host (a renderer process each)
 RENDER_MAX_CONTEXTS = 16  # per-host contexts kept open; least recently used closed beyond
 RENDER_TIMEOUT = 30.0  # seconds for one page, its paced sub-requests included

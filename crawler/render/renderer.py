@@ -92,9 +92,9 @@ class _Browser(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]  # an unt
     def __init__(self, crawler: Crawler, config: RenderConfig, gate: SubRequestGate) -> None:
         super().__init__(crawler)
         # Private: the class PLAYWRIGHT_BROWSER_PROVIDER names, read in the handler's
-        # __init__; a setting (or a start that does not hold the engine) upstream would
-        # remove this.
-        if not crawler.settings.get("PLAYWRIGHT_BROWSER_PROVIDER"):
+        # __init__ (a user's own provider is left alone); a start that does not hold the
+        # engine upstream would remove this.
+        if getattr(self, "browser_provider_cls", None) is PlaywrightBrowserProvider:
             self.browser_provider_cls = _StartBeside
         self.config.browser_type_name = "chromium"
         self.config.launch_options = config.launch_options(self.config.launch_options)

@@ -221,29 +221,14 @@ class SubRequestGate:
             and pw_request.is_navigation_request()
             and pw_request.frame.parent_frame is None
         )
-        if watch.over or not (is_page or watch.navigated):
-            # the page's render is over, or the next one's navigation has not begun: the
-            # document asking is the one a finished render left
-            self._aborted("parked", url)
-            await _abort(route, "blockedbyclient")
-            return
-        if is_page:
+        if is_page and not watch.over:
             watch.navigated = True
             # the navigation's time-out has just started: fetches give up a little later
             watch.deadline = self.clock.now() + self.config.timeout_s + _GRACE
-        else:
-            reason = abort_reason(
-                url, pw_request.resource_type, watch.host, watch.entry, self.config.resource_types
-            )
-            if reason is None and self.extra_rule is not None:
-                verdict = self.extra_rule(pw_request)
-                if asyncio.iscoroutine(verdict):
-                    verdict = await verdict
-                reason = "user_rule" if verdict else None
-            if reason is not None:
-                self._aborted(reason, url)
-                await _abort(route, "blockedbyclient")
-                return
+        elif (reason := await self._refusal(watch, pw_request)) is not None:
+            self._aborted(reason, url)
+            await _abort(route, "blockedbyclient")
+            return
         in_hand = watch.in_hand if is_page else None
         if in_hand is not None and in_hand.url == url and pw_request.method == "GET":
             self._inc("navigations_in_hand")
@@ -274,6 +259,26 @@ class SubRequestGate:
             await route.fulfill(response=response)
         except PlaywrightError as exc:  # the page closed (time-out) while we fetched
             logger.debug("Page gone before %s could be delivered: %s", url, exc)
+
+    async def _refusal(self, watch: PageWatch, pw_request: PlaywrightRequest) -> str | None:
+        """Why a request other than the page's navigation is refused, or None."""
+        if watch.over or not watch.navigated:
+            # the page's render is over, or the next one's navigation has not begun: the
+            # document asking is the one a finished render left
+            return "parked"
+        reason = abort_reason(
+            pw_request.url,
+            pw_request.resource_type,
+            watch.host,
+            watch.entry,
+            self.config.resource_types,
+        )
+        if reason is None and self.extra_rule is not None:
+            verdict = self.extra_rule(pw_request)
+            if asyncio.iscoroutine(verdict):
+                verdict = await verdict
+            reason = "user_rule" if verdict else None
+        return reason
 
     async def _fetch(
         self,

@@ -23,11 +23,31 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.logformatter import LogFormatterResult
 
-__all__ = ["SecretsFilter", "install_secrets_filter", "mask_secrets", "mask_url", "printable"]
+__all__ = [
+    "SecretsFilter",
+    "counted",
+    "install_secrets_filter",
+    "level_number",
+    "mask_secrets",
+    "mask_url",
+    "printable",
+]
 
 # scheme://user:password@  (the password: anything up to the last "@" before the host)
 _USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@'\"]*:)[^\s/'\"]*@")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def counted(n: int, what: str) -> str:
+    """``1 file``, ``2 files``: a count as the crawler's lines say it."""
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def level_number(level: object) -> int:
+    """A ``LOG_LEVEL`` setting (a name or a number) as a number; a name logging does not
+    know counts as DEBUG, the most shown."""
+    number = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+    return number if isinstance(number, int) else logging.DEBUG
 
 
 def mask_secrets(text: str) -> str:
@@ -132,10 +152,8 @@ class ItemsLogFormatter(LogFormatter):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ItemsLogFormatter:
         settings = crawler.settings
-        level = settings.get("LOG_LEVEL")
-        number = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
         shown = settings.getbool("LOG_ENABLED") and (
-            not isinstance(number, int) or number <= logging.DEBUG
+            level_number(settings.get("LOG_LEVEL")) <= logging.DEBUG
         )
         return cls(items_logged=shown)
 

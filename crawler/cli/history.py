@@ -47,6 +47,7 @@ def split_path(rest: Sequence[str]) -> tuple[str | None, list[str]]:
 
 def run(program: str, rest: Sequence[str], parser: argparse.ArgumentParser | None = None) -> int:
     from crawler.cli.crawl import run_scrapy
+    from crawler.logsafe import counted  # with Scrapy: not when the CLI starts
 
     if rest[:1] in (["-h"], ["--help"]):  # REMAINDER takes it: it would look for a library
         if parser is not None:
@@ -60,7 +61,7 @@ def run(program: str, rest: Sequence[str], parser: argparse.ArgumentParser | Non
         return 2 if isinstance(exc, NoSuchPath) else 1  # a typo is a usage error
     print(
         f"crawler import {program}: reading {NAMES[program]} history in {history.folder}"
-        f" ({len(history.files)} file{'s' if len(history.files) != 1 else ''})",
+        f" ({counted(len(history.files), 'file')})",
         file=sys.stderr,
     )
     paths = ",".join(str(f) for f in history.files)

@@ -55,12 +55,11 @@ def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
     performer = text(sheet.fields.get("PERFORMER"))
     date_match = _ISO.match(text(sheet.rem.get("DATE")) or "")
     genre = text(sheet.rem.get("GENRE"))
+    name = name_text(path)
     djset = DJSet(
         source=SOURCE,
         url=file_uri(path),
-        title=text(sheet.fields.get("TITLE"))
-        or name_text(path).split(".", 1)[0]
-        or name_text(path),
+        title=text(sheet.fields.get("TITLE")) or name.split(".", 1)[0] or name,
         djs=[performer] if performer else [],
         date=date_match.group(1) if date_match else None,
         genres=[genre] if genre else [],

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from crawler.logsafe import counted
 from crawler.monitor.feeds import FeedWatch
 from crawler.monitor.metrics import CrawlTotals, MetricsServer, refusals, registry_for
 from crawler.monitor.outcome import SUCCESSES, Verdict, crawl_outcome
@@ -41,19 +42,15 @@ def _n(stats: Mapping[str, Any], key: str) -> int:
     return int(value) if isinstance(value, int | float) else 0
 
 
-def _counted(n: int, what: str) -> str:
-    return f"{n} {what}{'' if n == 1 else 's'}"
-
-
 def _import_figures(stats: Mapping[str, Any]) -> str:
     """Files read and unreadable, as the importer's own count line says them."""
-    line = f"{_counted(_n(stats, 'import/files'), 'file')} read"
+    line = f"{counted(_n(stats, 'import/files'), 'file')} read"
     line += f" ({_n(stats, 'import/errors')} unreadable"
     if skipped := _n(stats, "import/skipped"):
-        line += f", {_counted(skipped, 'other file')} skipped"
+        line += f", {counted(skipped, 'other file')} skipped"
     line += ")"
     if folders := _n(stats, "import/folders_skipped"):
-        line += f", {_counted(folders, 'folder')} not read"
+        line += f", {counted(folders, 'folder')} not read"
     return line
 
 

@@ -30,11 +30,12 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 from scrapy_playwright.provider import PlaywrightBrowserProvider
 
+from crawler.logsafe import level_number
 from crawler.politeness.handler import OBSERVED_META
 from crawler.render.browser import INSTALL_HINT
 from crawler.render.config import SETTLED, RenderConfig
 from crawler.render.decision import RenderPolicy
-from crawler.render.subrequests import PAGE_META, PageWatch, SubRequestGate
+from crawler.render.subrequests import PageWatch, SubRequestGate
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -111,15 +112,6 @@ class _QuietTimeouts(logging.Filter):
         return not isinstance(exc, PlaywrightTimeoutError)
 
 
-def _level(name: object) -> int:
-    """A ``LOG_LEVEL`` setting as a number (a name or a number; unknown: DEBUG, which
-    leaves scrapy-playwright as it was)."""
-    if isinstance(name, int):
-        return name
-    level = logging.getLevelName(str(name).upper())
-    return level if isinstance(level, int) else logging.DEBUG
-
-
 class Renderer:
     """Renders the requests the policy granted; one per crawl."""
 
@@ -147,7 +139,7 @@ class Renderer:
         # process's CPU when rendering). Its logger gets the crawl's level, for this crawl.
         self._pw_level = pw_logger.level
         if pw_logger.level == logging.NOTSET:
-            pw_logger.setLevel(_level(crawler.settings.get("LOG_LEVEL")))
+            pw_logger.setLevel(level_number(crawler.settings.get("LOG_LEVEL")))
         self._warming: asyncio.Task[None] | None = None
 
     def warm_up(self) -> None:
@@ -178,7 +170,7 @@ class Renderer:
     async def _render(self, request: Request, host: str) -> Response:
         assert self.stats is not None
         context = f"render:{host}" if self.config.context_per_host else "render"
-        self.gate.watch(request, host, self.policy.entry(host))
+        watch = self.gate.watch(request, host, self.policy.entry(host))
         started = time.monotonic()
         settled = self.config.wait_until == SETTLED
         page = await self._page_for(context)
@@ -186,7 +178,7 @@ class Renderer:
             playwright=True,
             playwright_context=context,
             playwright_context_kwargs={
-                "user_agent": request.meta[PAGE_META].user_agent,
+                "user_agent": watch.user_agent,
                 "service_workers": "block",  # their requests would pass no route
                 "accept_downloads": False,
             },
@@ -195,9 +187,7 @@ class Renderer:
                 "timeout": self.config.timeout_s * 1000,
             },
             playwright_include_page=True,  # kept for the next render
-            playwright_page_methods=[PageMethod(self._settled, request.meta[PAGE_META], started)]
-            if settled
-            else [],
+            playwright_page_methods=[PageMethod(self._settled, watch, started)] if settled else [],
         )
         if page is not None:
             request.meta["playwright_page"] = page
@@ -205,7 +195,6 @@ class Renderer:
         # not take the render's length (sub-requests and their gaps) for the server's.
         request.meta[OBSERVED_META] = True
         self._busy[context] = self._busy.get(context, 0) + 1
-        watch = request.meta[PAGE_META]
         try:
             response: Response = await self.browser.download_request(request)
         except PlaywrightTimeoutError as exc:

@@ -143,12 +143,12 @@ class SubRequestGate:
         logger.debug("Browser sub-request aborted (%s): %s", reason, url)
 
     # -- set up per page ------------------------------------------------------------------
-    def watch(self, request: Request, host: str, entry: SiteTerms | None) -> None:
+    def watch(self, request: Request, host: str, entry: SiteTerms | None) -> PageWatch:
         """Ready ``request`` for rendering: the gate's route goes on its page first."""
         headers = request.headers.to_unicode_dict()
         user_agent = headers.get("User-Agent") or self.politeness.user_agent
         headers["User-Agent"] = user_agent
-        request.meta[PAGE_META] = PageWatch(
+        watch = request.meta[PAGE_META] = PageWatch(
             request.url,
             host,
             entry,
@@ -158,6 +158,7 @@ class SubRequestGate:
             request.meta.get(IN_HAND_META),
         )
         request.meta["playwright_page_init_callback"] = self._install
+        return watch
 
     async def _install(self, page: Page, request: Request) -> None:
         """scrapy-playwright's page init callback: our route, registered after its own,

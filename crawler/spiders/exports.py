@@ -29,7 +29,7 @@ from crawler.archive.reader import WEB_ARCHIVE_SUFFIXES, is_web_archive
 from crawler.exports import EXTENSIONS, UnreadableFile, reads_name
 from crawler.exports.discogs_dump import DumpReader, is_dump
 from crawler.exports.locations import NAMES, PROGRAMS, NoHistory, find_history
-from crawler.logsafe import printable
+from crawler.logsafe import counted, printable
 from crawler.spiders._arguments import SpiderArgumentError, check_arguments
 from crawler.spiders._base import PoliteSpider
 from crawler.spiders._pool import FileResult, default_processes, read_ahead, read_files
@@ -208,11 +208,12 @@ class _Progress:
             self.log()
 
     def log(self) -> None:
-        files, sets = self.files, self.sets
         self.spider.logger.info(
-            "Imported %d file%s: %d set%s, %d unreadable or without a set",
-            files, "" if files == 1 else "s", sets, "" if sets == 1 else "s", self.errors,
-        )  # fmt: skip
+            "Imported %s: %s, %d unreadable or without a set",
+            counted(self.files, "file"),
+            counted(self.sets, "set"),
+            self.errors,
+        )
 
     def close(self) -> None:
         if self.bar is not None:

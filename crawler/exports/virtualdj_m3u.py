@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path, PureWindowsPath
 
-from crawler.exports._common import file_uri, render, text
+from crawler.exports._common import file_uri, name_text, render, text
 from crawler.items import DJSet, TrackEntry, mark_tracks_seen
 
 SOURCE = "virtualdj"
@@ -52,7 +52,9 @@ def read(path: Path, lines: Iterator[str], max_tracks: int = 0) -> list[DJSet]:
     match = _DATE_STEM.search(path.stem)
     if match:
         date = match.group(0)
-    djset = DJSet(source=SOURCE, url=file_uri(path), title=path.stem, date=date, tracks=tracks)
+    djset = DJSet(
+        source=SOURCE, url=file_uri(path), title=name_text(path), date=date, tracks=tracks
+    )
     mark_tracks_seen(djset, seen)
     return [djset]
 

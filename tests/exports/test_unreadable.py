@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from crawler.exports import UnreadableFile, read_path
-from tests.conftest import run_scrapy
+from tests.conftest import FIXTURES, run_scrapy
+
+EXPORTS = FIXTURES / "exports"
 
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -141,3 +143,13 @@ def test_a_file_name_that_is_not_utf8_gives_a_readable_title(tmp_path: Path) -> 
     (tmp_path / name).write_text("#EXTM3U\n#EXTINF:300,Artist A - Song 1\na.mp3\n")
     (djset,) = read_path(tmp_path / name)
     assert djset.title == "set_été – live"
+
+
+def test_a_virtualdj_history_under_a_name_that_is_not_utf8(tmp_path: Path) -> None:
+    """The real VirtualDJ history, renamed on a Windows machine: its title was the raw
+    surrogates as well."""
+    name = os.fsdecode(b"2019-07-06 f\xeate.m3u")
+    (tmp_path / name).write_bytes((EXPORTS / "virtualdj_2019-07-06.m3u").read_bytes())
+    (djset,) = read_path(tmp_path / name)
+    assert djset.title == "2019-07-06 fête"
+    assert djset.date == "2019-07-06"

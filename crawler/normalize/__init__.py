@@ -6,6 +6,7 @@ exports), so that the same track reads the same however and wherever it was writ
 
 from __future__ import annotations
 
+from crawler.normalize._dates import DATE_PATTERN, is_date
 from crawler.normalize._keys import artist_key, fold, track_key
 from crawler.normalize._line import parse_track_line
 from crawler.normalize._text import clean_text
@@ -13,10 +14,12 @@ from crawler.normalize._track import normalize_set, normalize_track
 from crawler.normalize.duplicates import find_near_duplicates
 
 __all__ = [
+    "DATE_PATTERN",
     "artist_key",
     "clean_text",
     "find_near_duplicates",
     "fold",
+    "is_date",
     "normalize_set",
     "normalize_track",
     "parse_track_line",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -19,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from crawler.normalize import DATE_PATTERN, is_date
 from crawler.serve import queries
 from crawler.serve.compare import compare
 from crawler.serve.queries import Page
@@ -26,9 +26,6 @@ from crawler.serve.queries import Page
 __all__ = ["MAX_PER_PAGE", "reads_store", "router", "session"]
 
 MAX_PER_PAGE = 100
-_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
-"""A date as the store keeps them, as far as a pattern can tell (2020-13 is none; the
-schema says the same, so a day 30 of February passes: it compares as a string would)."""
 MAX_ID = 2**63 - 1
 """Ids are the store's 64-bit integer keys: a larger one is a bad request, not a lookup."""
 T = TypeVar("T")
@@ -84,7 +81,7 @@ def page(
 
 
 def _date(name: str, value: str | None) -> str | None:
-    if value is not None and not _DATE.match(value):
+    if value is not None and not is_date(value):
         raise HTTPException(422, f"{name}: a date is YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
     return value
 
@@ -106,7 +103,7 @@ Paged = Annotated[Page, Depends(page)]
 Text = Annotated[str, Query(min_length=1, max_length=200, description="words to look for")]
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="a primary key")]
 DateParam = Annotated[
-    str | None, Query(pattern=_DATE.pattern, description="YYYY[-MM[-DD]], inclusive")
+    str | None, Query(pattern=DATE_PATTERN, description="YYYY[-MM[-DD]], inclusive")
 ]
 
 

@@ -12,23 +12,21 @@ Requests: one page of shows per 100 shows (``-a since``/``until``) or one lookup
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 
+from crawler.normalize import is_date
 from crawler.sites import kexp
 from crawler.spiders._arguments import SpiderArgumentError, check_arguments
 from crawler.spiders._base import ApiSpider
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
 
 def _date(name: str, value: str | None) -> str | None:
     value = (value or "").strip() or None
-    if value is not None and not _DATE.match(value):
+    if value is not None and not is_date(value, day=True):
         raise SpiderArgumentError(f"-a {name}={value}: give a date as YYYY-MM-DD")
     return value
 

@@ -110,6 +110,8 @@ def test_shows_between_two_dates(api: KexpSite, tmp_path: Path) -> None:
 def test_bad_arguments_are_refused_in_one_line(api: KexpSite, tmp_path: Path) -> None:
     result = crawl(api, tmp_path, "-a", "since=March")
     assert result.returncode == 2 and "-a since=March: give a date as YYYY-MM-DD" in result.stderr
+    result = crawl(api, tmp_path, "-a", "until=2023-02-29")  # no such day: nothing asked
+    assert result.returncode == 2 and "-a until=2023-02-29: give a date" in result.stderr
     assert api.requests() == []
 
 

@@ -92,7 +92,8 @@ def test_sets_list_filters_and_pages(client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     "params",
     [{"per_page": 101}, {"per_page": 0}, {"page": 0}, {"since": "yesterday"}, {"dj": "x"},
-     {"since": "2020-13"}, {"until": "2020-00"}],  # no such months: they were taken
+     {"since": "2020-13"}, {"until": "2020-00"},  # no such months: they were taken
+     {"since": "2023-02-29"}, {"until": "2024-04-31"}],  # no such days either
 )  # fmt: skip
 def test_bad_parameters_are_422(client: httpx.Client, params: dict[str, Any]) -> None:
     assert "detail" in get(client, "/api/v1/sets", 422, **params)

@@ -17,7 +17,10 @@ Figures, from the server's log and the crawl process's own resource usage:
   requests the server saw; peak RSS of the crawl process.
 
 Bar (400 hosts): utilization >= 0.9, 0 early, 0 wasted, CPU per request at most stock
-Scrapy's in the same run (3 ms when stock Scrapy was not run).
+Scrapy's in the same run (3 ms when stock Scrapy was not run). Our crawl collects Python's
+youngest generation every ``GC_THRESHOLD`` allocations (``crawler/memory.py``), stock Scrapy
+every 700, Python's default; ``--stock-gc N`` runs stock Scrapy with N too, and
+``-s GC_THRESHOLD=0`` ours with Python's, to see what that part of the difference is.
 
 ``--workers N``: our crawl runs as ``scrapy crawl sets --workers N`` (N cluster workers on
 this machine and the private Redis the command starts). CPU is then the whole tree's (the
@@ -43,6 +46,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import itertools
 import json
 import os
@@ -261,7 +265,9 @@ def _worker_shares(database: str) -> tuple[int, ...]:
     return tuple(json.loads(stats).get("downloader/request_count", 0) for (stats,) in rows)
 
 
-def crawl(kind: str, hosts: list[str], settings: dict[str, Any], workers: int = 1) -> Figures:
+def crawl(
+    kind: str, hosts: list[str], settings: dict[str, Any], workers: int = 1, stock_gc: int = 0
+) -> Figures:
     with tempfile.TemporaryDirectory(prefix="bench_wide_") as tmp:
         log_path = f"{tmp}/log.json"
         server = subprocess.Popen(
@@ -310,6 +316,8 @@ def crawl(kind: str, hosts: list[str], settings: dict[str, Any], workers: int = 
             cwd = str(ROOT)
         else:
             argv = [sys.executable, "-m", "bench.bench_wide", "--stock", urls_file]
+            if stock_gc:
+                argv += ["--stock-gc", str(stock_gc)]
             env.pop("SCRAPY_SETTINGS_MODULE", None)
             cwd = tmp
         started = time.monotonic()
@@ -330,6 +338,8 @@ def crawl(kind: str, hosts: list[str], settings: dict[str, Any], workers: int = 
         cpu = usage.ru_utime + usage.ru_stime
         names = {"ours": "this crawler", "ours+warc": "this crawler, --warc"}
         name = names.get(kind, "stock Scrapy, follow links only")
+        if kind == "stock" and stock_gc:
+            name = f"stock Scrapy, links, GC {stock_gc}"
         if workers > 1:
             name = f"this crawler, --workers {workers}"
         # the tree's peak RSS sum; ru_maxrss is one process's, the fallback for short runs
@@ -400,12 +410,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="--archive: rounds of each")
     parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--stock", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--stock-gc",
+        type=int,
+        default=0,
+        help="stock Scrapy with its youngest GC generation collected every N allocations, "
+        "as GC_THRESHOLD does for ours (default: Python's 700)",
+    )
     args = parser.parse_args(argv)
     _raise_fd_limit()
     if args.serve:
         asyncio.run(_serve(addresses(int(args.serve[1])), args.serve[0]))
         return 0
     if args.stock:
+        if args.stock_gc:
+            gc.set_threshold(args.stock_gc, *gc.get_threshold()[1:])
         run_stock(args.stock)
         return 0
     settings = dict(s.split("=", 1) for s in args.settings)
@@ -428,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.only not in (None, kind):
                 continue
             print(f"crawling {count} hosts: {kind} x{workers} ...", file=sys.stderr, flush=True)
-            results.append(crawl(kind, hosts, settings, workers))
+            results.append(crawl(kind, hosts, settings, workers, args.stock_gc))
             report(results[-1:])
     print()
     report(results)

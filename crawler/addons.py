@@ -103,6 +103,7 @@ POLITENESS_COMPONENTS: dict[str, dict[str, int | str | None]] = {
 TRACKLISTS_SETTINGS = (
     "DATABASE_URL", "STORE_BATCH_SIZE", "STORE_FLUSH_SECONDS", "CONCURRENT_ITEMS", "SPOOL_DIR",
     "STORE_RETRY_MAX_DELAY", "MAX_TRACKS_PER_SET", "FEED_EXPORT_ENCODING", "LOG_FORMATTER",
+    "GC_THRESHOLD",
     "IMPORT_MAX_FILE_BYTES", "IMPORT_PROCESSES", "IMPORT_MAX_DEPTH",
     "INCREMENTAL_ENABLED", "INCREMENTAL_CACHE_MAX", "INCREMENTAL_FLUSH_SECONDS",
     "CRAWL_NAME", "CRAWL_LOCK_OWNER", "CRAWL_LOCK_HEARTBEAT", "DEPTH_PRIORITY",
@@ -131,6 +132,8 @@ TRACKLISTS_COMPONENTS: dict[str, dict[str, int | str | None]] = {
         "crawler.monitor.watch.ExtractionWatch": 900,  # next to the spider: layout changes
     },
     "EXTENSIONS": {
+        # the garbage collector paced for a crawl; first, so its counts reach the run's row
+        "crawler.memory.CollectorPace": -1,
         "crawler.monitor.extension.CrawlOutcome": 0,  # outcome, summary line, metrics
         "crawler.monitor.progress.CrawlProgress": 0,  # live line or log lines
         "crawler.monitor.runs.CrawlRunRecord": 0,  # the run's crawl_runs row

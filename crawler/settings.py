@@ -63,6 +63,7 @@ CONCURRENT_ITEMS = 16  # items of one response in the pipelines at once (Scrapy:
 SPOOL_DIR = "data/spool"  # sets the store could not take wait here (crawler/store/spool.py)
 STORE_RETRY_MAX_DELAY = 60.0  # longest wait (s) between retries while the database is away
 MAX_TRACKS_PER_SET = 5000  # a longer tracklist is cut there, with a warning; 0: no cap
+GC_THRESHOLD = 50_000  # allocations between young collections (Python: 700); 0: Python's
 
 # --- Imports (crawler/exports/, crawler/spiders/exports.py) --------------------------------
 IMPORT_MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are refused unread

@@ -54,6 +54,7 @@ def test_list_run_and_nothing_due_after(tmp_path: Path, site: ChangingSite) -> N
     assert run.name == "radio" and run.spider == "sets" and run.finish_reason == "finished"
     assert run.outcome == "ok"
     assert run.stats["item_scraped_count"] == 20
+    assert "gc/collections/2" in run.stats  # the collector's pace (crawler/memory.py) ran
     assert run.politeness  # the politeness summary rides along
     assert (tmp_path / "data/schedule/radio/crawl.log").stat().st_size > 0
 

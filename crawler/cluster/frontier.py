@@ -14,7 +14,7 @@ extending its leases. Every operation is one Lua script (``scripts.py``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -99,23 +99,26 @@ class Frontier:
         )
         return bool(result)
 
-    def lease(self, lease_id: str) -> Leased | float:
+    def lease(self, lease_id: str, released: Sequence[str] = ()) -> Leased | float:
         """The next request that may leave now, or the seconds until one may
-        (:data:`EMPTY`, :data:`ALL_BUSY` when there is none to wait for)."""
+        (:data:`EMPTY`, :data:`ALL_BUSY` when there is none to wait for). ``released``:
+        hosts to :meth:`release` first, in the same step."""
         k = self.keys
         result = self._lease(
             keys=[k.hosts, k.leases, k.leased, k.active],
-            args=[k.queue_prefix, lease_id, self.lease_timeout],
+            args=[k.queue_prefix, lease_id, self.lease_timeout, self._clock_prefix, *released],
         )
         if int(result[0]) == 1:
             return Leased(lease_id, result[1].decode(), bytes(result[2]))
         return float(result[1])
 
-    def release_host(self, host: str) -> None:
-        """The host's leased request is off the network: its next one may be leased when
-        its clock allows."""
+    def release(self, hosts: Sequence[str]) -> None:
+        """The hosts' leased requests are off the network: the next request of each may be
+        leased when its clock allows."""
+        if not hosts:
+            return
         k = self.keys
-        self._release_host(keys=[k.hosts], args=[k.queue_prefix, self._clock_prefix, host])
+        self._release_host(keys=[k.hosts], args=[k.queue_prefix, self._clock_prefix, *hosts])
 
     def ack(self, lease_ids: Iterable[str]) -> int:
         ids = list(lease_ids)

@@ -114,6 +114,9 @@ class ClusterScheduler(BaseScheduler):
         self._opened_at = time.monotonic()
         self._extended_at = self._opened_at
         self._known_hosts: set[str] = set()
+        self._released: list[str] = []
+        """Hosts whose request is off the network, not yet said to Redis: said with the next
+        lease (one round trip less a request), or before any lease is acknowledged."""
         self._unsent: list[tuple[str, bytes, str | None, str | None, bool]] = []
         """Requests to queue, kept while Redis does not answer: (host, payload,
         fingerprint, lease replaced, seed)."""
@@ -205,6 +208,9 @@ class ClusterScheduler(BaseScheduler):
             del self._leases[replaces]
             self._inc("cluster/replaced")
         try:
+            if replaces is not None:
+                # Its host first, as before an acknowledgement: the lease ends with this.
+                self._send_released()
             queued = self.frontier.add(
                 host, payload, key, front=replaces is not None, finishes=replaces
             )
@@ -227,6 +233,8 @@ class ClusterScheduler(BaseScheduler):
 
     def _send_unsent(self) -> None:
         assert self.frontier is not None
+        if self._unsent:
+            self._send_released()  # some may end leases (see enqueue_request)
         while self._unsent:
             host, payload, key, replaces, seed = self._unsent[0]
             self.frontier.add(host, payload, key, front=replaces is not None, finishes=replaces)
@@ -238,7 +246,8 @@ class ClusterScheduler(BaseScheduler):
         assert self.frontier is not None
         lease_id = uuid.uuid4().hex
         try:
-            result = self.frontier.lease(lease_id)
+            result = self.frontier.lease(lease_id, self._released)
+            self._released.clear()
         except redis.RedisError as exc:
             logger.warning("Redis error while asking the frontier (will retry): %s", exc)
             self._wake_in(self.config.poll_interval * 10)
@@ -257,7 +266,7 @@ class ClusterScheduler(BaseScheduler):
         except Exception as exc:  # a payload from another version of the spider, say
             logger.error("Unreadable request in the frontier (kept aside): %r", exc)
             self.frontier.bury(leased.payload)
-            self.frontier.release_host(leased.host)
+            self.frontier.release([leased.host])
             self.frontier.ack([leased.lease_id])
             self._inc("cluster/unreadable")
             return None
@@ -310,6 +319,7 @@ class ClusterScheduler(BaseScheduler):
                 return
             self._send_unsent()
             self._finish_done()
+            self._send_released()  # the engine asked for no lease since (a full downloader)
             # By the clock, not by counting ticks: a busy reactor skips ticks, and a
             # lease left unextended for its whole time-out would be fetched again by
             # another worker.
@@ -368,17 +378,27 @@ class ClusterScheduler(BaseScheduler):
             lease = self._leases[lease_id]
             if not lease.released:  # refused before reaching the downloader
                 self._release(lease)
+        # Hosts first: a lease acknowledged with its host still marked busy would keep the
+        # host from every worker if this one died before its next lease.
+        self._send_released()
         self.frontier.ack(done)
         for lease_id in done:
             del self._leases[lease_id]
         self._inc("cluster/finished", len(done))
 
     def _release(self, lease: _Lease) -> None:
-        assert self.frontier is not None
-        self.frontier.release_host(lease.host)
+        """The lease's host may have its next request: said to Redis with the next lease,
+        which this wakes the engine to ask for at once."""
+        self._released.append(lease.host)
         lease.released = True
         self._pending = True
         self._wake_in(0.0)
+
+    def _send_released(self) -> None:
+        assert self.frontier is not None
+        if self._released:
+            self.frontier.release(self._released)
+            self._released.clear()
 
     def _wake_in(self, delay: float) -> None:
         """Wake the engine after ``delay`` seconds (the earliest of the wakes asked for)."""

@@ -48,6 +48,18 @@ local function split_leased(v)
   local nl = string.find(v, '\\n', 1, true)
   return string.sub(v, 1, nl - 1), string.sub(v, nl + 1)
 end
+-- A host's request is done with the network: the host may be leased again when its clock
+-- allows (and leaves the schedule when nothing is queued for it).
+local function release_hosts(hosts_key, queue_prefix, clock_prefix, first, t)
+  for i = first, #ARGV do
+    local host = ARGV[i]
+    if redis.call('LLEN', queue_prefix .. host) > 0 then
+      redis.call('ZADD', hosts_key, fmt(host_ready(clock_prefix, host, t)), host)
+    else
+      redis.call('ZREM', hosts_key, host)
+    end
+  end
+end
 """
 
 # -- the clock ------------------------------------------------------------------------------
@@ -150,14 +162,17 @@ return 1
 """
 )
 
-# KEYS: hosts, leases, leased, active. ARGV: queue prefix, lease id, lease time-out.
+# KEYS: hosts, leases, leased, active. ARGV: queue prefix, lease id, lease time-out, clock
+# prefix, then the hosts this worker is done with since its last call (RELEASE_HOST, done
+# first: a round trip a request saved).
 # Takes the first request of the host that is ready soonest, if it is ready now, and marks
-# the host busy until RELEASE_HOST. Returns {1, host, payload}, or {0, wait}: seconds until
-# the next host is ready, '-1' for an empty frontier, '-2' when every host is busy.
+# the host busy until it is released. Returns {1, host, payload}, or {0, wait}: seconds
+# until the next host is ready, '-1' for an empty frontier, '-2' when every host is busy.
 LEASE = (
     _COMMON
     + """
 local t = now()
+release_hosts(KEYS[1], ARGV[1], ARGV[4], 5, t)
 for _ = 1, 50 do
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   if #first == 0 then return {0, '-1'} end
@@ -182,17 +197,13 @@ return {0, '0'}
 """
 )
 
-# KEYS: hosts. ARGV: queue prefix, clock prefix, host. The host's request is done with
-# the network: the host may be leased again when its clock allows.
+# KEYS: hosts. ARGV: queue prefix, clock prefix, hosts. Their requests are done with the
+# network: each host may be leased again when its clock allows.
 RELEASE_HOST = (
     _COMMON
     + """
-if redis.call('LLEN', ARGV[1] .. ARGV[3]) > 0 then
-  redis.call('ZADD', KEYS[1], fmt(host_ready(ARGV[2], ARGV[3], now())), ARGV[3])
-else
-  redis.call('ZREM', KEYS[1], ARGV[3])
-end
-return 1
+release_hosts(KEYS[1], ARGV[1], ARGV[2], 3, now())
+return #ARGV - 2
 """
 )
 

@@ -37,9 +37,25 @@ def test_one_request_per_host_out_at_a_time_and_hosts_spread(frontier):
     assert {first.host, second.host} == {"a.test", "b.test"}
     # a.test has more queued, but its one request is out: nothing else may go.
     assert _lease(frontier, 3) == ALL_BUSY
-    frontier.release_host("a.test")
+    frontier.release(["a.test"])
     third = _lease(frontier, 4)
     assert isinstance(third, Leased) and third.host == "a.test"
+
+
+def test_a_lease_releases_the_hosts_its_worker_is_done_with_first(frontier):
+    for n in range(2):
+        frontier.add("a.test", f"a{n}".encode(), f"a{n}")
+        frontier.add("b.test", f"b{n}".encode(), f"b{n}")
+    first, second = _lease(frontier, 1), _lease(frontier, 2)
+    assert isinstance(first, Leased) and isinstance(second, Leased)
+    assert _lease(frontier, 3) == ALL_BUSY
+    # one step: both hosts released (no clock says wait), then the next request leased
+    third = frontier.lease("lease-4", released=["a.test", "b.test"])
+    assert isinstance(third, Leased) and third.host in {"a.test", "b.test"}
+    fourth = _lease(frontier, 5)
+    assert isinstance(fourth, Leased) and {third.host, fourth.host} == {"a.test", "b.test"}
+    # a host released with nothing queued leaves the schedule
+    assert frontier.lease("lease-6", released=[third.host, fourth.host]) == EMPTY
 
 
 def test_a_host_is_leased_again_only_when_its_clock_allows(frontier, client, prefix):
@@ -50,7 +66,7 @@ def test_a_host_is_leased_again_only_when_its_clock_allows(frontier, client, pre
     now = float(client.time()[0]) + client.time()[1] / 1e6
     clock = SharedKeys(prefix).clock("slow.test")
     client.hset(clock, mapping={"last_start": now, "last_done": now, "gap": 0.5})
-    frontier.release_host("slow.test")
+    frontier.release(["slow.test"])
     wait = _lease(frontier, 2)
     assert isinstance(wait, float) and 0.3 < wait <= 0.5
     time.sleep(wait)
@@ -84,14 +100,14 @@ def test_finishing_and_giving_back(frontier):
     frontier.add("b.test", b"unfinished", "2")
     done, unfinished = _lease(frontier, 1), _lease(frontier, 2)
     assert isinstance(done, Leased) and isinstance(unfinished, Leased)
-    frontier.release_host(done.host)
+    frontier.release([done.host])
     assert frontier.ack([done.lease_id]) == 1
     assert frontier.give_back([unfinished.lease_id]) == 1
     status = frontier.status()
     assert (status.hosts, status.leases) == (1, 0)
     again = _lease(frontier, 3)
     assert isinstance(again, Leased) and again.payload == b"unfinished"
-    frontier.release_host(again.host)
+    frontier.release([again.host])
     frontier.ack([again.lease_id])
     assert frontier.status().empty
     assert _lease(frontier, 4) == EMPTY
@@ -101,7 +117,7 @@ def test_a_retry_replaces_its_lease_in_one_step(frontier):
     frontier.add("a.test", b"page", "1")
     taken = _lease(frontier, 1)
     assert isinstance(taken, Leased)
-    frontier.release_host("a.test")
+    frontier.release(["a.test"])
     assert frontier.add("a.test", b"page, retry", None, front=True, finishes=taken.lease_id)
     status = frontier.status()
     assert (status.hosts, status.leases) == (1, 0)
@@ -112,7 +128,7 @@ def test_idle_time_counts_from_the_last_activity(frontier):
     taken = _lease(frontier, 1)
     assert isinstance(taken, Leased)
     time.sleep(0.3)
-    frontier.release_host("a.test")
+    frontier.release(["a.test"])
     frontier.ack([taken.lease_id])
     status = frontier.status()
     assert status.empty and status.idle_for < 0.1

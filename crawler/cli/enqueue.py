@@ -88,8 +88,8 @@ def _enqueue(frontier: Frontier, urls: list[str]) -> int:
             bad += 1
             continue
         request = Request(url, meta={"is_start_request": True})
-        frontier.add_seed_host(parts.hostname)
-        if frontier.add(parts.hostname, request_to_bytes(request), fingerprint(request)):
+        payload = request_to_bytes(request)
+        if frontier.add(parts.hostname, payload, fingerprint(request), seed=True):
             queued += 1
         else:
             seen += 1

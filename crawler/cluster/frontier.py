@@ -24,7 +24,7 @@ from crawler.cluster.keys import CrawlKeys
 if TYPE_CHECKING:
     import redis
 
-__all__ = ["Frontier", "FrontierStatus", "Leased"]
+__all__ = ["Enqueued", "Frontier", "FrontierStatus", "Leased"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,18 @@ class Leased:
     lease_id: str
     host: str
     payload: bytes
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    """A request to queue (:meth:`Frontier.add`)."""
+
+    host: str
+    payload: bytes
+    fingerprint: str | None
+    front: bool = False
+    finishes: str | None = None
+    seed: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,26 +90,35 @@ class Frontier:
         *,
         front: bool = False,
         finishes: str | None = None,
+        seed: bool = False,
     ) -> bool:
         """Queue a request for ``host``; False when its fingerprint was already seen.
 
         ``fingerprint=None`` skips the filter (a retry). ``finishes`` names a lease this
         request replaces (a retry or redirect of a leased request): both in one step.
+        ``seed``: the host is a seed's (:meth:`is_seed_host`).
         """
+        return self.add_many([Enqueued(host, payload, fingerprint, front, finishes, seed)])[0]
+
+    def add_many(self, requests: Sequence[Enqueued]) -> list[bool]:
+        """:meth:`add` for each request, in one step and one round trip."""
+        if not requests:
+            return []
         k = self.keys
+        args: list[str | bytes] = [k.queue_prefix, self._clock_prefix]
+        for r in requests:
+            args += [
+                r.host,
+                r.payload,
+                r.fingerprint or "",
+                "1" if r.front else "0",
+                r.finishes or "",
+                "1" if r.seed else "0",
+            ]
         result = self._enqueue(
-            keys=[k.hosts, k.seen, k.active, k.leases, k.leased],
-            args=[
-                k.queue_prefix,
-                self._clock_prefix,
-                host,
-                payload,
-                fingerprint or "",
-                "1" if front else "0",
-                finishes or "",
-            ],
+            keys=[k.hosts, k.seen, k.active, k.leases, k.leased, k.seed_hosts], args=args
         )
-        return bool(result)
+        return [bool(queued) for queued in result]
 
     def lease(self, lease_id: str, released: Sequence[str] = ()) -> Leased | float:
         """The next request that may leave now, or the seconds until one may
@@ -168,9 +189,6 @@ class Frontier:
     def seen(self) -> int:
         """Requests the crawl has taken in so far, over all workers (the shared filter)."""
         return int(self.client.scard(self.keys.seen))
-
-    def add_seed_host(self, host: str) -> None:
-        self.client.sadd(self.keys.seed_hosts, host)
 
     def is_seed_host(self, host: str) -> bool:
         return bool(self.client.sismember(self.keys.seed_hosts, host))

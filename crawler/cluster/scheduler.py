@@ -40,14 +40,13 @@ from scrapy.core.scheduler import BaseScheduler
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
-from scrapy_redis import picklecompat
 from twisted.internet import task
 
 from crawler import _engine
 from crawler.cluster.clock import mark_epoch
 from crawler.cluster.config import ClusterConfig, ClusterConfigError, check_crawl_name
 from crawler.cluster.dupefilter import ClusterDupeFilter, fingerprint
-from crawler.cluster.frontier import ALL_BUSY, EMPTY, Frontier, Leased
+from crawler.cluster.frontier import ALL_BUSY, EMPTY, Enqueued, Frontier, Leased
 from crawler.cluster.keys import CrawlKeys
 from crawler.cluster.serialize import request_from_bytes, request_to_bytes
 
@@ -62,6 +61,9 @@ logger = logging.getLogger(__name__)
 
 LEASE_META = "cluster_lease"
 """Request meta key: the lease under which this worker holds the request."""
+_SEND_AT = 200
+"""Requests enqueued that are sent at once, without waiting for the next lease (a callback
+yielding thousands of links), and the most sent in one script."""
 STATE_LOST = "redis_state_lost"
 """The finish reason of a crawl stopped because Redis lost the cluster's state."""
 
@@ -78,13 +80,6 @@ def crawl_name(spider: Spider) -> str:
     """``-a crawl=NAME``, else the ``CLUSTER_CRAWL`` setting, else the spider's name."""
     name = getattr(spider, "crawl", None) or spider.settings.get("CLUSTER_CRAWL") or spider.name
     return check_crawl_name(str(name))
-
-
-def _url_of(payload: bytes) -> str:
-    try:
-        return str(picklecompat.loads(payload)["url"])
-    except Exception:
-        return "(unreadable request)"
 
 
 @dataclass
@@ -117,9 +112,9 @@ class ClusterScheduler(BaseScheduler):
         self._released: list[str] = []
         """Hosts whose request is off the network, not yet said to Redis: said with the next
         lease (one round trip less a request), or before any lease is acknowledged."""
-        self._unsent: list[tuple[str, bytes, str | None, str | None, bool]] = []
-        """Requests to queue, kept while Redis does not answer: (host, payload,
-        fingerprint, lease replaced, seed)."""
+        self._unsent: list[tuple[Request, Enqueued]] = []
+        """Requests enqueued, to be queued in Redis with the next call (and kept while
+        Redis does not answer)."""
         self._not_seed_hosts: set[str] = set()
         self._epoch = ""
         self._lost = False
@@ -170,8 +165,8 @@ class ClusterScheduler(BaseScheduler):
         try:
             self._send_unsent()
         except redis.RedisError as exc:
-            for _host, payload, _key, _replaces, _seed in self._unsent:
-                logger.error("Not queued (Redis does not answer: %s): %s", exc, _url_of(payload))
+            for request, _entry in self._unsent:
+                logger.error("Not queued (Redis does not answer: %s): %s", exc, request.url)
             raise
         self._finish_done()
         if self.stats is not None and not self._lost:
@@ -207,45 +202,50 @@ class ClusterScheduler(BaseScheduler):
         if replaces is not None:
             del self._leases[replaces]
             self._inc("cluster/replaced")
-        try:
-            if replaces is not None:
-                # Its host first, as before an acknowledgement: the lease ends with this.
-                self._send_released()
-            queued = self.frontier.add(
-                host, payload, key, front=replaces is not None, finishes=replaces
-            )
-            if seed:
-                self.frontier.add_seed_host(host)
-                self._allow_host(host)
-        except redis.RedisError as exc:
-            # Redis is away: keep it here and queue it when Redis is back (``_tick``).
-            self._unsent.append((host, payload, key, replaces, seed))
-            logger.warning("Redis error, %s kept until Redis answers: %s", request, exc)
-            self._pending = True
-            return True
-        if not queued:
-            if self.df is not None:
-                self.df.log(request, self.spider)
-            return False
-        self._inc("cluster/enqueued")
+        entry = Enqueued(host, payload, key, replaces is not None, replaces, seed)
+        self._unsent.append((request, entry))
         self._pending = True
+        if len(self._unsent) >= _SEND_AT:
+            try:
+                self._send_unsent()
+            except redis.RedisError as exc:
+                logger.warning("Redis error, requests kept until Redis answers: %s", exc)
+        # Queued or not (already seen) is known once sent: a duplicate is then logged by
+        # the filter and signalled as dropped, as the engine would have.
         return True
 
     def _send_unsent(self) -> None:
+        """Queue the requests enqueued since the last call: one script for all of them,
+        before any lease is asked for or acknowledged (a lease is acknowledged only with
+        its follow-ups queued). Kept while Redis does not answer."""
         assert self.frontier is not None
-        if self._unsent:
-            self._send_released()  # some may end leases (see enqueue_request)
+        if not self._unsent:
+            return
+        self._send_released()  # some requests end leases (retries): their hosts first
         while self._unsent:
-            host, payload, key, replaces, seed = self._unsent[0]
-            self.frontier.add(host, payload, key, front=replaces is not None, finishes=replaces)
-            if seed:
-                self.frontier.add_seed_host(host)
-            self._unsent.pop(0)
+            batch = self._unsent[:_SEND_AT]
+            queued = self.frontier.add_many([entry for _request, entry in batch])
+            del self._unsent[: len(batch)]
+            for (request, entry), ok in zip(batch, queued, strict=True):
+                self._sent(request, entry, ok)
+
+    def _sent(self, request: Request, entry: Enqueued, queued: bool) -> None:
+        if entry.seed:
+            self._seed_host(entry.host)
+        if queued:
+            self._inc("cluster/enqueued")
+            return
+        if self.df is not None:
+            self.df.log(request, self.spider)
+        self.crawler.signals.send_catch_log(
+            signals.request_dropped, request=request, spider=self.spider
+        )
 
     def next_request(self) -> Request | None:
         assert self.frontier is not None
         lease_id = uuid.uuid4().hex
         try:
+            self._send_unsent()
             result = self.frontier.lease(lease_id, self._released)
             self._released.clear()
         except redis.RedisError as exc:
@@ -290,6 +290,8 @@ class ClusterScheduler(BaseScheduler):
     def _spider_idle(self, spider: Spider) -> None:
         """Stop only when the whole cluster has had nothing to do for IDLE_TIMEOUT."""
         assert self.frontier is not None
+        with contextlib.suppress(redis.RedisError):
+            self._send_unsent()
         if self._unsent:
             raise DontCloseSpider
         if self._state_lost():
@@ -370,6 +372,7 @@ class ClusterScheduler(BaseScheduler):
         assert self.frontier is not None
         if not self._leases:
             return
+        self._send_unsent()  # a lease's follow-ups are queued before it is acknowledged
         busy = _engine.in_progress(self.crawler)
         done = [lid for lid, lease in self._leases.items() if lease.request not in busy]
         if not done:
@@ -409,6 +412,14 @@ class ClusterScheduler(BaseScheduler):
                 return
             self._wake_call.cancel()
         self._wake_call = loop.call_at(when, _engine.wake, self.crawler)
+
+    def _seed_host(self, host: str) -> None:
+        """A seed's host, just said to Redis: the spider hears of it without asking."""
+        if host in self._known_hosts or not isinstance(self.spider, TakesSeedHosts):
+            return
+        self._known_hosts.add(host)
+        self._not_seed_hosts.discard(host)
+        self.spider.add_seed_host(host)
 
     def _allow_host(self, host: str) -> None:
         """Tell the spider a seed's host is in the crawl, if it keeps such a list

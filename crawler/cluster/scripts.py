@@ -135,30 +135,39 @@ return redis.call('HGET', KEYS[1], 'paused_until') or '0'
 """
 
 # -- the frontier ---------------------------------------------------------------------------
-# KEYS: hosts, seen, active, leases, leased.
-# ARGV: queue prefix, clock prefix, host, payload, fingerprint ('' = don't filter),
-#       front ('1' = first in the host's queue), lease to finish ('' = none).
-# Returns 1 when queued, 0 when already seen. Filter and push are one step, so a worker
-# dying in between can't leave a URL marked seen but never queued.
+# KEYS: hosts, seen, active, leases, leased, seed hosts.
+# ARGV: queue prefix, clock prefix, then six for each request: host, payload, fingerprint
+#       ('' = don't filter), front ('1' = first in the host's queue), lease to finish
+#       ('' = none), seed ('1' = its host is a seed's).
+# Returns, for each request, 1 when queued, 0 when already seen. Filter and push are one
+# step, so a worker dying in between can't leave a URL marked seen but never queued; the
+# requests a worker enqueued since its last call go together (one round trip, not one each).
 ENQUEUE = (
     _COMMON
     + """
 local t = now()
-if ARGV[7] ~= '' then
-  redis.call('ZREM', KEYS[4], ARGV[7])
-  redis.call('HDEL', KEYS[5], ARGV[7])
-end
 redis.call('SET', KEYS[3], fmt(t))
-if ARGV[5] ~= '' and redis.call('SADD', KEYS[2], ARGV[5]) == 0 then
-  return 0
+local queued = {}
+for i = 3, #ARGV, 6 do
+  local host, payload, key = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if ARGV[i + 4] ~= '' then
+    redis.call('ZREM', KEYS[4], ARGV[i + 4])
+    redis.call('HDEL', KEYS[5], ARGV[i + 4])
+  end
+  if ARGV[i + 5] == '1' then redis.call('SADD', KEYS[6], host) end
+  if key ~= '' and redis.call('SADD', KEYS[2], key) == 0 then
+    queued[#queued + 1] = 0
+  else
+    if ARGV[i + 3] == '1' then
+      redis.call('LPUSH', ARGV[1] .. host, payload)
+    else
+      redis.call('RPUSH', ARGV[1] .. host, payload)
+    end
+    redis.call('ZADD', KEYS[1], 'NX', fmt(host_ready(ARGV[2], host, t)), host)
+    queued[#queued + 1] = 1
+  end
 end
-if ARGV[6] == '1' then
-  redis.call('LPUSH', ARGV[1] .. ARGV[3], ARGV[4])
-else
-  redis.call('RPUSH', ARGV[1] .. ARGV[3], ARGV[4])
-end
-redis.call('ZADD', KEYS[1], 'NX', fmt(host_ready(ARGV[2], ARGV[3], t)), ARGV[3])
-return 1
+return queued
 """
 )
 

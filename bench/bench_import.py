@@ -219,7 +219,7 @@ def breakdown(folder: Path, database: Path, limit: int = 2000) -> dict[str, floa
 
 
 def scrapy_import(
-    folder: Path, database: Path, profile: Path | None = None
+    folder: Path, database: Path, profile: Path | None = None, settings: list[str] | None = None
 ) -> tuple[float, int, str]:
     """(seconds, peak RSS in KiB, stderr tail) of ``scrapy crawl exports`` in a child process."""
     command = [sys.executable]
@@ -227,6 +227,7 @@ def scrapy_import(
         command += ["-m", "cProfile", "-o", str(profile)]
     command += ["-m", "scrapy", "crawl", "exports", "-a", f"path={folder}",
                 "-s", f"DATABASE_URL=sqlite:///{database}", "-s", "LOG_LEVEL=INFO"]  # fmt: skip
+    command += [arg for setting in settings or () for arg in ("-s", setting)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = database.with_suffix(".log")
     started = time.perf_counter()
@@ -241,7 +242,9 @@ def scrapy_import(
     return elapsed, usage.ru_maxrss, stderr
 
 
-def run(n: int, profile: bool, stages: bool, rounds: int = 3) -> dict[str, Any]:
+def run(
+    n: int, profile: bool, stages: bool, rounds: int = 3, settings: list[str] | None = None
+) -> dict[str, Any]:
     """The best of ``rounds`` alternating runs of each (the least disturbed ones: the
     machine is shared, and either side alone varies by a third from run to run)."""
     folder = OUT / f"pages-{n}"
@@ -255,7 +258,7 @@ def run(n: int, profile: bool, stages: bool, rounds: int = 3) -> dict[str, Any]:
         for name in ("bare", "import"):
             (OUT / f"{name}-{n}.db").unlink(missing_ok=True)
         bare = min(bare, bare_loop(folder, OUT / f"bare-{n}.db"))
-        seconds, peak, stderr = scrapy_import(folder, OUT / f"import-{n}.db", prof)
+        seconds, peak, stderr = scrapy_import(folder, OUT / f"import-{n}.db", prof, settings)
         imported, peak_kib = min(imported, seconds), max(peak_kib, peak)
     sets = next((int(line.split(":")[1].strip(" ,")) for line in stderr.splitlines()
                  if "'import/sets':" in line), 0)  # fmt: skip
@@ -442,12 +445,15 @@ def main() -> int:
         "--stages", action="store_true", help="also time each stage of an import, per page"
     )
     parser.add_argument("--rounds", type=int, default=3, help="runs of each; the best counts")
+    parser.add_argument(
+        "-s", dest="settings", action="append", default=[], help="NAME=VALUE for the import"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.dj:
         run_dj(args.rounds)
         return 0
-    results = [run(n, args.profile, args.stages, args.rounds) for n in args.n]
+    results = [run(n, args.profile, args.stages, args.rounds, args.settings) for n in args.n]
     print(f"{'N':>7} {'bare pages/s':>13} {'import pages/s':>15} {'ratio':>6} {'peak MiB':>9}")
     for r in results:
         print(f"{r['n']:>7} {r['bare_pages_per_s']:>13.0f} {r['import_pages_per_s']:>15.0f}"

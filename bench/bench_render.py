@@ -74,6 +74,7 @@ def crawl(label: str, args: argparse.Namespace, tmp: Path, render: bool) -> dict
             "-s", f"RENDER_MAX_PAGES={args.max_pages}", "-s", "LOG_LEVEL=INFO",
             "-s", f"RENDER_MAX_CONTEXTS={max(args.max_pages, args.hosts)}",
         ]  # fmt: skip
+        cmd += [arg for setting in args.settings for arg in ("-s", setting)]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         started = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
@@ -127,6 +128,9 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.05, help="Crawl-delay (s)")
     parser.add_argument(
         "--max-pages", type=int, default=defaults.RENDER_MAX_PAGES, help="RENDER_MAX_PAGES"
+    )
+    parser.add_argument(
+        "-s", dest="settings", action="append", default=[], help="NAME=VALUE for both crawls"
     )
     args = parser.parse_args()
     if not os.access(CHROMIUM, os.X_OK):

@@ -124,14 +124,32 @@ class Frontier:
         """The next request that may leave now, or the seconds until one may
         (:data:`EMPTY`, :data:`ALL_BUSY` when there is none to wait for). ``released``:
         hosts to :meth:`release` first, in the same step."""
+        leased = self.lease_many(lease_id, released, 1)
+        return leased[0] if isinstance(leased, list) else leased
+
+    def lease_many(
+        self, lease_id: str, released: Sequence[str] = (), most: int = 1
+    ) -> list[Leased] | float:
+        """Up to ``most`` requests that may leave now, one per host, under the ids
+        ``lease_id``, ``lease_id.2``, ``lease_id.3``...; else as :meth:`lease`."""
         k = self.keys
         result = self._lease(
             keys=[k.hosts, k.leases, k.leased, k.active],
-            args=[k.queue_prefix, lease_id, self.lease_timeout, self._clock_prefix, *released],
+            args=[
+                k.queue_prefix,
+                lease_id,
+                self.lease_timeout,
+                self._clock_prefix,
+                most,
+                *released,
+            ],
         )
-        if int(result[0]) == 1:
-            return Leased(lease_id, result[1].decode(), bytes(result[2]))
-        return float(result[1])
+        if int(result[0]) != 1:
+            return float(result[1])
+        return [
+            Leased(lease_id if n == 0 else f"{lease_id}.{n + 1}", host.decode(), bytes(payload))
+            for n, (host, payload) in enumerate(zip(result[1::2], result[2::2], strict=True))
+        ]
 
     def release(self, hosts: Sequence[str]) -> None:
         """The hosts' leased requests are off the network: the next request of each may be

@@ -11,9 +11,10 @@ its pieces (connection settings, fingerprints, serializer) and replaces the queu
 - every request goes through the shared filter, seeds included; ``dont_filter`` is
   honoured for a retry or redirect of a request this worker holds (it *replaces* that
   lease, in one step) and for requests a callback marks so on purpose, never for seeds;
-- :meth:`next_request` leases only a request whose host may be sent to now, and at most
-  one per host across the cluster; when none is ready it wakes the engine again when the
-  next host will be (or after ``CLUSTER_POLL_INTERVAL``), so nothing is hoarded;
+- :meth:`next_request` leases only requests whose hosts may be sent to now (a few in one
+  step, for the engine's next calls), and at most one per host across the cluster; when
+  none is ready it wakes the engine again when the next host will be (or after
+  ``CLUSTER_POLL_INTERVAL``), so nothing is hoarded;
 - a lease ends when the engine has fully handled the request (``crawler/_engine.py``); until
   then the worker extends it, and if the worker dies it runs out and the request goes
   back to its host's queue;
@@ -31,6 +32,7 @@ import os
 import socket
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -61,6 +63,11 @@ logger = logging.getLogger(__name__)
 
 LEASE_META = "cluster_lease"
 """Request meta key: the lease under which this worker holds the request."""
+_LEASE_MOST = 16
+"""Requests leased in one script at most, each from a host that may be sent to now: at a
+crawl's start every host is ready at once, and one round trip each held the last hosts'
+first requests back by seconds. The engine takes them at once, unless its downloader is
+full: then these few hosts wait for this worker, leased, as one host did before."""
 _SEND_AT = 200
 """Requests enqueued that are sent at once, without waiting for the next lease (a callback
 yielding thousands of links), and the most sent in one script."""
@@ -90,6 +97,8 @@ class _Lease:
     """False once the response is in: requests enqueued after that are follow-ups."""
     released: bool = False
     """The host has been handed back for scheduling (its request is off the network)."""
+    handed: bool = False
+    """Given to the engine (leased together with others, it may wait in ``_ready`` first)."""
 
 
 class ClusterScheduler(BaseScheduler):
@@ -109,6 +118,9 @@ class ClusterScheduler(BaseScheduler):
         self._opened_at = time.monotonic()
         self._extended_at = self._opened_at
         self._known_hosts: set[str] = set()
+        self._ready: deque[Request] = deque()
+        """Leased together with the one handed to the engine, for its next calls: at most
+        ``_LEASE_MOST`` at once, each from a host that may be sent to now."""
         self._released: list[str] = []
         """Hosts whose request is off the network, not yet said to Redis: said with the next
         lease (one round trip less a request), or before any lease is acknowledged."""
@@ -179,13 +191,14 @@ class ClusterScheduler(BaseScheduler):
             self._inc("cluster/given_back", returned)
             logger.info("Gave %d unfinished request(s) back to the frontier", returned)
             self._leases.clear()
+            self._ready.clear()
         self.frontier.client.close()
 
     # -- Scrapy's scheduler interface -----------------------------------------------------
     def has_pending_requests(self) -> bool:
         # False when the frontier had nothing queued at the last look: the engine then
         # raises spider_idle, where the cluster-wide idle rule decides.
-        return self._pending
+        return self._pending or bool(self._ready)
 
     def enqueue_request(self, request: Request) -> bool:
         assert self.frontier is not None
@@ -243,21 +256,31 @@ class ClusterScheduler(BaseScheduler):
 
     def next_request(self) -> Request | None:
         assert self.frontier is not None
+        if self._ready:
+            return self._hand(self._ready.popleft())
         lease_id = uuid.uuid4().hex
         try:
             self._send_unsent()
-            result = self.frontier.lease(lease_id, self._released)
+            result = self.frontier.lease_many(lease_id, self._released, _LEASE_MOST)
             self._released.clear()
         except redis.RedisError as exc:
             logger.warning("Redis error while asking the frontier (will retry): %s", exc)
             self._wake_in(self.config.poll_interval * 10)
             return None
-        if isinstance(result, Leased):
-            return self._take(result)
+        if isinstance(result, list):
+            self._ready.extend(r for r in map(self._take, result) if r is not None)
+            if self._ready:
+                return self._hand(self._ready.popleft())
+            self._wake_in(0.0)  # all unreadable (kept aside): ask again
+            return None
         self._pending = result not in (EMPTY, ALL_BUSY)
         wait = result if self._pending else self.config.poll_interval
         self._wake_in(min(wait, self.config.poll_interval))
         return None
+
+    def _hand(self, request: Request) -> Request:
+        self._leases[request.meta[LEASE_META]].handed = True
+        return request
 
     def _take(self, leased: Leased) -> Request | None:
         assert self.frontier is not None
@@ -292,7 +315,7 @@ class ClusterScheduler(BaseScheduler):
         assert self.frontier is not None
         with contextlib.suppress(redis.RedisError):
             self._send_unsent()
-        if self._unsent:
+        if self._unsent or self._ready:
             raise DontCloseSpider
         if self._state_lost():
             raise CloseSpider(STATE_LOST)  # an empty frontier here proves nothing
@@ -374,7 +397,9 @@ class ClusterScheduler(BaseScheduler):
             return
         self._send_unsent()  # a lease's follow-ups are queued before it is acknowledged
         busy = _engine.in_progress(self.crawler)
-        done = [lid for lid, lease in self._leases.items() if lease.request not in busy]
+        done = [
+            lid for lid, lease in self._leases.items() if lease.handed and lease.request not in busy
+        ]
         if not done:
             return
         for lease_id in done:

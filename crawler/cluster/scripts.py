@@ -172,37 +172,55 @@ return queued
 )
 
 # KEYS: hosts, leases, leased, active. ARGV: queue prefix, lease id, lease time-out, clock
-# prefix, then the hosts this worker is done with since its last call (RELEASE_HOST, done
-# first: a round trip a request saved).
-# Takes the first request of the host that is ready soonest, if it is ready now, and marks
-# the host busy until it is released. Returns {1, host, payload}, or {0, wait}: seconds
-# until the next host is ready, '-1' for an empty frontier, '-2' when every host is busy.
+# prefix, most requests to lease, then the hosts this worker is done with since its last
+# call (released first, as RELEASE_HOST does: a round trip a request saved).
+# Takes the first request of each host that is ready now, soonest ready first, up to the
+# most asked for and to half the hosts ready (other workers ask too), and marks each host
+# busy until it is released. The first lease has the id
+# given, the next ones that id and '.2', '.3'... Returns {1, host, payload, host, payload...},
+# or {0, wait}: seconds until the next host is ready, '-1' for an empty frontier, '-2' when
+# every host is busy.
 LEASE = (
     _COMMON
     + """
 local t = now()
-release_hosts(KEYS[1], ARGV[1], ARGV[4], 5, t)
-for _ = 1, 50 do
+release_hosts(KEYS[1], ARGV[1], ARGV[4], 6, t)
+-- At most half the hosts ready now (one when one or two are): the rest stay for others.
+local ready = redis.call('ZCOUNT', KEYS[1], '-inf', fmt(t))
+local most = math.max(1, math.min(tonumber(ARGV[5]), math.floor(ready / 2)))
+local out = {1}
+local n = 0
+local wait = '0'
+for _ = 1, most + 50 do
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  if #first == 0 then return {0, '-1'} end
+  if #first == 0 then wait = '-1' break end
   local host, score = first[1], tonumber(first[2])
   if score >= """
     + repr(BUSY)
-    + """ then return {0, '-2'} end
-  if score > t then return {0, fmt(score - t)} end
+    + """ then wait = '-2' break end
+  if score > t then wait = fmt(score - t) break end
   local payload = redis.call('LPOP', ARGV[1] .. host)
   if payload then
+    n = n + 1
+    local id = ARGV[2]
+    if n > 1 then id = id .. '.' .. n end
     redis.call('ZADD', KEYS[1], fmt("""
     + repr(BUSY)
     + """), host)
-    redis.call('ZADD', KEYS[2], fmt(t + tonumber(ARGV[3])), ARGV[2])
-    redis.call('HSET', KEYS[3], ARGV[2], host .. '\\n' .. payload)
-    redis.call('SET', KEYS[4], fmt(t))
-    return {1, host, payload}
+    redis.call('ZADD', KEYS[2], fmt(t + tonumber(ARGV[3])), id)
+    redis.call('HSET', KEYS[3], id, host .. '\\n' .. payload)
+    out[#out + 1] = host
+    out[#out + 1] = payload
+    if n >= most then break end
+  else
+    redis.call('ZREM', KEYS[1], host)
   end
-  redis.call('ZREM', KEYS[1], host)
 end
-return {0, '0'}
+if n > 0 then
+  redis.call('SET', KEYS[4], fmt(t))
+  return out
+end
+return {0, wait}
 """
 )
 

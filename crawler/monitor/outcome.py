@@ -15,6 +15,7 @@ failed    a feed could not be written
 failed    sets are left unstored and none was stored
 partial   a site's daily request limit (site terms) ran out
 ok        a cluster worker fetched nothing and nothing failed: the other workers took every request
+partial   a cluster worker was stopped before it got a share of the requests
 failed    nothing was fetched or read, and requests failed or none was made
 refused   nothing was fetched or read: robots.txt or the site terms said no to every request
 partial   sets are left unstored (some were stored)
@@ -135,6 +136,17 @@ RULES: tuple[Rule, ...] = (
             and f.failed == 0
             and f.refused == 0
             and not f.stopped
+        ),
+    ),
+    Rule(
+        Outcome.PARTIAL,
+        "a cluster worker was stopped before it got a share of the requests",
+        lambda f: (
+            f.cluster_requests > 0
+            and f.fetched == 0
+            and f.failed == 0
+            and f.refused == 0
+            and f.stopped
         ),
     ),
     Rule(

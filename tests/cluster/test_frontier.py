@@ -42,6 +42,30 @@ def test_one_request_per_host_out_at_a_time_and_hosts_spread(frontier):
     assert isinstance(third, Leased) and third.host == "a.test"
 
 
+def test_several_ready_hosts_leased_in_one_step_one_request_each(frontier):
+    hosts = [f"{name}.test" for name in "abcdefg"]
+    for host in hosts:
+        for n in range(2):
+            frontier.add(host, f"{host}{n}".encode(), f"{host}{n}")
+    leased = frontier.lease_many("x", most=5)
+    # half the seven hosts ready (the rest for other workers), one request each
+    assert isinstance(leased, list) and len(leased) == 3
+    assert len({lease.host for lease in leased}) == 3
+    assert [lease.lease_id for lease in leased] == ["x", "x.2", "x.3"]
+    assert {lease.payload for lease in leased} == {f"{r.host}0".encode() for r in leased}
+    assert len(frontier.lease_many("y", most=5)) == 2  # of the four left
+    assert len(frontier.lease_many("z", most=5)) == 1  # of two: one
+    assert len(frontier.lease_many("w", most=5)) == 1  # the last
+    assert frontier.lease_many("v", most=5) == ALL_BUSY
+    assert frontier.status().leases == 7
+    # each is a lease like any other: given back, its request is first in its host's queue
+    assert frontier.give_back(["x.2"]) == 1
+    again = frontier.lease_many("u", most=5)
+    assert isinstance(again, list) and [(r.host, r.payload) for r in again] == [
+        (leased[1].host, leased[1].payload)
+    ]
+
+
 def test_a_lease_releases_the_hosts_its_worker_is_done_with_first(frontier):
     for n in range(2):
         frontier.add("a.test", f"a{n}".encode(), f"a{n}")

@@ -73,8 +73,12 @@ CASES: list[tuple[str, dict[str, Any], str, Outcome]] = [
      "finished", Outcome.OK),
     ("a cluster worker whose every request failed",
      {"cluster/crawl_requests": 23, "crawl/pages/failed": 2}, "finished", Outcome.FAILED),
+    # stopped, not failed: `crawler crawl --workers N` takes the worst of its workers, and
+    # one stopped before its first lease made a stopped crawl "failed"
     ("a cluster worker stopped before it got a share", {"cluster/crawl_requests": 23},
-     "shutdown", Outcome.FAILED),
+     "shutdown", Outcome.PARTIAL),
+    ("a cluster worker stopped after its requests failed",
+     {"cluster/crawl_requests": 23, "crawl/pages/failed": 2}, "shutdown", Outcome.FAILED),
     ("a feed that could not be written", {**FETCHED, "store/created": 30,
      "feedexport/failed_count/FileFeedStorage": 1}, "finished", Outcome.FAILED),
 ]  # fmt: skip

@@ -164,7 +164,8 @@ class HostLocks:
 
     @asynccontextmanager
     async def hold(self, host: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(host, (asyncio.Lock(), 0))
+        held = self._locks.get(host)
+        lock, users = held if held is not None else (asyncio.Lock(), 0)
         self._locks[host] = (lock, users + 1)
         try:
             async with lock:

@@ -97,8 +97,6 @@ class _Lease:
     """False once the response is in: requests enqueued after that are follow-ups."""
     released: bool = False
     """The host has been handed back for scheduling (its request is off the network)."""
-    handed: bool = False
-    """Given to the engine (leased together with others, it may wait in ``_ready`` first)."""
 
 
 class ClusterScheduler(BaseScheduler):
@@ -257,7 +255,7 @@ class ClusterScheduler(BaseScheduler):
     def next_request(self) -> Request | None:
         assert self.frontier is not None
         if self._ready:
-            return self._hand(self._ready.popleft())
+            return self._ready.popleft()
         lease_id = uuid.uuid4().hex
         try:
             self._send_unsent()
@@ -270,17 +268,13 @@ class ClusterScheduler(BaseScheduler):
         if isinstance(result, list):
             self._ready.extend(r for r in map(self._take, result) if r is not None)
             if self._ready:
-                return self._hand(self._ready.popleft())
+                return self._ready.popleft()
             self._wake_in(0.0)  # all unreadable (kept aside): ask again
             return None
         self._pending = result not in (EMPTY, ALL_BUSY)
         wait = result if self._pending else self.config.poll_interval
         self._wake_in(min(wait, self.config.poll_interval))
         return None
-
-    def _hand(self, request: Request) -> Request:
-        self._leases[request.meta[LEASE_META]].handed = True
-        return request
 
     def _take(self, leased: Leased) -> Request | None:
         assert self.frontier is not None
@@ -397,8 +391,11 @@ class ClusterScheduler(BaseScheduler):
             return
         self._send_unsent()  # a lease's follow-ups are queued before it is acknowledged
         busy = _engine.in_progress(self.crawler)
+        waiting = set(self._ready)  # leased with others, not yet given to the engine
         done = [
-            lid for lid, lease in self._leases.items() if lease.handed and lease.request not in busy
+            lid
+            for lid, lease in self._leases.items()
+            if lease.request not in busy and lease.request not in waiting
         ]
         if not done:
             return

@@ -100,6 +100,9 @@ class Figures:
     cluster_requests: int = 0
     """Requests the whole cluster took in (``cluster/crawl_requests``, a cluster worker's
     look at the shared filter when it closes): a worker that got no share did its part."""
+    cluster_worker: bool = False
+    """The crawl was one worker of a cluster (it looked at the shared filter when it closed,
+    even if it found nothing there yet)."""
     alarms: tuple[SiteAlarm, ...] = field(default_factory=tuple)
 
 
@@ -142,11 +145,7 @@ RULES: tuple[Rule, ...] = (
         Outcome.PARTIAL,
         "a cluster worker was stopped before it got a share of the requests",
         lambda f: (
-            f.cluster_requests > 0
-            and f.fetched == 0
-            and f.failed == 0
-            and f.refused == 0
-            and f.stopped
+            f.cluster_worker and f.fetched == 0 and f.failed == 0 and f.refused == 0 and f.stopped
         ),
     ),
     Rule(
@@ -226,6 +225,7 @@ def figures_from_stats(
         stopped=not reason.startswith(_FINISHED),
         quota_reached=n("politeness/quota/reached"),
         cluster_requests=n("cluster/crawl_requests"),
+        cluster_worker="cluster/crawl_requests" in stats,
         alarms=tuple(extraction_alarms(stats, alert_ratio, alert_min_pages)),
     )
 

@@ -77,6 +77,10 @@ CASES: list[tuple[str, dict[str, Any], str, Outcome]] = [
     # one stopped before its first lease made a stopped crawl "failed"
     ("a cluster worker stopped before it got a share", {"cluster/crawl_requests": 23},
      "shutdown", Outcome.PARTIAL),
+    ("a cluster worker stopped while starting, before anything was queued",
+     {"cluster/crawl_requests": 0}, "shutdown", Outcome.PARTIAL),
+    ("a crawl stopped before it fetched anything, in one process", {}, "shutdown",
+     Outcome.FAILED),
     ("a cluster worker stopped after its requests failed",
      {"cluster/crawl_requests": 23, "crawl/pages/failed": 2}, "shutdown", Outcome.FAILED),
     ("a feed that could not be written", {**FETCHED, "store/created": 30,
